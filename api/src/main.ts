@@ -1,0 +1,31 @@
+import { ApiEnv, ConfigError, loadConfig } from '@cutroom/schema'
+import pino from 'pino'
+import { createDb } from './db'
+import { createApiServer } from './server'
+
+const log = pino({ name: 'api' })
+let config: ApiEnv
+try {
+  config = loadConfig(ApiEnv)
+} catch (err) {
+  log.fatal(err instanceof ConfigError ? err.message : err)
+  process.exit(78)
+}
+log.level = config.LOG_LEVEL
+
+const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
+const server = createApiServer({ config, db, log })
+server.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'api listening'))
+
+let closing = false
+async function shutdown(signal: string) {
+  if (closing) return
+  closing = true
+  log.info({ signal }, 'api shutting down')
+  server.closeIdleConnections()
+  await new Promise((r) => server.close(r))
+  await sql.end({ timeout: 5 })
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vite'
+import solid from 'vite-plugin-solid'
+
+export default defineConfig({
+  plugins: [solid()],
+  server: {
+    port: 5173,
+    proxy: { '/trpc': 'http://127.0.0.1:4000' },
+  },
+  build: { target: 'es2022', sourcemap: true },
+})

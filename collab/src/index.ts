@@ -1,0 +1,1 @@
+export { type CollabServerOptions, createCollabServer } from './createCollabServer'

@@ -1,0 +1,31 @@
+import { CollabEnv, ConfigError, loadConfig } from '@cutroom/schema'
+import pino from 'pino'
+import postgres from 'postgres'
+import { createCollabServer } from './createCollabServer'
+
+const log = pino({ name: 'collab' })
+let config: CollabEnv
+try {
+  config = loadConfig(CollabEnv)
+} catch (err) {
+  log.fatal(err instanceof ConfigError ? err.message : err)
+  process.exit(78)
+}
+log.level = config.LOG_LEVEL
+
+const sql = postgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, onnotice: () => {} })
+const server = createCollabServer({ config, sql, log })
+await server.listen()
+log.info({ port: server.address.port }, 'collab listening')
+
+let closing = false
+async function shutdown(signal: string) {
+  if (closing) return
+  closing = true
+  log.info({ signal }, 'collab shutting down')
+  await server.destroy()
+  await sql.end({ timeout: 5 })
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,0 +1,8 @@
+export { startEmbeddedNats, waitForPort } from './embedded/embeddedNats'
+export { type EmbeddedService, startEmbeddedPostgres } from './embedded/embeddedPostgres'
+export { startEmbeddedS3 } from './embedded/embeddedS3'
+export { freePort } from './freePort'
+export { migrateDatabase } from './migrate'
+export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './testkit/testDatabase'
+export { startTestNats, type TestNats } from './testkit/testNats'
+export { startTestS3, type TestS3 } from './testkit/testS3'

@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { ConfigError } from '@cutroom/schema'
+import { launch } from './launch'
+import { runTests } from './testRunner'
+
+const [command = 'start', ...args] = process.argv.slice(2)
+
+async function bench(): Promise<number> {
+  const entry = path.resolve(import.meta.dirname, '../../e2e/bench/run.ts')
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: 'inherit' })
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+}
+
+try {
+  switch (command) {
+    case 'start':
+      await launch()
+      break
+    case 'test':
+      process.exitCode = await runTests(args)
+      break
+    case 'bench':
+      process.exitCode = await bench()
+      break
+    default:
+      process.stderr.write(`unknown command '${command}': use start, test or bench\n`)
+      process.exitCode = 2
+  }
+} catch (err) {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`)
+  else process.stderr.write(`${(err as Error).stack ?? err}\n`)
+  process.exitCode = 1
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod'
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback)
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((u) => protocols.some((p) => u.startsWith(`${p}://`)), `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`)
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+/** Variables every service reads. */
+export const CommonEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export const DatabaseEnv = z.object({
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  /** Connections per service process. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+})
+
+export const NatsEnv = z.object({
+  NATS_URL: url(['nats', 'tls']),
+})
+
+export const S3Env = z.object({
+  S3_ENDPOINT: z.string().url().optional(),
+  /** Where browsers reach S3 when it differs from S3_ENDPOINT (e.g. inside a cluster). */
+  S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().min(3).max(63).default('cutroom'),
+  S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+})
+
+export const ApiEnv = CommonEnv.merge(DatabaseEnv)
+  .merge(NatsEnv)
+  .merge(S3Env)
+  .extend({
+    API_HOST: z.string().default('127.0.0.1'),
+    API_PORT: port(4000),
+    /** The URL people open; used for cookies' Secure flag and links. */
+    PUBLIC_URL: z.string().url().optional(),
+    COLLAB_PUBLIC_URL: z.string().url().optional(),
+    /** Folder of the built client served at `/`. */
+    CLIENT_DIST: z.string().optional(),
+    SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+  })
+export type ApiEnv = z.infer<typeof ApiEnv>
+
+export const CollabEnv = CommonEnv.merge(DatabaseEnv)
+  .merge(NatsEnv)
+  .extend({
+    COLLAB_HOST: z.string().default('127.0.0.1'),
+    COLLAB_PORT: port(4001),
+    /** Set to run more than one collab instance (Hocuspocus Redis extension). */
+    REDIS_URL: url(['redis', 'rediss']).optional(),
+    COLLAB_MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+    COLLAB_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
+    /** Fold the update log into a snapshot after this many updates. */
+    COLLAB_SNAPSHOT_EVERY: z.coerce.number().int().min(10).default(500),
+  })
+export type CollabEnv = z.infer<typeof CollabEnv>
+
+export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
+  .merge(NatsEnv)
+  .merge(S3Env)
+  .extend({
+    WORKERS_HEALTH_HOST: z.string().default('127.0.0.1'),
+    WORKERS_HEALTH_PORT: port(4002),
+    /** Comma-separated job kinds this process serves; all when unset. */
+    WORKER_KINDS: z.string().optional(),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    WORKER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+    /** Prefer CPU even when CUDA or NVENC is present. */
+    WORKER_FORCE_CPU: bool.default(false),
+    FFMPEG_PATH: z.string().default('ffmpeg'),
+    FFPROBE_PATH: z.string().default('ffprobe'),
+  })
+export type WorkersEnv = z.infer<typeof WorkersEnv>
+
+/** What `npm start` reads: services left unset are embedded. */
+export const LauncherEnv = CommonEnv.extend({
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  NATS_URL: url(['nats', 'tls']).optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).default('cutroom'),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  API_PORT: port(4000),
+  COLLAB_PORT: port(4001),
+  WORKERS_HEALTH_PORT: port(4002),
+  DATA_DIR: z.string().default('.data'),
+})
+export type LauncherEnv = z.infer<typeof LauncherEnv>

@@ -1,0 +1,5 @@
+export * from './bytea'
+export * from './identity'
+export * from './media'
+export * from './projects'
+export * from './tenancy'

@@ -1,0 +1,35 @@
+/** Stable error codes shared by the api, the collab server and clients (`TRPCError.cause` / `data.code`). */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN_ROLE: 'FORBIDDEN_ROLE',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_INPUT: 'BAD_INPUT',
+  CONFLICT: 'CONFLICT',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  WEAK_PASSWORD: 'WEAK_PASSWORD',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  LAST_OWNER: 'LAST_OWNER',
+  RATE_LIMITED: 'RATE_LIMITED',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA: 'UNSUPPORTED_MEDIA',
+  INVALID_STATE: 'INVALID_STATE',
+  INTERNAL: 'INTERNAL',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** An error that carries a stable code; the API turns it into a TRPCError with the same code. */
+export class CutroomError extends Error {
+  override readonly name = 'CutroomError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export function exhaustiveSwitchError(value: never, property?: string): never {
+  const shown = property ? (value as Record<string, unknown>)[property] : value
+  throw new Error(`Unknown switch case ${String(shown)}`)
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod'
+
+/** Every kind of media job; each has its own subject `jobs.<kind>` and durable consumer. */
+export const JOB_KINDS = [
+  'probe',
+  'transcode',
+  'thumbnails',
+  'waveform',
+  'framediff',
+  'transcribe',
+  'align',
+  'tts',
+  'export',
+  'discover',
+  'retell',
+] as const
+export type JobKind = (typeof JOB_KINDS)[number]
+export const JobKindSchema = z.enum(JOB_KINDS)
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+/** Statuses after which a job never changes again (retry makes a new attempt on the same row). */
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled']
+
+/** NATS names. Streams use file storage; JOBS has work-queue retention. */
+export const Streams = { JOBS: 'JOBS', EVENTS: 'EVENTS' } as const
+export const Subjects = {
+  job: (kind: JobKind) => `jobs.${kind}`,
+  allJobs: 'jobs.>',
+  event: (kind: JobKind, status: JobStatus) => `events.job.${kind}.${status}`,
+  allEvents: 'events.>',
+  progress: (jobId: string) => `progress.${jobId}`,
+  cancel: (jobId: string) => `control.cancel.${jobId}`,
+  allCancels: 'control.cancel.*',
+  /** Server-side document patches (api -> collab), core NATS request/reply. */
+  docPatch: (documentId: string) => `patches.doc.${documentId}`,
+  allDocPatches: 'patches.doc.*',
+} as const
+export const consumerName = (kind: JobKind) => `worker-${kind}`
+
+const uuid = z.string().uuid()
+
+/** What every job message carries; the NATS message id is `jobId`, so dispatch is idempotent. */
+const JobBase = z.object({
+  jobId: uuid,
+  orgId: uuid,
+  projectId: uuid,
+  /** 1-based attempt number of this dispatch (retry increments it). */
+  attempt: z.number().int().min(1).default(1),
+})
+
+const AssetInput = z.object({
+  assetId: uuid,
+  /** S3 key of the source file. */
+  sourceKey: z.string().min(1).max(1024),
+})
+
+export const JobPayloadSchema = z.discriminatedUnion('kind', [
+  JobBase.extend({ kind: z.literal('probe'), input: AssetInput }),
+  JobBase.extend({
+    kind: z.literal('transcode'),
+    input: AssetInput.extend({ heights: z.array(z.number().int().positive()).max(8).default([360, 720]) }),
+  }),
+  JobBase.extend({
+    kind: z.literal('thumbnails'),
+    input: AssetInput.extend({
+      intervalFrames: z.number().int().positive().optional(),
+      tileWidth: z.number().int().positive().max(640).default(160),
+    }),
+  }),
+  JobBase.extend({ kind: z.literal('waveform'), input: AssetInput }),
+  JobBase.extend({
+    kind: z.literal('framediff'),
+    input: z.object({ assetA: AssetInput, assetB: AssetInput, documentId: uuid.optional() }),
+  }),
+  JobBase.extend({ kind: z.literal('transcribe'), input: AssetInput.extend({ language: z.string().max(16).optional() }) }),
+  JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
+  JobBase.extend({
+    kind: z.literal('tts'),
+    input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
+  }),
+  JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
+  JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),
+  JobBase.extend({ kind: z.literal('retell'), input: z.object({ documentId: uuid }) }),
+])
+export type JobPayload = z.infer<typeof JobPayloadSchema>
+export type JobPayloadOf<K extends JobKind> = Extract<JobPayload, { kind: K }>
+
+/** One S3 object a job made. */
+export const ArtifactRefSchema = z.object({
+  id: uuid,
+  /** What the artifact is for, e.g. `hls`, `thumbnails`, `waveform`. One asset has one artifact per slot. */
+  slot: z.string().min(1).max(64),
+  key: z.string().min(1).max(1024),
+  contentType: z.string().max(255),
+  size: z.number().int().nonnegative(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+})
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>
+
+export const UsageSchema = z.object({
+  metric: z.enum(['media_seconds', 'storage_bytes']),
+  quantity: z.number().nonnegative(),
+})
+
+/** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
+export const JobEventSchema = z.object({
+  jobId: uuid,
+  kind: JobKindSchema,
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  orgId: uuid,
+  projectId: uuid,
+  assetId: uuid.optional(),
+  attempt: z.number().int().min(1),
+  artifacts: z.array(ArtifactRefSchema).default([]),
+  usage: z.array(UsageSchema).default([]),
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().max(8192).optional(),
+  /** Whether the failure is final (no more redeliveries). */
+  final: z.boolean().default(true),
+  at: z.string(),
+})
+export type JobEvent = z.infer<typeof JobEventSchema>
+
+/** A progress tick on core NATS `progress.<jobId>` (ephemeral, throttled). */
+export const JobProgressSchema = z.object({
+  jobId: uuid,
+  kind: JobKindSchema,
+  /** 0..1 */
+  progress: z.number().min(0).max(1),
+  stage: z.string().max(64).optional(),
+  at: z.string(),
+})
+export type JobProgress = z.infer<typeof JobProgressSchema>

@@ -1,0 +1,58 @@
+/** Roles, highest first. */
+export const ROLES = ['owner', 'admin', 'editor', 'reviewer', 'viewer'] as const
+export type Role = (typeof ROLES)[number]
+
+export const DOCUMENT_KINDS = ['timeline', 'transcript', 'retell', 'qa', 'qa-workflow'] as const
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
+
+export type DocumentAccess = 'write' | 'read'
+
+/** Rank of a role: higher means more rights. */
+export function roleRank(role: Role): number {
+  return ROLES.length - ROLES.indexOf(role)
+}
+
+/** True when `role` is `min` or higher. */
+export function roleAtLeast(role: Role, min: Role): boolean {
+  return roleRank(role) >= roleRank(min)
+}
+
+/**
+ * The permission matrix for documents. `qa-workflow` is written only by the server, so every role reads it;
+ * its changes go through `qa.*` mutations.
+ */
+export const DOCUMENT_PERMISSIONS: Record<Role, Record<DocumentKind, DocumentAccess>> = {
+  owner: { timeline: 'write', transcript: 'write', retell: 'write', qa: 'write', 'qa-workflow': 'read' },
+  admin: { timeline: 'write', transcript: 'write', retell: 'write', qa: 'write', 'qa-workflow': 'read' },
+  editor: { timeline: 'write', transcript: 'write', retell: 'write', qa: 'write', 'qa-workflow': 'read' },
+  reviewer: { timeline: 'read', transcript: 'read', retell: 'read', qa: 'write', 'qa-workflow': 'read' },
+  viewer: { timeline: 'read', transcript: 'read', retell: 'read', qa: 'read', 'qa-workflow': 'read' },
+}
+
+export function documentAccess(role: Role, kind: DocumentKind): DocumentAccess {
+  return DOCUMENT_PERMISSIONS[role][kind]
+}
+
+/** Organization-level actions and the lowest role allowed to take each. */
+export const ACTION_MIN_ROLE = {
+  'org.read': 'viewer',
+  'org.manageMembers': 'admin',
+  'org.manageApiKeys': 'admin',
+  'org.readAudit': 'admin',
+  'org.manageBilling': 'owner',
+  'project.create': 'editor',
+  'project.read': 'viewer',
+  'document.create': 'editor',
+  'document.read': 'viewer',
+  'document.version': 'editor',
+  'asset.upload': 'editor',
+  'asset.read': 'viewer',
+  'job.dispatch': 'editor',
+  'job.read': 'viewer',
+  'qa.review': 'reviewer',
+} as const satisfies Record<string, Role>
+export type Action = keyof typeof ACTION_MIN_ROLE
+
+export function can(role: Role, action: Action): boolean {
+  return roleAtLeast(role, ACTION_MIN_ROLE[action])
+}

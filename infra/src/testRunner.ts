@@ -4,7 +4,9 @@ import path from 'node:path'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const PACKAGES = ['schema', 'infra', 'api', 'collab', 'media-workers', 'client']
-const FILE_TIMEOUT_MS = 10 * 60_000
+const FILE_TIMEOUT_MS = 5 * 60_000
+/** How long a test file may take to exit after uvu printed its summary. */
+const EXIT_GRACE_MS = 10_000
 
 interface Outcome {
   name: string
@@ -31,13 +33,21 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out.sort()
 }
 
-function run(cmd: string, args: string[], cwd = ROOT): Promise<{ code: number; output: string; ms: number }> {
+function run(cmd: string, args: string[], cwd = ROOT): Promise<{ code: number; output: string; ms: number; lingered?: boolean }> {
   const started = Date.now()
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env: { ...process.env, FORCE_COLOR: '0', NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
+    let graceTimer: NodeJS.Timeout | undefined
     child.stdout.on('data', (d) => {
       output += d
+      // uvu prints "Duration:" last; a process that lingers after it left a handle open
+      if (!graceTimer && /^\s*Duration:/m.test(output))
+        graceTimer = setTimeout(() => {
+          output += `\n(warning: still running ${EXIT_GRACE_MS / 1000} s after its tests finished; something was not closed)\n`
+          lingered = true
+          child.kill('SIGKILL')
+        }, EXIT_GRACE_MS)
     })
     child.stderr.on('data', (d) => {
       output += d
@@ -46,16 +56,19 @@ function run(cmd: string, args: string[], cwd = ROOT): Promise<{ code: number; o
       output += `\n(killed after ${FILE_TIMEOUT_MS / 1000} s)\n`
       child.kill('SIGKILL')
     }, FILE_TIMEOUT_MS)
+    let lingered = false
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({ code: code ?? 1, output, ms: Date.now() - started })
+      clearTimeout(graceTimer)
+      resolve({ code: lingered ? 0 : (code ?? 1), output, ms: Date.now() - started, lingered })
     })
   })
 }
 
 /** Runs one uvu test file in its own process and reads uvu's summary. */
 async function runTestFile(file: string): Promise<Outcome> {
-  const { code, output, ms } = await run(process.execPath, ['--import', 'tsx', file], path.dirname(file))
+  const { code, output, ms, lingered } = await run(process.execPath, ['--import', 'tsx', file], path.dirname(file))
+  if (lingered) process.stdout.write(`! ${path.relative(ROOT, file)} did not exit after its tests finished\n`)
   const sum = (label: string) =>
     [...output.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0)
   const total = sum('Total')

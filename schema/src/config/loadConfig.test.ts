@@ -1,0 +1,44 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ApiEnv, CollabEnv } from './env'
+import { ConfigError, loadConfig } from './loadConfig'
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', NATS_URL: 'nats://127.0.0.1:4222' }
+
+test('defaults fill what is unset', () => {
+  const c = loadConfig(ApiEnv, base)
+  assert.is(c.API_PORT, 4000)
+  assert.is(c.S3_BUCKET, 'cutroom')
+  assert.is(c.SESSION_TTL_DAYS, 30)
+})
+
+test('a bad value names the variable and the problem', () => {
+  try {
+    loadConfig(CollabEnv, { ...base, COLLAB_PORT: 'seventy' })
+    assert.unreachable('should have thrown')
+  } catch (err) {
+    assert.instance(err, ConfigError)
+    const e = err as ConfigError
+    assert.equal(e.problems.map((p) => p.variable), ['COLLAB_PORT'])
+    assert.match(e.message, 'COLLAB_PORT')
+  }
+})
+
+test('a missing required variable is reported', () => {
+  try {
+    loadConfig(ApiEnv, { NATS_URL: base.NATS_URL })
+    assert.unreachable('should have thrown')
+  } catch (err) {
+    assert.match((err as Error).message, 'DATABASE_URL')
+  }
+})
+
+test('a URL with the wrong scheme is refused', () => {
+  assert.throws(() => loadConfig(ApiEnv, { ...base, DATABASE_URL: 'mysql://x@y/z' }), /DATABASE_URL: must start with postgres/)
+})
+
+test('empty strings count as unset', () => {
+  assert.is(loadConfig(ApiEnv, { ...base, API_PORT: '' }).API_PORT, 4000)
+})
+
+test.run()

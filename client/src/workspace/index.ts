@@ -1,0 +1,2 @@
+export { DocumentPage } from './DocumentPage'
+export { ProjectPage } from './ProjectPage'

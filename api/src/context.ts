@@ -1,13 +1,92 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { validateApiKey } from './apiKeys'
+import type { Principal } from './principal'
+import { clearedSessionCookie, readSessionCookie, sessionCookie } from './sessionCookie'
 import type { ApiServices } from './services'
+import { validateSessionToken } from './sessions'
 
-/** What every procedure sees: the shared services and the HTTP exchange (absent in createCaller tests). */
+/** What every procedure sees. */
 export interface Context {
   services: ApiServices
+  /** Who is calling; null when no valid session or key came with the request. */
+  principal: Principal | null
+  /** True when the request carried a credential that turned out invalid, expired or revoked. */
+  credentialRejected: boolean
+  ip: string | null
+  userAgent: string | null
+  /** The `Idempotency-Key` header, honoured by create mutations. */
+  idempotencyKey: string | null
+  /** Sends the session cookie (browsers); a no-op without an HTTP response. */
+  setSessionCookie(token: string, expiresAt: Date): void
+  clearSessionCookie(): void
+  /** Sets a response header (Retry-After); a no-op without an HTTP response. */
+  setHeader(name: string, value: string): void
+  /** The HTTP exchange; absent in createCaller tests. */
   req?: IncomingMessage
   res?: ServerResponse
 }
 
-export function createContext(services: ApiServices, req?: IncomingMessage, res?: ServerResponse): Context {
-  return { services, req, res }
+export interface ContextInput {
+  headers: IncomingHttpHeaders
+  ip?: string | null
+  req?: IncomingMessage
+  res?: ServerResponse
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * Resolves the principal from `Authorization: Bearer <session token | crk_ key>` or, when there is no
+ * Authorization header, from the `cutroom_session` cookie.
+ */
+export async function createContext(services: ApiServices, input: ContextInput): Promise<Context> {
+  const { headers, res } = input
+  const secure = services.config.PUBLIC_URL?.startsWith('https://') ?? false
+  const cookies: string[] = []
+  const setCookie = (value: string) => {
+    if (!res || res.headersSent) return
+    cookies.push(value)
+    res.setHeader('set-cookie', cookies)
+  }
+
+  const authorization = header(headers, 'authorization')
+  const bearer = authorization?.match(/^Bearer\s+(\S{1,200})$/i)?.[1] ?? null
+  const cookieToken = bearer ? null : readSessionCookie(header(headers, 'cookie'))
+  const token = bearer ?? cookieToken
+  let principal: Principal | null = null
+  let credentialRejected = authorization !== undefined && bearer === null
+  if (token?.startsWith('crk_')) {
+    const key = await validateApiKey(services.db, token)
+    if (key) principal = { kind: 'apiKey', apiKeyId: key.id, orgId: key.orgId, role: key.role }
+    else credentialRejected = true
+  } else if (token) {
+    const session = await validateSessionToken(services.db, token, services.config.SESSION_TTL_DAYS)
+    if (session) {
+      principal = { kind: 'user', user: session.user, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt }
+      if (session.extended && cookieToken) setCookie(sessionCookie(cookieToken, session.expiresAt, secure))
+    } else {
+      credentialRejected = true
+      if (cookieToken) setCookie(clearedSessionCookie(secure))
+    }
+  }
+
+  const idempotencyKey = header(headers, 'idempotency-key') ?? null
+  return {
+    services,
+    principal,
+    credentialRejected,
+    ip: input.ip ?? null,
+    userAgent: header(headers, 'user-agent') ?? null,
+    idempotencyKey,
+    setSessionCookie: (t, expiresAt) => setCookie(sessionCookie(t, expiresAt, secure)),
+    clearSessionCookie: () => setCookie(clearedSessionCookie(secure)),
+    setHeader: (name, value) => {
+      if (res && !res.headersSent) res.setHeader(name, value)
+    },
+    req: input.req,
+    res,
+  }
 }

@@ -1,14 +1,9 @@
-import { sql } from 'drizzle-orm'
-import { publicProcedure, router } from './trpc'
+import { systemRouter } from './routers/system'
+import { router } from './trpc'
 
+/** The root router: one line per domain router. */
 export const appRouter = router({
-  system: router({
-    /** Liveness of the API and its database, for clients that cannot reach /healthz. */
-    ping: publicProcedure.query(async ({ ctx }) => {
-      await ctx.services.db.execute(sql`select 1`)
-      return { ok: true as const, at: new Date().toISOString() }
-    }),
-  }),
+  system: systemRouter,
 })
 
 export type AppRouter = typeof appRouter

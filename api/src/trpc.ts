@@ -1,9 +1,68 @@
+import { CutroomError, ErrorCode } from '@cutroom/schema'
 import { initTRPC } from '@trpc/server'
+import { ZodError } from 'zod'
+import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
 import type { Context } from './context'
 
-const t = initTRPC.context<Context>().create()
+/** A readable one-line summary of input validation problems: "email: Invalid email address". */
+function describeIssues(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ')
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : null
+    return {
+      ...shape,
+      message: zod ? `Invalid input: ${describeIssues(zod)}` : shape.message,
+      data: {
+        ...shape.data,
+        /** The stable code from @cutroom/schema ErrorCode; clients branch on this. */
+        code: stableCodeOf(error),
+        trpcCode: shape.data.code,
+        retryAfterSeconds: error.cause instanceof RateLimitedError ? error.cause.retryAfterSeconds : undefined,
+        issues: zod ? zod.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
+        stack: undefined,
+      },
+    }
+  },
+})
 
 export const router = t.router
-export const publicProcedure = t.procedure
 export const middleware = t.middleware
 export const createCallerFactory = t.createCallerFactory
+
+/** Lets procedures throw a plain CutroomError: it leaves the API as a TRPCError with the same stable code. */
+const stableErrors = t.middleware(async ({ next }) => {
+  const result = await next()
+  if (!result.ok && result.error.cause instanceof CutroomError && result.error.code === 'INTERNAL_SERVER_ERROR') {
+    throw toTRPCError(result.error.cause)
+  }
+  return result
+})
+
+export const publicProcedure = t.procedure.use(stableErrors)
+
+/** Any principal: a session or an API key. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) {
+    throw apiError(
+      ErrorCode.UNAUTHENTICATED,
+      ctx.credentialRejected
+        ? 'Your session or API key is invalid, expired or revoked. Sign in again or use a valid key.'
+        : 'Sign in, or send an API key as `Authorization: Bearer crk_...`.',
+    )
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } })
+})
+
+/** Only a signed-in person: for things an API key must not do (change a password, create organizations). */
+export const userProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.kind !== 'user') {
+    throw apiError(ErrorCode.FORBIDDEN_ROLE, 'API keys cannot do this; sign in as a person.')
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } })
+})

@@ -42,6 +42,8 @@ export const ACTION_MIN_ROLE = {
   'org.manageBilling': 'owner',
   'project.create': 'editor',
   'project.read': 'viewer',
+  'project.update': 'editor',
+  'project.delete': 'admin',
   'document.create': 'editor',
   'document.read': 'viewer',
   'document.version': 'editor',

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError } from '@cutroom/schema'
 import { launch } from './launch'
 import { runTests } from './testRunner'
 
 const [command = 'start', ...args] = process.argv.slice(2)
+
+// Settings from ./.env (see .env.example) apply to `npm start`; variables already set win.
+const envFile = path.resolve(import.meta.dirname, '../../.env')
+if (command === 'start' && existsSync(envFile)) process.loadEnvFile(envFile)
 
 async function bench(): Promise<number> {
   const entry = path.resolve(import.meta.dirname, '../../e2e/bench/run.ts')

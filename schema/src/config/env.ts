@@ -34,6 +34,10 @@ export const S3Env = z.object({
   S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
   S3_FORCE_PATH_STYLE: bool.default(true),
 })
+export type CommonEnv = z.infer<typeof CommonEnv>
+export type DatabaseEnv = z.infer<typeof DatabaseEnv>
+export type NatsEnv = z.infer<typeof NatsEnv>
+export type S3Env = z.infer<typeof S3Env>
 
 export const ApiEnv = CommonEnv.merge(DatabaseEnv)
   .merge(NatsEnv)
@@ -79,6 +83,12 @@ export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
     WORKER_KINDS: z.string().optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     WORKER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+    /** How long a delivered job may go without an ack or a working() heartbeat before it is redelivered. */
+    WORKER_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    /** Delay before the first redelivery of a failed attempt; doubles with each attempt. */
+    WORKER_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+    /** Scratch space for sources and outputs; the OS temp folder when unset. */
+    WORKER_TMP_DIR: z.string().optional(),
     /** Prefer CPU even when CUDA or NVENC is present. */
     WORKER_FORCE_CPU: bool.default(false),
     FFMPEG_PATH: z.string().default('ffmpeg'),

@@ -1,4 +1,14 @@
-import { type Action, ACTION_MIN_ROLE, can, type DocumentAccess, documentAccess, ErrorCode, isUuid, type Role, tables } from '@cutroom/schema'
+import {
+  type Action,
+  ACTION_MIN_ROLE,
+  can,
+  type DocumentAccess,
+  documentAccess,
+  ErrorCode,
+  isUuid,
+  type Role,
+  tables,
+} from '@cutroom/schema'
 import { and, eq } from 'drizzle-orm'
 import { apiError } from './apiError'
 import type { Context } from './context'
@@ -68,7 +78,10 @@ export async function loadProjectForPrincipal(
 ): Promise<{ project: ProjectRow; role: Role }> {
   const notFound = () => apiError(ErrorCode.NOT_FOUND, 'Project not found.')
   if (!isUuid(projectId)) throw notFound()
-  const [project] = await ctx.services.db.select(projectColumns).from(tables.projects).where(eq(tables.projects.id, projectId))
+  const [project] = await ctx.services.db
+    .select(projectColumns)
+    .from(tables.projects)
+    .where(eq(tables.projects.id, projectId))
   if (!project) throw notFound()
   const role = await orgRoleOf(ctx, project.orgId)
   if (!role) throw notFound()

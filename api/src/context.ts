@@ -65,7 +65,12 @@ export async function createContext(services: ApiServices, input: ContextInput):
   } else if (token) {
     const session = await validateSessionToken(services.db, token, services.config.SESSION_TTL_DAYS)
     if (session) {
-      principal = { kind: 'user', user: session.user, sessionId: session.sessionId, sessionExpiresAt: session.expiresAt }
+      principal = {
+        kind: 'user',
+        user: session.user,
+        sessionId: session.sessionId,
+        sessionExpiresAt: session.expiresAt,
+      }
       if (session.extended && cookieToken) setCookie(sessionCookie(cookieToken, session.expiresAt, secure))
     } else {
       credentialRejected = true

@@ -1,9 +1,21 @@
+import { apiKeysRouter } from './routers/apiKeys'
+import { auditRouter } from './routers/audit'
+import { authRouter } from './routers/auth'
+import { documentsRouter } from './routers/documents'
+import { orgsRouter } from './routers/orgs'
+import { projectsRouter } from './routers/projects'
 import { systemRouter } from './routers/system'
 import { router } from './trpc'
 
 /** The root router: one line per domain router. */
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
+  orgs: orgsRouter,
+  apiKeys: apiKeysRouter,
+  projects: projectsRouter,
+  documents: documentsRouter,
+  audit: auditRouter,
 })
 
 export type AppRouter = typeof appRouter

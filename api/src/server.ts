@@ -12,7 +12,8 @@ export function createApiServer(services: ApiServices): Server {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: ({ req, res }) => createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null, req, res }),
+    createContext: ({ req, res }) =>
+      createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null, req, res }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') services.log.error({ err: error, path }, 'procedure failed')
     },

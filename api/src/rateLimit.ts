@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm'
+import { RateLimitedError } from './apiError'
+import type { Context } from './context'
+import type { Db } from './db'
+import { principalKey } from './principal'
+import { middleware } from './trpc'
+
+/**
+ * Counts one event in a fixed window shared by every api replica (Postgres `rate_limits`) and throws
+ * RATE_LIMITED once `limit` events happened in the current window.
+ */
+export async function consumeRateLimit(
+  db: Db,
+  bucket: string,
+  limit: number,
+  windowSeconds: number,
+  what: string,
+): Promise<void> {
+  const rows = await db.execute<{ count: number; window_start: Date | string }>(sql`
+    insert into rate_limits (bucket, count, window_start) values (${bucket}, 1, now())
+    on conflict (bucket) do update set
+      count = case when rate_limits.window_start <= now() - make_interval(secs => ${windowSeconds}) then 1
+                   else rate_limits.count + 1 end,
+      window_start = case when rate_limits.window_start <= now() - make_interval(secs => ${windowSeconds}) then now()
+                   else rate_limits.window_start end
+    returning count, window_start`)
+  const row = rows[0]
+  if (!row || row.count <= limit) return
+  const endsAt = new Date(row.window_start).getTime() + windowSeconds * 1000
+  const retryAfterSeconds = Math.max(1, Math.ceil((endsAt - Date.now()) / 1000))
+  throw new RateLimitedError(`Too many ${what}. Try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds)
+}
+
+/** Forgets a bucket (a successful sign-in clears the per-account failure count). */
+export async function resetRateLimit(db: Db, bucket: string): Promise<void> {
+  await db.execute(sql`delete from rate_limits where bucket = ${bucket}`)
+}
+
+/** Sends `Retry-After` with a RATE_LIMITED error so HTTP clients can back off. */
+export async function withRetryAfter<T>(ctx: Pick<Context, 'setHeader'>, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    if (err instanceof RateLimitedError) ctx.setHeader('retry-after', String(err.retryAfterSeconds))
+    throw err
+  }
+}
+
+/** A middleware for expensive mutations: at most `limit` calls per principal (or address) per window. */
+export function rateLimit(name: string, limit: number, windowSeconds: number) {
+  return middleware(async ({ ctx, next }) => {
+    const who = ctx.principal ? principalKey(ctx.principal) : `ip:${ctx.ip ?? 'unknown'}`
+    await withRetryAfter(ctx, () =>
+      consumeRateLimit(ctx.services.db, `${name}:${who}`, limit, windowSeconds, `requests of this kind (${name})`),
+    )
+    return next()
+  })
+}

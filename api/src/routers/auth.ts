@@ -1,0 +1,138 @@
+import { ErrorCode, tables } from '@cutroom/schema'
+import { eq } from 'drizzle-orm'
+import { z } from 'zod'
+import { apiError } from '../apiError'
+import { consumeRateLimit, rateLimit, resetRateLimit, withRetryAfter } from '../rateLimit'
+import type { ApiServices } from '../services'
+import { createSession, invalidateSession, invalidateUserSessions } from '../sessions'
+import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, verifyPassword } from '../passwords'
+import { publicProcedure, router, userProcedure } from '../trpc'
+
+/** Emails are compared trimmed and lower-cased. */
+const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: 'Enter a valid email address.' }))
+const Password = z.string().min(1, 'Enter a password.').max(PASSWORD_MAX_LENGTH)
+const Name = z.string().trim().min(1, 'Enter your name.').max(100)
+
+/** Sign-in throttling: failures per account, attempts per address. */
+const SIGN_IN_PER_ACCOUNT = { limit: 10, windowSeconds: 15 * 60 }
+const SIGN_IN_PER_IP = { limit: 100, windowSeconds: 15 * 60 }
+
+const userColumns = { id: tables.users.id, email: tables.users.email, name: tables.users.name }
+
+function cost(services: ApiServices) {
+  return { memoryKib: services.config.ARGON2_MEMORY_KIB, timeCost: services.config.ARGON2_TIME_COST }
+}
+
+function rejectWeak(password: string, email: string) {
+  const weakness = passwordWeakness(password, email)
+  if (weakness) throw apiError(ErrorCode.WEAK_PASSWORD, `Password too weak: ${weakness}`)
+}
+
+export const authRouter = router({
+  /** Creates an account and signs it in: `{ user, token }` plus the session cookie. */
+  signUp: publicProcedure
+    .use(rateLimit('auth.signUp', 20, 60 * 60))
+    .input(z.object({ email: Email, password: Password, name: Name }))
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services
+      rejectWeak(input.password, input.email)
+      const passwordHash = await hashPassword(input.password, cost(ctx.services))
+      const [user] = await db
+        .insert(tables.users)
+        .values({ email: input.email, name: input.name, passwordHash })
+        .onConflictDoNothing({ target: tables.users.email })
+        .returning(userColumns)
+      if (!user) throw apiError(ErrorCode.EMAIL_TAKEN, 'An account with this email already exists. Sign in instead.')
+      const session = await createSession(db, user.id, ctx.services.config.SESSION_TTL_DAYS, ctx)
+      ctx.setSessionCookie(session.token, session.expiresAt)
+      return { user, token: session.token }
+    }),
+
+  /** `{ user, token }` plus the session cookie. Unknown email and wrong password get the same answer. */
+  signIn: publicProcedure.input(z.object({ email: Email, password: Password })).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.services
+    const accountBucket = `signin:account:${input.email}`
+    await withRetryAfter(ctx, async () => {
+      await consumeRateLimit(
+        db,
+        `signin:ip:${ctx.ip ?? 'unknown'}`,
+        SIGN_IN_PER_IP.limit,
+        SIGN_IN_PER_IP.windowSeconds,
+        'sign-in attempts from your address',
+      )
+      await consumeRateLimit(
+        db,
+        accountBucket,
+        SIGN_IN_PER_ACCOUNT.limit,
+        SIGN_IN_PER_ACCOUNT.windowSeconds,
+        'sign-in attempts for this account',
+      )
+    })
+    const [row] = await db
+      .select({ ...userColumns, passwordHash: tables.users.passwordHash })
+      .from(tables.users)
+      .where(eq(tables.users.email, input.email))
+    const ok = await verifyPassword(row?.passwordHash ?? null, input.password, cost(ctx.services))
+    if (!row || !ok) throw apiError(ErrorCode.INVALID_CREDENTIALS, 'Wrong email or password.')
+    await resetRateLimit(db, accountBucket)
+    const session = await createSession(db, row.id, ctx.services.config.SESSION_TTL_DAYS, ctx)
+    ctx.setSessionCookie(session.token, session.expiresAt)
+    return { user: { id: row.id, email: row.email, name: row.name }, token: session.token }
+  }),
+
+  /** Ends this session (or every session of the account with `everywhere`) and clears the cookie. */
+  signOut: publicProcedure
+    .input(z.object({ everywhere: z.boolean().default(false) }).optional())
+    .mutation(async ({ ctx, input }) => {
+      const p = ctx.principal
+      if (p?.kind === 'user') {
+        if (input?.everywhere) await invalidateUserSessions(ctx.services.db, p.user.id)
+        else await invalidateSession(ctx.services.db, p.sessionId)
+      }
+      ctx.clearSessionCookie()
+      return { ok: true as const }
+    }),
+
+  /** The signed-in person, or null. For an API key: the key's organization and role. */
+  me: publicProcedure.query(({ ctx }) => {
+    const p = ctx.principal
+    if (!p) return null
+    if (p.kind === 'user') return { kind: 'user' as const, user: p.user }
+    return { kind: 'apiKey' as const, apiKey: { id: p.apiKeyId, orgId: p.orgId, role: p.role } }
+  }),
+
+  /**
+   * Changes the password after checking the current one. Every session of the account is revoked; this
+   * client gets a fresh session (new token and cookie).
+   */
+  changePassword: userProcedure
+    .use(rateLimit('auth.changePassword', 10, 15 * 60))
+    .input(z.object({ currentPassword: Password, newPassword: Password }))
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services
+      const userId = ctx.principal.user.id
+      const [row] = await db
+        .select({ passwordHash: tables.users.passwordHash, email: tables.users.email })
+        .from(tables.users)
+        .where(eq(tables.users.id, userId))
+      if (!row) throw apiError(ErrorCode.UNAUTHENTICATED, 'Your account no longer exists.')
+      if (!(await verifyPassword(row.passwordHash, input.currentPassword, cost(ctx.services)))) {
+        throw apiError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong.')
+      }
+      rejectWeak(input.newPassword, row.email)
+      const passwordHash = await hashPassword(input.newPassword, cost(ctx.services))
+      await db
+        .update(tables.users)
+        .set({ passwordHash, passwordChangedAt: new Date() })
+        .where(eq(tables.users.id, userId))
+      await invalidateUserSessions(db, userId)
+      const session = await createSession(db, userId, ctx.services.config.SESSION_TTL_DAYS, ctx)
+      ctx.setSessionCookie(session.token, session.expiresAt)
+      return { token: session.token }
+    }),
+})

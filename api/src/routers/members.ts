@@ -1,0 +1,146 @@
+import { ErrorCode, type Role, roleAtLeast, tables } from '@cutroom/schema'
+import { and, asc, eq, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { requireOrgRole } from '../access'
+import { apiError } from '../apiError'
+import { writeAudit } from '../audit'
+import type { Db } from '../db'
+import { authedProcedure, router } from '../trpc'
+import { Id, RoleInput } from './inputs'
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+const memberNotFound = () => apiError(ErrorCode.NOT_FOUND, 'That person is not a member of this organization.')
+
+/** Only an owner grants, changes or removes the owner role; nobody grants a role above their own. */
+function checkRoleChange(actor: Role, from: Role | null, to: Role | null) {
+  if ((from === 'owner' || to === 'owner') && actor !== 'owner') {
+    throw apiError(ErrorCode.FORBIDDEN_ROLE, 'Only an owner can grant, change or remove the owner role.')
+  }
+  if (to && !roleAtLeast(actor, to)) {
+    throw apiError(ErrorCode.FORBIDDEN_ROLE, `You cannot grant ${to}, which is above your role (${actor}).`)
+  }
+}
+
+/** Locks the organization's owner rows and refuses to take away the last one. */
+async function ensureAnotherOwner(tx: Tx, orgId: string, userId: string) {
+  const owners = await tx.execute<{ user_id: string }>(
+    sql`select user_id from memberships where org_id = ${orgId} and role = 'owner' for update`,
+  )
+  if (!owners.some((o) => o.user_id !== userId)) {
+    throw apiError(ErrorCode.LAST_OWNER, 'This is the last owner. Make someone else an owner first.')
+  }
+}
+
+async function memberRole(tx: Tx, orgId: string, userId: string): Promise<Role | null> {
+  if (!z.uuid().safeParse(userId).success) return null
+  const [row] = await tx
+    .select({ role: tables.memberships.role })
+    .from(tables.memberships)
+    .where(and(eq(tables.memberships.orgId, orgId), eq(tables.memberships.userId, userId)))
+    .for('update')
+  return row?.role ?? null
+}
+
+export const membersRouter = router({
+  list: authedProcedure.input(z.object({ orgId: Id })).query(async ({ ctx, input }) => {
+    await requireOrgRole(ctx, input.orgId, 'org.read')
+    return ctx.services.db
+      .select({
+        userId: tables.users.id,
+        email: tables.users.email,
+        name: tables.users.name,
+        role: tables.memberships.role,
+        createdAt: tables.memberships.createdAt,
+      })
+      .from(tables.memberships)
+      .innerJoin(tables.users, eq(tables.users.id, tables.memberships.userId))
+      .where(eq(tables.memberships.orgId, input.orgId))
+      .orderBy(asc(tables.memberships.createdAt))
+  }),
+
+  /** Adds an existing account by email. */
+  add: authedProcedure
+    .input(z.object({ orgId: Id, email: z.string().trim().toLowerCase().max(254), role: RoleInput }))
+    .mutation(async ({ ctx, input }) => {
+      const actor = await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
+      checkRoleChange(actor, null, input.role)
+      return ctx.services.db.transaction(async (tx) => {
+        const [user] = await tx
+          .select({ id: tables.users.id, email: tables.users.email, name: tables.users.name })
+          .from(tables.users)
+          .where(eq(tables.users.email, input.email))
+        if (!user) {
+          throw apiError(
+            ErrorCode.NOT_FOUND,
+            `No account uses ${input.email}. Ask them to sign up first, then add them.`,
+          )
+        }
+        const added = await tx
+          .insert(tables.memberships)
+          .values({ orgId: input.orgId, userId: user.id, role: input.role })
+          .onConflictDoNothing()
+          .returning({ createdAt: tables.memberships.createdAt })
+        if (added.length === 0) throw apiError(ErrorCode.CONFLICT, `${input.email} is already a member.`)
+        await writeAudit(tx, ctx.principal, {
+          orgId: input.orgId,
+          action: 'member.add',
+          targetType: 'user',
+          targetId: user.id,
+          details: { email: user.email, role: input.role },
+        })
+        return { userId: user.id, email: user.email, name: user.name, role: input.role, createdAt: added[0]!.createdAt }
+      })
+    }),
+
+  setRole: authedProcedure
+    .input(z.object({ orgId: Id, userId: Id, role: RoleInput }))
+    .mutation(async ({ ctx, input }) => {
+      const actor = await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
+      return ctx.services.db.transaction(async (tx) => {
+        const current = await memberRole(tx, input.orgId, input.userId)
+        if (!current) throw memberNotFound()
+        checkRoleChange(actor, current, input.role)
+        if (current === input.role) return { userId: input.userId, role: input.role }
+        if (current === 'owner') await ensureAnotherOwner(tx, input.orgId, input.userId)
+        await tx
+          .update(tables.memberships)
+          .set({ role: input.role })
+          .where(and(eq(tables.memberships.orgId, input.orgId), eq(tables.memberships.userId, input.userId)))
+        await writeAudit(tx, ctx.principal, {
+          orgId: input.orgId,
+          action: 'member.setRole',
+          targetType: 'user',
+          targetId: input.userId,
+          details: { from: current, to: input.role },
+        })
+        return { userId: input.userId, role: input.role }
+      })
+    }),
+
+  /** Removes a member; any member may remove themselves (leave), except the last owner. */
+  remove: authedProcedure.input(z.object({ orgId: Id, userId: Id })).mutation(async ({ ctx, input }) => {
+    const p = ctx.principal
+    const leaving = p.kind === 'user' && p.user.id === input.userId
+    const actor = leaving
+      ? await requireOrgRole(ctx, input.orgId, 'org.read')
+      : await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
+    return ctx.services.db.transaction(async (tx) => {
+      const current = await memberRole(tx, input.orgId, input.userId)
+      if (!current) throw memberNotFound()
+      if (!leaving) checkRoleChange(actor, current, null)
+      if (current === 'owner') await ensureAnotherOwner(tx, input.orgId, input.userId)
+      await tx
+        .delete(tables.memberships)
+        .where(and(eq(tables.memberships.orgId, input.orgId), eq(tables.memberships.userId, input.userId)))
+      await writeAudit(tx, ctx.principal, {
+        orgId: input.orgId,
+        action: leaving ? 'member.leave' : 'member.remove',
+        targetType: 'user',
+        targetId: input.userId,
+        details: { role: current },
+      })
+      return { ok: true as const }
+    })
+  }),
+})

@@ -1,0 +1,46 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import { createTestDatabase } from '@cutroom/infra'
+import { ApiEnv, loadConfig } from '@cutroom/schema'
+import pino from 'pino'
+import { createContext } from '../context'
+import { createDb } from '../db'
+import { appRouter } from '../router'
+import type { ApiServices } from '../services'
+import { createCallerFactory } from '../trpc'
+
+const createCaller = createCallerFactory(appRouter)
+
+/**
+ * A real migrated test database and the api's services on it, for router tests through createCaller.
+ * argon2 runs with a low cost set explicitly through config, never a fake.
+ */
+export async function createTestApi(env: Record<string, string> = {}) {
+  const database = await createTestDatabase()
+  const config = loadConfig(ApiEnv, {
+    DATABASE_URL: database.url,
+    NATS_URL: 'nats://127.0.0.1:4222',
+    LOG_LEVEL: 'silent',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    ...env,
+  })
+  const { sql, db } = createDb(config.DATABASE_URL, 5)
+  const services: ApiServices = { config, db, log: pino({ level: 'silent' }) }
+  let ipCounter = 0
+  return {
+    services,
+    sql,
+    /** A caller as the bearer of `token` (session token or API key), or anonymous. Each gets its own address. */
+    async caller(token?: string | null, headers: IncomingHttpHeaders = {}) {
+      const all = token ? { authorization: `Bearer ${token}`, ...headers } : headers
+      const ctx = await createContext(services, { headers: all, ip: `10.0.0.${++ipCounter % 250}` })
+      return createCaller(ctx)
+    },
+    async close() {
+      await sql.end({ timeout: 5 })
+      await database.drop()
+    },
+  }
+}
+
+export type TestApi = Awaited<ReturnType<typeof createTestApi>>

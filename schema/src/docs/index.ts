@@ -1,0 +1,5 @@
+export * from './createUserUndoManager'
+export * from './docModel'
+export * from './origins'
+export { type Problem, ProblemCode } from './problem'
+export * as timeline from './timeline'

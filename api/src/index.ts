@@ -1,1 +1,5 @@
+export { type ApiClient, type ApiClientOptions, createApiClient } from './apiClient'
+export { createDb, type Db } from './db'
 export type { AppRouter } from './router'
+export { createApiServer } from './server'
+export type { ApiServices } from './services'

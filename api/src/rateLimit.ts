@@ -2,21 +2,23 @@ import { sql } from 'drizzle-orm'
 import { RateLimitedError } from './apiError'
 import type { Context } from './context'
 import type { Db } from './db'
+import type { ApiServices } from './services'
 import { principalKey } from './principal'
 import { middleware } from './trpc'
 
 /**
  * Counts one event in a fixed window shared by every api replica (Postgres `rate_limits`) and throws
- * RATE_LIMITED once `limit` events happened in the current window.
+ * RATE_LIMITED once `baseLimit` (times RATE_LIMIT_MULTIPLIER) events happened in the current window.
  */
 export async function consumeRateLimit(
-  db: Db,
+  services: ApiServices,
   bucket: string,
-  limit: number,
+  baseLimit: number,
   windowSeconds: number,
   what: string,
 ): Promise<void> {
-  const rows = await db.execute<{ count: number; window_start: Date | string }>(sql`
+  const limit = Math.max(1, Math.round(baseLimit * services.config.RATE_LIMIT_MULTIPLIER))
+  const rows = await services.db.execute<{ count: number; window_start: Date | string }>(sql`
     insert into rate_limits (bucket, count, window_start) values (${bucket}, 1, now())
     on conflict (bucket) do update set
       count = case when rate_limits.window_start <= now() - make_interval(secs => ${windowSeconds}) then 1
@@ -51,7 +53,7 @@ export function rateLimit(name: string, limit: number, windowSeconds: number) {
   return middleware(async ({ ctx, next }) => {
     const who = ctx.principal ? principalKey(ctx.principal) : `ip:${ctx.ip ?? 'unknown'}`
     await withRetryAfter(ctx, () =>
-      consumeRateLimit(ctx.services.db, `${name}:${who}`, limit, windowSeconds, `requests of this kind (${name})`),
+      consumeRateLimit(ctx.services, `${name}:${who}`, limit, windowSeconds, `requests of this kind (${name})`),
     )
     return next()
   })

@@ -59,14 +59,14 @@ export const authRouter = router({
     const accountBucket = `signin:account:${input.email}`
     await withRetryAfter(ctx, async () => {
       await consumeRateLimit(
-        db,
+        ctx.services,
         `signin:ip:${ctx.ip ?? 'unknown'}`,
         SIGN_IN_PER_IP.limit,
         SIGN_IN_PER_IP.windowSeconds,
         'sign-in attempts from your address',
       )
       await consumeRateLimit(
-        db,
+        ctx.services,
         accountBucket,
         SIGN_IN_PER_ACCOUNT.limit,
         SIGN_IN_PER_ACCOUNT.windowSeconds,

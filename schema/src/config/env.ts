@@ -54,6 +54,8 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     /** argon2id cost (OWASP defaults). Test suites lower it explicitly to keep sign-ups fast. */
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(1048576).default(19456),
     ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+    /** Multiplies every rate limit of the api (sign-up, sign-in, expensive mutations); raise it for load tests. */
+    RATE_LIMIT_MULTIPLIER: z.coerce.number().min(0.01).max(10000).default(1),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
   })

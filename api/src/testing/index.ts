@@ -1,0 +1,3 @@
+export { createTestApi, type TestApi } from './createTestApi'
+export { startTestApiServer, type TestApiServer } from './startTestApiServer'
+export { listProcedures } from './listProcedures'

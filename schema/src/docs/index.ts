@@ -1,5 +1,7 @@
 export * from './createUserUndoManager'
 export * from './docModel'
+export * from './mediaTime'
 export * from './origins'
 export { type Problem, ProblemCode } from './problem'
 export * as timeline from './timeline'
+export * as transcript from './transcript'

@@ -660,6 +660,80 @@ export function move(doc: Y.Doc, itemId: string, toIndex: number, origin: unknow
   }, origin)
 }
 
+/**
+ * Removes source ranges (frames of `assetId`, e.g. the words deleted from a transcript) from every storyline clip
+ * of that asset, as ripple cuts in one transaction: a clip loses the cut part and splits around an interior
+ * cut; a clip cut entirely is deleted with its anchored items. Anchored items stay on the piece that holds their
+ * source frame (or the next piece). Returns the number of timeline frames removed.
+ */
+export function rippleCutSource(
+  doc: Y.Doc,
+  assetId: string,
+  ranges: readonly { start: number; end: number }[],
+  origin: unknown = LOCAL_ORIGIN,
+): number {
+  for (const r of ranges) {
+    requireInt(r.start, 'range start', 0)
+    requireInt(r.end, 'range end', r.start + 1)
+  }
+  const sorted = [...ranges].sort((a, b) => a.start - b.start)
+  const track = storylineTrack(doc)
+  const items = trackItems(track)
+  let removed = 0
+  const touched = items.toArray().some((m) => m.get('kind') === 'clip' && m.get('assetId') === assetId)
+  if (!touched || sorted.length === 0) return 0
+  assertUnlocked(track)
+  doc.transact(() => {
+    for (let index = items.length - 1; index >= 0; index--) {
+      const m = items.get(index)
+      if (m.get('kind') !== 'clip' || m.get('assetId') !== assetId) continue
+      const sourceIn = m.get('sourceIn') as number
+      const sourceOut = m.get('sourceOut') as number
+      const pieces: { start: number; end: number }[] = []
+      let cursor = sourceIn
+      for (const r of sorted) {
+        if (r.end <= cursor || r.start >= sourceOut) continue
+        if (r.start > cursor) pieces.push({ start: cursor, end: r.start })
+        cursor = Math.max(cursor, r.end)
+      }
+      if (cursor < sourceOut) pieces.push({ start: cursor, end: sourceOut })
+      const kept = pieces.reduce((n, p) => n + p.end - p.start, 0)
+      if (kept === sourceOut - sourceIn) continue
+      removed += sourceOut - sourceIn - kept
+      const id = String(m.get('id'))
+      const anchored = anchoredTo(doc, new Set([id]))
+      if (pieces.length === 0) {
+        items.delete(index, 1)
+        for (const a of anchored.sort((x, y) => y.index - x.index)) a.items.delete(a.index, 1)
+        continue
+      }
+      const ids = pieces.map((_, i) => (i === 0 ? id : newId()))
+      m.set('sourceIn', pieces[0]!.start)
+      m.set('sourceOut', pieces[0]!.end)
+      items.insert(
+        index + 1,
+        pieces.slice(1).map((p, i) => {
+          const copy = copyItem(m)
+          copy.set('id', ids[i + 1]!)
+          copy.set('sourceIn', p.start)
+          copy.set('sourceOut', p.end)
+          return copy
+        }),
+      )
+      for (const { m: a } of anchored) {
+        const at = sourceIn + (a.get('offset') as number)
+        let k = pieces.findIndex((p) => at < p.end)
+        if (k < 0) k = pieces.length - 1
+        const piece = pieces[k]!
+        a.set('anchorId', ids[k]!)
+        // Before the first piece keeps its lead (offsets may be negative); inside a cut it moves to the next piece.
+        a.set('offset', k === 0 ? at - piece.start : Math.max(0, at - piece.start))
+      }
+    }
+  }, origin)
+  return removed
+}
+
 /** Adds an item to a non-storyline track, anchored to a storyline item. Returns its id. */
 export function addAnchoredItem(
   doc: Y.Doc,

@@ -1,0 +1,47 @@
+/** An asset as the media bin shows it. */
+export interface BinAsset {
+  id: string
+  name: string
+  status: string
+  /** Length in frames at the asset's own rate, when the probe has run. */
+  durationFrames: number | null
+  durationSeconds: number | null
+  contentType: string
+  /** URL of the uploaded source file, when the api provides one. */
+  sourceUrl: string | null
+  /** URL of the HLS proxy's master playlist, when the api provides one. */
+  hlsUrl: string | null
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value ? value : null
+}
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null
+}
+
+/** Reads an `assets.list` row; tolerant of where the probe metadata sits so older rows still show. */
+export function toBinAsset(row: unknown): BinAsset | null {
+  if (!row || typeof row !== 'object') return null
+  const o = row as Record<string, unknown>
+  const id = str(o.id)
+  if (!id) return null
+  const metadata = (o.metadata && typeof o.metadata === 'object' ? o.metadata : {}) as Record<string, unknown>
+  const video = (metadata.video && typeof metadata.video === 'object' ? metadata.video : {}) as Record<string, unknown>
+  return {
+    id,
+    name: str(o.filename) ?? str(o.name) ?? str(o.title) ?? 'Untitled',
+    status: str(o.status) ?? 'ready',
+    durationFrames: num(video.durationFrames) ?? num(o.durationFrames),
+    durationSeconds: num(metadata.durationSeconds) ?? num(o.durationSeconds),
+    contentType: str(o.contentType) ?? '',
+    sourceUrl: str(o.sourceUrl) ?? str(o.url) ?? str(o.downloadUrl),
+    hlsUrl: str(o.hlsUrl) ?? str(o.proxyUrl),
+  }
+}
+
+/** Frames the asset spans on a timeline at `fps` (5 seconds when its length is not known yet). */
+export function assetFrames(asset: BinAsset, fps: { num: number; den: number }): number {
+  const seconds = asset.durationSeconds ?? (asset.durationFrames ? asset.durationFrames / (fps.num / fps.den) : 5)
+  return Math.max(1, Math.floor((seconds * fps.num) / fps.den))
+}

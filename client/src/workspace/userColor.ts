@@ -1,0 +1,14 @@
+const PALETTE = ['#ff6b6b', '#f7b731', '#20bf6b', '#2d98da', '#a55eea', '#fd9644', '#26de81', '#4bcffa', '#fc5c65', '#8854d0']
+
+/** A stable colour for a person, so they look the same in every tab and on every collaborator's screen. */
+export function userColor(id: string): string {
+  let hash = 0
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0
+  return PALETTE[Math.abs(hash) % PALETTE.length]!
+}
+
+/** Initials for an avatar: first letters of the first two words. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean)
+  return ((words[0]?.[0] ?? '?') + (words[1]?.[0] ?? '')).toUpperCase()
+}

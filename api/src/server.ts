@@ -12,6 +12,9 @@ export function createApiServer(services: ApiServices): Server {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
+    // Bounds on what one request may carry; larger uploads go straight to S3, never through the api.
+    maxBodySize: 1024 * 1024,
+    maxBatchSize: 50,
     createContext: ({ req, res }) =>
       createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null, req, res }),
     onError: ({ error, path }) => {

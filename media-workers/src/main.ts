@@ -2,6 +2,10 @@ import { createServer } from 'node:http'
 import { ConfigError, loadConfig, WorkersEnv } from '@cutroom/schema'
 import { connect } from '@nats-io/transport-node'
 import pino from 'pino'
+import { detectCapabilities } from './detectCapabilities'
+import { FfmpegAdapter } from './FfmpegAdapter'
+import { startMediaWorkers } from './MediaWorkers'
+import { S3Storage } from './S3Storage'
 
 const log = pino({ name: 'media-workers' })
 let config: WorkersEnv
@@ -13,16 +17,33 @@ try {
 }
 log.level = config.LOG_LEVEL
 
-const nc = await connect({ servers: config.NATS_URL, name: 'media-workers' })
+const ffmpeg = new FfmpegAdapter(config.FFMPEG_PATH, config.FFPROBE_PATH)
+const capabilities = await detectCapabilities(ffmpeg, config.WORKER_FORCE_CPU)
+log.info({ capabilities }, 'capabilities detected')
+const storage = new S3Storage(config)
+const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log })
 
 const health = createServer((req, res) => {
   if (req.url !== '/healthz') return res.writeHead(404).end()
   const ok = !nc.isClosed()
   res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-  res.end(JSON.stringify({ ok, dependencies: { nats: { ok } } }))
+  res.end(
+    JSON.stringify({
+      ok,
+      dependencies: { nats: { ok } },
+      capabilities,
+      kinds: workers.kinds,
+      running: workers.running().length,
+      pid: process.pid,
+    }),
+  )
 })
-health.listen(config.WORKERS_HEALTH_PORT, config.WORKERS_HEALTH_HOST)
-log.info({ port: config.WORKERS_HEALTH_PORT }, 'media workers ready')
+health.listen(config.WORKERS_HEALTH_PORT, config.WORKERS_HEALTH_HOST, () => {
+  const address = health.address()
+  const port = typeof address === 'object' && address ? address.port : config.WORKERS_HEALTH_PORT
+  log.info({ port }, 'media workers ready')
+})
 
 let closing = false
 async function shutdown(signal: string) {
@@ -30,7 +51,9 @@ async function shutdown(signal: string) {
   closing = true
   log.info({ signal }, 'media workers shutting down')
   health.close()
+  await workers.close()
   await nc.drain()
+  storage.close()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

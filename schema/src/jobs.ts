@@ -38,6 +38,36 @@ export const Subjects = {
 } as const
 export const consumerName = (kind: JobKind) => `worker-${kind}`
 
+/**
+ * The NATS message id of a dispatch: the job id for the first attempt, `<jobId>:<attempt>` for retries, so a
+ * duplicate publish of the same attempt is dropped by the stream while a retry still goes through.
+ */
+export const jobMessageId = (jobId: string, attempt: number) => (attempt <= 1 ? jobId : `${jobId}:${attempt}`)
+
+/**
+ * Stream settings shared by everyone who creates the streams (api, workers, collab): whoever starts first
+ * creates them, the others find them. Plain values so this file stays free of I/O dependencies.
+ */
+export const StreamConfigs = {
+  JOBS: {
+    name: Streams.JOBS,
+    subjects: [Subjects.allJobs],
+    retention: 'workqueue',
+    storage: 'file',
+    /** Dispatches with the same message id within this window are stored once. */
+    duplicateWindowMs: 10 * 60_000,
+  },
+  EVENTS: {
+    name: Streams.EVENTS,
+    subjects: [Subjects.allEvents],
+    retention: 'limits',
+    storage: 'file',
+    duplicateWindowMs: 10 * 60_000,
+    /** Results are kept a week so a consumer that was down catches up. */
+    maxAgeMs: 7 * 24 * 3600_000,
+  },
+} as const
+
 const uuid = z.string().uuid()
 
 /** What every job message carries; the NATS message id is `jobId`, so dispatch is idempotent. */
@@ -102,6 +132,7 @@ export const UsageSchema = z.object({
   metric: z.enum(['media_seconds', 'storage_bytes']),
   quantity: z.number().nonnegative(),
 })
+export type Usage = z.infer<typeof UsageSchema>
 
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({

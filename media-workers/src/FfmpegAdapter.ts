@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process'
+import type { Writable } from 'node:stream'
+import ffmpeg, { type FfmpegCommand, type FfprobeData } from 'fluent-ffmpeg'
+import { JobCancelledError } from './JobErrors'
+
+/** One ffmpeg invocation, described as data so the same arguments can be run bare (benchmarks) or inspected. */
+export interface FfmpegSpec {
+  inputs: { path: string; options?: string[] }[]
+  complexFilter?: string
+  outputs: { target: string | Writable; options: string[] }[]
+}
+
+export interface FfmpegRunOptions {
+  /** Aborting kills ffmpeg (SIGKILL) and rejects with JobCancelledError. */
+  signal?: AbortSignal
+  /** Seconds of media the command processes; turns ffmpeg's `time=` into a fraction for onProgress. */
+  durationSeconds?: number
+  onProgress?: (fraction: number) => void
+}
+
+const STDERR_TAIL_LINES = 30
+
+/**
+ * The only place fluent-ffmpeg is used: runs ffmpeg and ffprobe, parses progress from ffmpeg's stderr, and
+ * kills the process on cancel. Progress is parsed from `time=` ourselves rather than through fluent-ffmpeg's
+ * 'progress' event, which starts an extra ffprobe of the input on every run.
+ */
+export class FfmpegAdapter {
+  constructor(
+    readonly ffmpegPath = 'ffmpeg',
+    readonly ffprobePath = 'ffprobe',
+  ) {}
+
+  /** The exact argument list `run(spec)` passes to ffmpeg. */
+  args(spec: FfmpegSpec): string[] {
+    return (this.command(spec) as unknown as { _getArguments(): string[] })._getArguments()
+  }
+
+  run(spec: FfmpegSpec, options: FfmpegRunOptions = {}): Promise<void> {
+    const { signal, durationSeconds, onProgress } = options
+    if (signal?.aborted) return Promise.reject(new JobCancelledError())
+    const command = this.command(spec)
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => command.kill('SIGKILL')
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const done = (err?: Error) => {
+        signal?.removeEventListener('abort', onAbort)
+        if (signal?.aborted) reject(new JobCancelledError())
+        else if (err) reject(err)
+        else resolve()
+      }
+      command.on('stderr', (line: string) => {
+        if (!onProgress || !durationSeconds) return
+        const seconds = parseProgressTime(line)
+        if (seconds !== null) onProgress(Math.min(1, Math.max(0, seconds / durationSeconds)))
+      })
+      command.on('end', () => done())
+      command.on('error', (err: Error) => done(new Error(cleanFfmpegError(err.message))))
+      command.run()
+    })
+  }
+
+  probe(path: string): Promise<FfprobeData> {
+    return new Promise((resolve, reject) => {
+      const command = ffmpeg(path).setFfprobePath(this.ffprobePath)
+      command.ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data)))
+    })
+  }
+
+  /** Names of the encoders this ffmpeg build has (`ffmpeg -encoders`). */
+  encoders(): Promise<string[]> {
+    return new Promise((resolve) => {
+      execFile(this.ffmpegPath, ['-hide_banner', '-encoders'], { timeout: 10_000 }, (err, stdout) => {
+        if (err) return resolve([])
+        const names: string[] = []
+        for (const line of stdout.split('\n')) {
+          const m = /^\s[VAS][.A-Z]{5}\s+(\S+)/.exec(line)
+          if (m) names.push(m[1]!)
+        }
+        resolve(names)
+      })
+    })
+  }
+
+  /** Whether a tiny encode with `encoder` succeeds (an encoder can be compiled in without a usable device). */
+  canEncode(encoder: string): Promise<boolean> {
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=256x256:d=0.2', '-c:v', encoder, '-f', 'null', '-']
+    return new Promise((resolve) => {
+      execFile(this.ffmpegPath, args, { timeout: 15_000 }, (err) => resolve(!err))
+    })
+  }
+
+  private command(spec: FfmpegSpec): FfmpegCommand {
+    const command = ffmpeg().setFfmpegPath(this.ffmpegPath).setFfprobePath(this.ffprobePath)
+    for (const input of spec.inputs) {
+      command.input(input.path)
+      // spread: an array argument makes fluent-ffmpeg split items at a space, which breaks values like a stream map
+      if (input.options?.length) command.inputOptions(...input.options)
+    }
+    if (spec.complexFilter) command.complexFilter(spec.complexFilter)
+    for (const output of spec.outputs) {
+      command.output(output.target)
+      if (output.options.length) command.outputOptions(...output.options)
+    }
+    return command
+  }
+}
+
+/** Seconds from an ffmpeg stats line (`... time=00:01:02.50 ...`), or null. */
+export function parseProgressTime(line: string): number | null {
+  const m = /time=\s*(-?)(\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(line)
+  if (!m || m[1] === '-') return null
+  return Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])
+}
+
+/** fluent-ffmpeg appends ffmpeg's last stderr lines; keep the message readable and bounded. */
+function cleanFfmpegError(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  return lines.slice(-STDERR_TAIL_LINES).join('\n').slice(-4000)
+}

@@ -1,0 +1,33 @@
+import type { ArtifactRef, JobKind, JobPayloadOf, Usage } from '@cutroom/schema'
+import type { Logger } from 'pino'
+import type { WorkerCapabilities } from './detectCapabilities'
+import type { FfmpegAdapter } from './FfmpegAdapter'
+import type { MediaInfo } from './jobs/mediaInfo'
+import type { S3Storage } from './S3Storage'
+
+/** What a job module gets: its validated payload, scratch space, the adapters, and progress reporting. */
+export interface JobContext<K extends JobKind = JobKind> {
+  payload: JobPayloadOf<K>
+  /** Aborted on cancel or shutdown; pass it to every ffmpeg run. */
+  signal: AbortSignal
+  /** A fresh folder removed after the job. */
+  workDir: string
+  ffmpeg: FfmpegAdapter
+  storage: S3Storage
+  capabilities: WorkerCapabilities
+  log: Logger
+  /** 0..1, throttled before it reaches NATS. */
+  progress(fraction: number, stage?: string): void
+  /** Downloads the source once (for kinds with an asset input) and returns its local path. */
+  source(): Promise<string>
+  /** ffprobe of the source, once. */
+  mediaInfo(): Promise<MediaInfo>
+}
+
+export interface JobOutcome {
+  artifacts: ArtifactRef[]
+  usage: Usage[]
+  result?: Record<string, unknown>
+}
+
+export type JobHandler<K extends JobKind = JobKind> = (ctx: JobContext<K>) => Promise<JobOutcome>

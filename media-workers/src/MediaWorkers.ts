@@ -1,0 +1,326 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type Consumer, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { NatsConnection, Subscription } from '@nats-io/nats-core'
+import {
+  ErrorCode,
+  type JobEvent,
+  JobEventSchema,
+  type JobKind,
+  type JobPayload,
+  JobPayloadSchema,
+  type JobProgress,
+  Streams,
+  Subjects,
+  consumerName,
+  type WorkersEnv,
+} from '@cutroom/schema'
+import type { Logger } from 'pino'
+import type { WorkerCapabilities } from './detectCapabilities'
+import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
+import type { FfmpegAdapter } from './FfmpegAdapter'
+import type { JobContext, JobHandler, JobOutcome } from './JobContext'
+import { JobCancelledError, PermanentJobError } from './JobErrors'
+import { JOB_HANDLERS } from './jobs/handlers'
+import { type MediaInfo, mediaInfoFrom } from './jobs/mediaInfo'
+import type { S3Storage } from './S3Storage'
+
+export type MediaWorkersConfig = Pick<
+  WorkersEnv,
+  'WORKER_KINDS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
+>
+
+export interface MediaWorkersDeps {
+  config: MediaWorkersConfig
+  nc: NatsConnection
+  ffmpeg: FfmpegAdapter
+  storage: S3Storage
+  capabilities: WorkerCapabilities
+  log: Logger
+  /** How long one pull waits for a job; also the longest `close()` waits. */
+  pullExpiresMs?: number
+}
+
+export interface MediaWorkers {
+  kinds: JobKind[]
+  /** Jobs being worked on right now. */
+  running(): string[]
+  /** Stops pulling, hands running jobs back to JetStream for another worker, and waits for the loops. */
+  close(): Promise<void>
+}
+
+const PROGRESS_INTERVAL_MS = 500
+/** Cancels that arrive before a job starts are remembered this long. */
+const CANCEL_MEMORY_MS = 15 * 60_000
+
+/** Starts one pull loop per served job kind against its durable consumer. */
+export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWorkers> {
+  const { config, nc, log } = deps
+  const kinds = servedKinds(config.WORKER_KINDS)
+  const pullExpiresMs = deps.pullExpiresMs ?? 5_000
+  const jsm = await jetstreamManager(nc)
+  await ensureStreams(jsm)
+  for (const kind of kinds) {
+    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
+  }
+  const js = jetstream(nc)
+  const slots = new Semaphore(config.WORKER_CONCURRENCY)
+  const running = new Map<string, AbortController>()
+  const cancelledEarly = new Map<string, number>()
+  let stopping = false
+
+  const cancels: Subscription = nc.subscribe(Subjects.allCancels, {
+    callback: (_err, msg) => {
+      const jobId = msg.subject.split('.').pop() ?? ''
+      const job = running.get(jobId)
+      if (job) job.abort('cancel')
+      else {
+        const now = Date.now()
+        for (const [id, at] of cancelledEarly) if (now - at > CANCEL_MEMORY_MS) cancelledEarly.delete(id)
+        cancelledEarly.set(jobId, now)
+      }
+    },
+  })
+
+  const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string) => {
+    const checked = JobEventSchema.parse({ ...event, at: new Date().toISOString() })
+    await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId })
+  }
+
+  const handle = async (kind: JobKind, msg: JsMsg) => {
+    const handler = JOB_HANDLERS[kind] as JobHandler | undefined
+    let payload: JobPayload
+    try {
+      payload = JobPayloadSchema.parse(JSON.parse(msg.string()))
+      if (payload.kind !== kind) throw new Error(`a ${payload.kind} job on the ${kind} subject`)
+    } catch (err) {
+      log.error({ err, subject: msg.subject }, 'dropping a job message that does not match the contract')
+      msg.term('invalid payload')
+      return
+    }
+    const delivery = msg.info.deliveryCount
+    const base = {
+      jobId: payload.jobId,
+      kind,
+      orgId: payload.orgId,
+      projectId: payload.projectId,
+      assetId: assetIdOf(payload),
+      attempt: payload.attempt,
+    }
+    const eventId = (status: string) => `${payload.jobId}:${payload.attempt}:${status}`
+    const jlog = log.child({ jobId: payload.jobId, kind, attempt: payload.attempt, delivery })
+
+    if (cancelledEarly.delete(payload.jobId)) {
+      await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
+      msg.term('cancelled')
+      return
+    }
+    if (!handler) {
+      await publishEvent(
+        { ...base, status: 'failed', artifacts: [], usage: [], final: true, error: `No worker handles ${kind} jobs.` },
+        eventId('failed'),
+      )
+      msg.term('no handler')
+      return
+    }
+    if (delivery > config.WORKER_MAX_ATTEMPTS) {
+      // the previous delivery never answered: its worker died or hung on the last attempt
+      await publishEvent(
+        {
+          ...base,
+          status: 'failed',
+          artifacts: [],
+          usage: [],
+          final: true,
+          error: `The worker stopped responding on each of ${config.WORKER_MAX_ATTEMPTS} attempts.`,
+        },
+        eventId('failed'),
+      )
+      msg.term('attempts exhausted')
+      return
+    }
+
+    const controller = new AbortController()
+    running.set(payload.jobId, controller)
+    const heartbeat = setInterval(() => msg.working(), Math.max(500, Math.floor(config.WORKER_ACK_WAIT_MS / 3)))
+    const workRoot = config.WORKER_TMP_DIR ?? tmpdir()
+    await mkdir(workRoot, { recursive: true })
+    const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
+    try {
+      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
+      const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
+      await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
+      msg.ack()
+      jlog.info('job succeeded')
+    } catch (err) {
+      const reason = controller.signal.reason
+      if (reason === 'shutdown') {
+        // not the job's fault: hand it straight to another worker without spending an attempt's backoff
+        msg.nak(0)
+      } else if (err instanceof JobCancelledError || reason === 'cancel') {
+        await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
+        msg.term('cancelled')
+        jlog.info('job cancelled')
+      } else {
+        const permanent = err instanceof PermanentJobError
+        const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
+        const error = permanent ? `${(err as PermanentJobError).code}: ${(err as Error).message}` : (err as Error).message
+        await publishEvent(
+          {
+            ...base,
+            status: 'failed',
+            artifacts: [],
+            usage: [],
+            final,
+            error: error.slice(0, 8000),
+            result: permanent ? { code: (err as PermanentJobError).code } : undefined,
+          },
+          final ? eventId('failed') : `${eventId('failed')}:${delivery}`,
+        ).catch((e) => jlog.error({ err: e }, 'could not publish the failure'))
+        if (final) msg.term('failed')
+        else msg.nak(config.WORKER_RETRY_BACKOFF_MS * 2 ** (delivery - 1))
+        jlog.warn({ err, final }, 'job failed')
+      }
+    } finally {
+      clearInterval(heartbeat)
+      running.delete(payload.jobId)
+      await rm(workDir, { recursive: true, force: true })
+    }
+  }
+
+  const jobContext = (payload: JobPayload, workDir: string, signal: AbortSignal, jlog: Logger): JobContext => {
+    let sourcePath: Promise<string> | null = null
+    let info: Promise<MediaInfo> | null = null
+    let lastSent = 0
+    const input = 'input' in payload && 'sourceKey' in payload.input ? payload.input : null
+    const ctx: JobContext = {
+      payload,
+      signal,
+      workDir,
+      ffmpeg: deps.ffmpeg,
+      storage: deps.storage,
+      capabilities: deps.capabilities,
+      log: jlog,
+      progress(fraction, stage) {
+        const now = Date.now()
+        if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return
+        lastSent = now
+        const tick: JobProgress = { jobId: payload.jobId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
+        nc.publish(Subjects.progress(payload.jobId), JSON.stringify(tick))
+      },
+      source() {
+        if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
+        sourcePath ??= (async () => {
+          const file = path.join(workDir, `source${path.extname(input.sourceKey).slice(0, 16)}`)
+          await deps.storage.download(input.sourceKey, file, signal)
+          return file
+        })()
+        return sourcePath
+      },
+      mediaInfo() {
+        info ??= ctx.source().then(async (file) => {
+          const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
+            throw new PermanentJobError(
+              ErrorCode.UNSUPPORTED_MEDIA,
+              `This file is not playable media (${lastLine(err.message)}); upload a video or audio file.`,
+            )
+          })
+          return mediaInfoFrom(data)
+        })
+        return info
+      },
+    }
+    return ctx
+  }
+
+  const loop = async (kind: JobKind) => {
+    let consumer: Consumer | null = null
+    while (!stopping) {
+      try {
+        consumer ??= await js.consumers.get(Streams.JOBS, consumerName(kind))
+        const msg = await consumer.next({ expires: pullExpiresMs })
+        if (!msg) continue
+        // hold the message (heartbeating) until a slot frees up, so one kind cannot starve the others
+        const holding = setInterval(() => msg.working(), Math.max(500, Math.floor(config.WORKER_ACK_WAIT_MS / 3)))
+        await slots.acquire()
+        clearInterval(holding)
+        if (stopping) {
+          slots.release()
+          msg.nak(0)
+          break
+        }
+        void handle(kind, msg)
+          .catch((err) => log.error({ err, kind }, 'job handling failed'))
+          .finally(() => slots.release())
+      } catch (err) {
+        if (stopping || nc.isClosed()) break
+        log.warn({ err, kind }, 'pull failed; retrying')
+        consumer = null
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+  }
+  const loops = kinds.map((k) => loop(k))
+  log.info({ kinds, concurrency: config.WORKER_CONCURRENCY }, 'media workers pulling')
+
+  return {
+    kinds,
+    running: () => [...running.keys()],
+    async close() {
+      stopping = true
+      for (const c of running.values()) c.abort('shutdown')
+      cancels.unsubscribe()
+      slots.wake()
+      // wait for open pulls to expire: a message one of them got would otherwise come back with a delivery
+      // spent, which counts against the job's attempts
+      await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, pullExpiresMs + 1000))])
+      await slots.drain()
+    },
+  }
+}
+
+function servedKinds(list: string | undefined): JobKind[] {
+  const implemented = Object.keys(JOB_HANDLERS) as JobKind[]
+  if (!list) return implemented
+  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean)
+  const unknown = wanted.filter((k) => !implemented.includes(k as JobKind))
+  if (unknown.length) throw new Error(`WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`)
+  return wanted as JobKind[]
+}
+
+function assetIdOf(payload: JobPayload): string | undefined {
+  return 'input' in payload && 'assetId' in payload.input ? payload.input.assetId : undefined
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  return (lines.at(-1) ?? text).slice(0, 300)
+}
+
+/** A counting semaphore; `drain` waits until every permit is back. */
+class Semaphore {
+  private waiters: (() => void)[] = []
+  private idle: (() => void)[] = []
+  private used = 0
+  constructor(private readonly size: number) {}
+  acquire(): Promise<void> {
+    if (this.used < this.size) {
+      this.used++
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => this.waiters.push(() => (this.used++, resolve())))
+  }
+  release(): void {
+    this.used--
+    this.waiters.shift()?.()
+    if (this.used === 0) for (const f of this.idle.splice(0)) f()
+  }
+  /** Lets blocked acquirers through (at shutdown; they check `stopping` and give their message back). */
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+  drain(): Promise<void> {
+    return this.used <= 0 ? Promise.resolve() : new Promise((r) => this.idle.push(r))
+  }
+}

@@ -1,0 +1,14 @@
+import type { JobKind } from '@cutroom/schema'
+import type { JobHandler } from '../JobContext'
+import { probe } from './probe'
+import { thumbnails } from './thumbnails'
+import { transcode } from './transcode'
+import { waveform } from './waveform'
+
+/** The job kinds this package implements; the other kinds have no consumer here. */
+export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
+  probe,
+  transcode,
+  thumbnails,
+  waveform,
+}

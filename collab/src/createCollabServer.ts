@@ -1,26 +1,133 @@
-import type { CollabEnv } from '@cutroom/schema'
-import { type Extension, Server } from '@hocuspocus/server'
+import { type CollabEnv, type DocModel, type DocumentKind, prepareDocument, timeline } from '@cutroom/schema'
+import { Redis } from '@hocuspocus/extension-redis'
+import { type Extension, type Hocuspocus, Server } from '@hocuspocus/server'
 import type { Logger } from 'pino'
 import type postgres from 'postgres'
+import type { CollabContext } from './CollabContext'
+import { CollabMetrics } from './CollabMetrics'
+import { DocPatcher } from './DocPatcher'
+import { AuthExtension } from './extensions/AuthExtension'
+import { ConnectionGuardExtension } from './extensions/ConnectionGuardExtension'
+import { ConnectionLimitExtension } from './extensions/ConnectionLimitExtension'
 import { HealthExtension } from './extensions/HealthExtension'
+import { MetricsExtension } from './extensions/MetricsExtension'
+import { NatsPatchExtension } from './extensions/NatsPatchExtension'
+import { PersistenceExtension } from './extensions/PersistenceExtension'
+import { UpdateLog } from './UpdateLog'
+
+/** The settings the collab server reads; `CollabEnv` satisfies it. NATS and Redis are optional here. */
+export type CollabServerConfig = Pick<
+  CollabEnv,
+  'COLLAB_HOST' | 'COLLAB_PORT' | 'COLLAB_MAX_UPDATE_BYTES' | 'COLLAB_MAX_CONNECTIONS_PER_USER' | 'COLLAB_SNAPSHOT_EVERY'
+> & { NATS_URL?: string; REDIS_URL?: string }
 
 export interface CollabServerOptions {
-  config: CollabEnv
+  config: CollabServerConfig
+  /** The process' Postgres pool; the caller owns it and ends it after `destroy()`. */
   sql: postgres.Sql
-  log: Logger
+  log?: Logger
+  /** Redis key prefix (default `cutroom-collab`); tests give each run its own. */
+  redisPrefix?: string
+  /** Whether a loaded document gets its model's genesis and migrations (default true). */
+  prepareDocuments?: boolean
 }
 
+export interface CollabServer {
+  /** The Hocuspocus HTTP + WebSocket server. */
+  server: Server<CollabContext>
+  hocuspocus: Hocuspocus<CollabContext>
+  /** Applies server-side patches (also reachable over NATS when NATS_URL is set). */
+  patcher: DocPatcher
+  metrics: CollabMetrics
+  updateLog: UpdateLog
+  /** Starts listening on COLLAB_HOST:COLLAB_PORT (0 picks a free port); resolves with the bound port. */
+  listen(): Promise<{ port: number; url: string }>
+  /** Closes every connection, flushes the log, disconnects NATS and Redis. Does not end `sql`. */
+  destroy(): Promise<void>
+}
+
+/** Document models known to the server: a loaded document gets the model's genesis and pending migrations. */
+const MODELS: Partial<Record<DocumentKind, DocModel>> = { timeline: timeline.model }
+
 /** The collab server: Hocuspocus assembled from small extensions. */
-export function createCollabServer({ config, sql, log }: CollabServerOptions): Server {
-  const extensions: Extension[] = [new HealthExtension({ checks: { postgres: () => sql`select 1` } })]
-  return new Server({
+export function createCollabServer({ config, sql, log, redisPrefix, prepareDocuments = true }: CollabServerOptions): CollabServer {
+  const metrics = new CollabMetrics()
+  const updateLog = new UpdateLog({ sql, log, metrics, snapshotEvery: config.COLLAB_SNAPSHOT_EVERY })
+  const persistence = new PersistenceExtension({
+    updateLog,
+    log,
+    maxUpdateBytes: config.COLLAB_MAX_UPDATE_BYTES,
+    prepare: prepareDocuments
+      ? async (document, documentId, context) => {
+          const kind =
+            context.kind ??
+            (await sql<{ kind: DocumentKind }[]>`select kind from documents where id = ${documentId}`)[0]?.kind
+          const model = kind ? MODELS[kind] : undefined
+          if (model) prepareDocument(document, model)
+        }
+      : undefined,
+  })
+  const checks: Record<string, () => Promise<unknown>> = { postgres: () => sql`select 1` }
+  const extensions: Extension[] = [
+    new HealthExtension({ checks }),
+    new ConnectionGuardExtension({
+      // The frame around an update adds the document name and a few bytes of framing.
+      maxMessageBytes: config.COLLAB_MAX_UPDATE_BYTES + 1024,
+      onReject: (code) => metrics.recordRefusal(code),
+    }),
+    new AuthExtension({ sql, log }),
+    new ConnectionLimitExtension({ maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER }),
+    persistence,
+    new MetricsExtension({ metrics }),
+  ]
+  const patcher = new DocPatcher({ sql, whenPersisted: (name) => persistence.whenPersisted(name), log, metrics })
+  extensions.push(patcher)
+  if (config.NATS_URL) {
+    const nats = new NatsPatchExtension({ natsUrl: config.NATS_URL, patcher, log })
+    extensions.push(nats)
+    checks.nats = () => nats.check()
+  }
+  if (config.REDIS_URL) {
+    const redis = new Redis({ ...redisConnection(config.REDIS_URL), prefix: redisPrefix ?? 'cutroom-collab' })
+    extensions.push(redis)
+    checks.redis = () => redis.pub.ping()
+  }
+  const server = new Server<CollabContext>({
     port: config.COLLAB_PORT,
     address: config.COLLAB_HOST,
     quiet: true,
     stopOnSignals: false,
     extensions,
-    onDestroy: async () => {
-      log.info('collab server destroyed')
-    },
   })
+
+  return {
+    server,
+    hocuspocus: server.hocuspocus,
+    patcher,
+    metrics,
+    updateLog,
+    async listen() {
+      await server.listen()
+      return { port: server.address.port, url: `ws://${config.COLLAB_HOST}:${server.address.port}` }
+    },
+    async destroy() {
+      await server.destroy()
+    },
+  }
+}
+
+/** ioredis connection settings from a redis:// or rediss:// URL. */
+function redisConnection(url: string) {
+  const u = new URL(url)
+  const db = Number(u.pathname.slice(1) || 0)
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    options: {
+      username: u.username || undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      db,
+      ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  }
 }

@@ -14,16 +14,16 @@ try {
 log.level = config.LOG_LEVEL
 
 const sql = postgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, onnotice: () => {} })
-const server = createCollabServer({ config, sql, log })
-await server.listen()
-log.info({ port: server.address.port }, 'collab listening')
+const collab = createCollabServer({ config, sql, log })
+const { port } = await collab.listen()
+log.info({ port, redis: Boolean(config.REDIS_URL) }, 'collab listening')
 
 let closing = false
 async function shutdown(signal: string) {
   if (closing) return
   closing = true
   log.info({ signal }, 'collab shutting down')
-  await server.destroy()
+  await collab.destroy()
   await sql.end({ timeout: 5 })
   process.exit(0)
 }

@@ -1,0 +1,29 @@
+import type { DocumentAccess, DocumentKind, Role } from '@cutroom/schema'
+import type { GuardedSocket } from './GuardedSocket'
+
+/** Who is connected: a signed-in person (session) or an organization's API key. */
+export type Principal =
+  | { kind: 'user'; userId: string; name: string }
+  | { kind: 'apiKey'; keyId: string; orgId: string; role: Role; name: string }
+
+/** What the extensions put in a Hocuspocus connection context. */
+export interface CollabContext {
+  /** The WebSocket the document connection rides on (set by the ConnectionGuard extension). */
+  socket?: GuardedSocket
+  principal?: Principal
+  /** For persistence (`doc_updates.user_id`, null for API keys) and awareness. */
+  user?: { id: string | null; name: string }
+  documentId?: string
+  projectId?: string
+  orgId?: string
+  kind?: DocumentKind
+  role?: Role
+  access?: DocumentAccess
+  /** Set while this connection counts against its principal's connection limit. */
+  connectionSlot?: string
+}
+
+/** A stable key per principal, for per-principal limits. */
+export function principalKey(principal: Principal): string {
+  return principal.kind === 'user' ? `user:${principal.userId}` : `key:${principal.keyId}`
+}

@@ -1,0 +1,19 @@
+import { type CloseCode, CloseReason } from '@cutroom/schema'
+
+/**
+ * Thrown by a hook to refuse a connection or a message. Hocuspocus sends `reason` to the provider
+ * (authenticationFailed) and, for messages, closes the document connection with `code`.
+ */
+export class CollabRejection extends Error {
+  override readonly name = 'CollabRejection'
+  readonly reason: string
+  constructor(
+    readonly code: CloseCode,
+    /** Why, for our logs only: never sent to the client, so a refusal reveals nothing. */
+    readonly detail: string = CloseReason[code],
+  ) {
+    // Empty message on purpose: Hocuspocus prints every hook error that has one, and refusals are routine.
+    super('')
+    this.reason = CloseReason[code]
+  }
+}

@@ -1,0 +1,170 @@
+import {
+  type DocPatchReply,
+  type DocPatchRequest,
+  DocPatchRequestSchema,
+  type DocumentKind,
+  documentName,
+  ErrorCode,
+  type JobEvent,
+  timeline,
+  WORKER_PATCH_ORIGIN,
+} from '@cutroom/schema'
+import type { DirectConnection, Extension, Hocuspocus, onConfigurePayload } from '@hocuspocus/server'
+import type { Logger } from 'pino'
+import type postgres from 'postgres'
+import * as Y from 'yjs'
+import type { CollabMetrics } from './CollabMetrics'
+import { makeContentEqual, type RootKind } from './makeContentEqual'
+
+export interface DocPatcherOptions {
+  sql: postgres.Sql
+  /** Resolves once every server-side change of the document so far is committed. */
+  whenPersisted: (documentName: string) => Promise<void>
+  log?: Logger
+  metrics?: CollabMetrics
+}
+
+/** The origin context of server patches (DirectConnection transactions carry it as `origin.context`). */
+export interface PatchContext {
+  patch: true
+  userId: string | null
+}
+
+/** Root kinds of each document model, for restores; roots not listed are inferred from their content. */
+const ROOTS: Partial<Record<DocumentKind, Record<string, RootKind>>> = {
+  timeline: timeline.ROOTS,
+}
+
+/**
+ * Applies server-side changes to documents through a DirectConnection, so they reach every connected client live
+ * and are appended to the durable log like any other change. Clients receive them as remote updates, which no
+ * user's undo manager tracks. Every patch replies only after its change is committed.
+ */
+export class DocPatcher implements Extension {
+  extensionName = 'DocPatcher'
+  private instance: Hocuspocus | null = null
+
+  constructor(private readonly options: DocPatcherOptions) {}
+
+  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
+    this.instance = instance
+  }
+
+  /** Validates and applies one patch request (the payload of `patches.doc.<docId>`). */
+  async handle(documentId: string, raw: unknown): Promise<DocPatchReply> {
+    const parsed = DocPatchRequestSchema.safeParse(raw)
+    if (!parsed.success)
+      return { ok: false, code: ErrorCode.BAD_INPUT, message: `Invalid patch: ${parsed.error.issues[0]?.message ?? 'bad input'}` }
+    try {
+      return await this.apply(documentId, parsed.data)
+    } catch (err) {
+      this.options.log?.error({ err, documentId }, 'patch failed')
+      return { ok: false, code: ErrorCode.INTERNAL, message: 'The patch could not be applied.' }
+    }
+  }
+
+  private async apply(documentId: string, request: DocPatchRequest): Promise<DocPatchReply> {
+    const { sql } = this.options
+    const [doc] = await sql<{ kind: DocumentKind }[]>`select kind from documents where id = ${documentId}`
+    if (!doc) return { ok: false, code: ErrorCode.NOT_FOUND, message: 'No such document.' }
+    const actor = request.actorUserId ?? null
+    switch (request.type) {
+      case 'yjs-update': {
+        const update = new Uint8Array(Buffer.from(request.update, 'base64'))
+        try {
+          Y.decodeUpdate(update)
+        } catch {
+          return { ok: false, code: ErrorCode.BAD_INPUT, message: 'The update is not a valid Yjs update.' }
+        }
+        const changed = await this.transact(documentId, actor, (d) => Y.applyUpdate(d, update))
+        return { ok: true, changed }
+      }
+      case 'create-version': {
+        const [row] = await this.withDocument(documentId, actor, async (d) => {
+          const state = Y.encodeStateAsUpdate(d)
+          return sql<{ id: string }[]>`
+            insert into doc_versions (doc_id, name, state, created_by)
+            values (${documentId}, ${request.name}, ${Buffer.from(state)}, ${actor})
+            returning id`
+        })
+        return { ok: true, changed: false, versionId: row!.id }
+      }
+      case 'restore-version': {
+        const [version] = await sql<{ state: Uint8Array }[]>`
+          select state from doc_versions where id = ${request.versionId} and doc_id = ${documentId}`
+        if (!version) return { ok: false, code: ErrorCode.NOT_FOUND, message: 'No such version of this document.' }
+        const source = new Y.Doc()
+        Y.applyUpdate(source, version.state)
+        try {
+          const changed = await this.transact(documentId, actor, (d) => makeContentEqual(d, source, ROOTS[doc.kind]))
+          return { ok: true, changed }
+        } finally {
+          source.destroy()
+        }
+      }
+    }
+  }
+
+  /**
+   * Sets the references of a succeeded job's artifacts into every timeline of the project that uses the asset.
+   * Setting a reference that is already there changes nothing, so a redelivered event writes nothing.
+   * Returns how many documents changed.
+   */
+  async applyJobArtifacts(event: JobEvent): Promise<number> {
+    if (event.status !== 'succeeded' || !event.assetId || event.artifacts.length === 0) return 0
+    const assetId = event.assetId
+    const docs = await this.options.sql<{ id: string }[]>`
+      select id from documents where project_id = ${event.projectId} and kind = 'timeline'`
+    let changedDocs = 0
+    for (const { id } of docs) {
+      const changed = await this.transact(id, null, (d) => {
+        if (!timeline.assetIdsUsed(d).includes(assetId)) return
+        for (const a of event.artifacts)
+          timeline.setArtifact(
+            d,
+            { artifactId: a.id, slot: a.slot, assetId, key: a.key, contentType: a.contentType, metadata: a.metadata },
+            WORKER_PATCH_ORIGIN,
+          )
+      })
+      if (changed) changedDocs++
+    }
+    return changedDocs
+  }
+
+  /** Runs `change` in one server transaction; true when it changed the document. Resolves once durable. */
+  private async transact(documentId: string, userId: string | null, change: (doc: Y.Doc) => void): Promise<boolean> {
+    return this.withDocument(documentId, userId, async (doc, connection) => {
+      let changed = false
+      const mark = () => {
+        changed = true
+      }
+      // DirectConnection.transact runs the transaction synchronously; its update event fires before it returns.
+      doc.on('update', mark)
+      const done = connection.transact((d) => change(d))
+      doc.off('update', mark)
+      await done
+      if (changed && this.options.metrics) this.options.metrics.patchesApplied += 1
+      return changed
+    })
+  }
+
+  private async withDocument<T>(
+    documentId: string,
+    userId: string | null,
+    use: (doc: Y.Doc, connection: DirectConnection) => Promise<T>,
+  ): Promise<T> {
+    if (!this.instance) throw new Error('the patcher is not attached to a Hocuspocus instance')
+    const name = documentName(documentId)
+    const context: PatchContext = { patch: true, userId }
+    const connection = await this.instance.openDirectConnection(name, context)
+    try {
+      const doc = this.instance.documents.get(name)
+      if (!doc) throw new Error(`document ${name} is not loaded`)
+      const result = await use(doc, connection)
+      await this.options.whenPersisted(name)
+      return result
+    } finally {
+      await connection.disconnect()
+    }
+  }
+}

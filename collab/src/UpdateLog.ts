@@ -1,0 +1,259 @@
+import type { Logger } from 'pino'
+import type postgres from 'postgres'
+import * as Y from 'yjs'
+import type { CollabMetrics } from './CollabMetrics'
+
+export interface UpdateLogOptions {
+  sql: postgres.Sql
+  log?: Logger
+  metrics?: CollabMetrics
+  /** Fold the log into a snapshot once a document has this many updates after its snapshot. */
+  snapshotEvery: number
+  /** Rows per INSERT (bounded by Postgres' 65535 parameters). */
+  maxBatchRows?: number
+}
+
+export interface LoadedDocument {
+  /** Snapshot state followed by every update left in the log, in seq order. */
+  updates: Uint8Array[]
+  lastSeq: number
+}
+
+interface PendingAppend {
+  docId: string
+  update: Uint8Array
+  userId: string | null
+  enqueuedAt: number
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+interface DocState {
+  /** The last seq this instance knows to be taken; null until seeded from the database. */
+  lastSeq: number | null
+  /** Updates in the log after the snapshot, as far as this instance knows. */
+  sinceSnapshot: number
+  compacting: boolean
+  /** Appends of this document not yet committed. */
+  inFlight: Set<Promise<void>>
+}
+
+const UNIQUE_VIOLATION = '23505'
+const MAX_CONFLICT_RETRIES = 8
+
+/**
+ * The durable update log of every document in Postgres (`doc_updates`, folded into `doc_snapshots`).
+ *
+ * Appends are group-committed: whatever arrives while one INSERT is in flight goes into the next one, for every
+ * document together. Seqs come from a per-document counter seeded from the database; the primary key catches a
+ * counter that another instance has overtaken, and the batch is retried with fresh counters.
+ *
+ * Compaction folds exactly the rows it read (a REPEATABLE READ transaction deletes only rows in its snapshot),
+ * so a row committed concurrently is never lost, and loading applies snapshot + every remaining row: applying an
+ * update twice is a no-op in Yjs, so order and overlap cannot corrupt a load.
+ */
+export class UpdateLog {
+  private readonly sql: postgres.Sql
+  private readonly options: Required<Pick<UpdateLogOptions, 'snapshotEvery' | 'maxBatchRows'>> & UpdateLogOptions
+  private readonly docs = new Map<string, DocState>()
+  private queue: PendingAppend[] = []
+  private flushing: Promise<void> | null = null
+  private scheduled = false
+  private closed = false
+  private readonly compactions = new Set<Promise<void>>()
+
+  constructor(options: UpdateLogOptions) {
+    this.sql = options.sql
+    this.options = { maxBatchRows: 1000, ...options }
+  }
+
+  /** Snapshot + log of a document, read in one consistent snapshot; seeds the seq counter. */
+  async load(docId: string): Promise<LoadedDocument> {
+    await this.whenIdle(docId)
+    const { snapshot, rows } = await this.sql.begin('isolation level repeatable read read only', async (tx) => {
+      const [snapshot] = await tx<{ state: Uint8Array; up_to_seq: string }[]>`
+        select state, up_to_seq from doc_snapshots where doc_id = ${docId}`
+      const rows = await tx<{ seq: string; update: Uint8Array }[]>`
+        select seq, update from doc_updates where doc_id = ${docId} order by seq`
+      return { snapshot, rows }
+    })
+    const upTo = snapshot ? Number(snapshot.up_to_seq) : 0
+    const lastSeq = Math.max(upTo, rows.length ? Number(rows[rows.length - 1]!.seq) : 0)
+    const state = this.state(docId)
+    state.lastSeq = Math.max(state.lastSeq ?? 0, lastSeq)
+    state.sinceSnapshot = rows.length
+    const updates = rows.map((r) => r.update)
+    if (snapshot) updates.unshift(snapshot.state)
+    return { updates, lastSeq }
+  }
+
+  /** Appends one update; resolves once it is committed. */
+  append(docId: string, update: Uint8Array, userId: string | null): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('update log closed'))
+    const state = this.state(docId)
+    const promise = new Promise<void>((resolve, reject) => {
+      this.queue.push({ docId, update, userId, enqueuedAt: performance.now(), resolve, reject })
+    })
+    state.inFlight.add(promise)
+    const settle = () => state.inFlight.delete(promise)
+    promise.then(settle, settle)
+    this.schedule()
+    return promise
+  }
+
+  /** Resolves when every append of this document enqueued so far has settled. */
+  async whenIdle(docId: string): Promise<void> {
+    const state = this.docs.get(docId)
+    if (state && state.inFlight.size > 0) await Promise.allSettled([...state.inFlight])
+  }
+
+  /** Forgets a document's counter once it is unloaded and idle (the next load reseeds it). */
+  forget(docId: string): void {
+    const state = this.docs.get(docId)
+    if (state && state.inFlight.size === 0 && !state.compacting) this.docs.delete(docId)
+  }
+
+  /** Flushes what is queued and waits for running compactions; later appends are refused. */
+  async close(): Promise<void> {
+    this.closed = true
+    while (this.flushing || this.queue.length) {
+      if (!this.flushing) this.flushing = this.flush()
+      await this.flushing
+    }
+    await Promise.allSettled([...this.compactions])
+  }
+
+  private state(docId: string): DocState {
+    let state = this.docs.get(docId)
+    if (!state) {
+      state = { lastSeq: null, sinceSnapshot: 0, compacting: false, inFlight: new Set() }
+      this.docs.set(docId, state)
+    }
+    return state
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return
+    this.scheduled = true
+    // setImmediate: every frame read from the sockets in this poll phase joins the batch.
+    setImmediate(() => {
+      this.scheduled = false
+      this.flushing = this.flush()
+    })
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.options.maxBatchRows)
+        try {
+          await this.insert(batch)
+          for (const item of batch) item.resolve()
+        } catch (err) {
+          this.options.log?.error({ err, rows: batch.length }, 'appending updates failed')
+          for (const item of batch) item.reject(err)
+        }
+      }
+    } finally {
+      this.flushing = null
+    }
+  }
+
+  private async insert(batch: PendingAppend[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await this.seed(batch.map((b) => b.docId))
+      const next = new Map<string, number>()
+      const rows = batch.map((item) => {
+        const seq = (next.get(item.docId) ?? this.docs.get(item.docId)!.lastSeq!) + 1
+        next.set(item.docId, seq)
+        return {
+          doc_id: item.docId,
+          seq,
+          update: Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength),
+          user_id: item.userId,
+        }
+      })
+      try {
+        await this.sql`insert into doc_updates ${this.sql(rows, 'doc_id', 'seq', 'update', 'user_id')}`
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION && attempt < MAX_CONFLICT_RETRIES) {
+          // Another instance took these seqs: reseed the counters from the database and retry the batch.
+          for (const docId of next.keys()) this.docs.get(docId)!.lastSeq = null
+          continue
+        }
+        throw err
+      }
+      const now = performance.now()
+      let bytes = 0
+      for (const item of batch) bytes += item.update.byteLength
+      const oldest = Math.min(...batch.map((b) => b.enqueuedAt))
+      this.options.metrics?.recordAppend(batch.length, bytes, now - oldest)
+      for (const [docId, seq] of next) {
+        const state = this.docs.get(docId)!
+        state.lastSeq = seq
+        state.sinceSnapshot += rows.filter((r) => r.doc_id === docId).length
+        if (state.sinceSnapshot >= this.options.snapshotEvery && !state.compacting) this.startCompaction(docId)
+      }
+      return
+    }
+  }
+
+  private async seed(docIds: string[]): Promise<void> {
+    const unseeded = [...new Set(docIds)].filter((id) => this.docs.get(id)!.lastSeq === null)
+    if (!unseeded.length) return
+    const rows = await this.sql<{ doc_id: string; last: string }[]>`
+      select d.id as doc_id, greatest(
+        coalesce((select max(seq) from doc_updates u where u.doc_id = d.id), 0),
+        coalesce((select up_to_seq from doc_snapshots s where s.doc_id = d.id), 0)) as last
+      from documents d where d.id in ${this.sql(unseeded)}`
+    for (const id of unseeded) this.docs.get(id)!.lastSeq = 0
+    for (const row of rows) this.docs.get(row.doc_id)!.lastSeq = Number(row.last)
+  }
+
+  private startCompaction(docId: string): void {
+    const state = this.docs.get(docId)!
+    state.compacting = true
+    const run = this.compact(docId)
+      .then((folded) => {
+        state.sinceSnapshot = Math.max(0, state.sinceSnapshot - folded)
+      })
+      .catch((err) => this.options.log?.warn({ err, docId }, 'log compaction failed; will retry later'))
+      .finally(() => {
+        state.compacting = false
+        this.compactions.delete(run)
+      })
+    this.compactions.add(run)
+  }
+
+  /** Folds the snapshot and every row of the log into a new snapshot; returns how many rows it folded. */
+  async compact(docId: string): Promise<number> {
+    return this.sql.begin('isolation level repeatable read', async (tx) => {
+      // Serializes compactions of one document across instances.
+      await tx`select pg_advisory_xact_lock(hashtextextended(${`cutroom.compact.${docId}`}, 0))`
+      const [snapshot] = await tx<{ state: Uint8Array; up_to_seq: string }[]>`
+        select state, up_to_seq from doc_snapshots where doc_id = ${docId}`
+      const rows = await tx<{ seq: string; update: Uint8Array }[]>`
+        select seq, update from doc_updates where doc_id = ${docId} order by seq`
+      if (!rows.length) return 0
+      const doc = new Y.Doc()
+      if (snapshot) Y.applyUpdate(doc, snapshot.state)
+      for (const row of rows) Y.applyUpdate(doc, row.update)
+      const state = Y.encodeStateAsUpdate(doc)
+      const stateVector = Y.encodeStateVector(doc)
+      doc.destroy()
+      const upTo = Math.max(Number(snapshot?.up_to_seq ?? 0), Number(rows[rows.length - 1]!.seq))
+      await tx`
+        insert into doc_snapshots (doc_id, state, state_vector, up_to_seq)
+        values (${docId}, ${Buffer.from(state)}, ${Buffer.from(stateVector)}, ${upTo})
+        on conflict (doc_id) do update set state = excluded.state, state_vector = excluded.state_vector,
+          up_to_seq = excluded.up_to_seq, created_at = now()`
+      // Only the rows this transaction's snapshot sees, i.e. exactly the rows folded above.
+      await tx`delete from doc_updates where doc_id = ${docId} and seq <= ${upTo}`
+      if (this.options.metrics) {
+        this.options.metrics.snapshotsWritten += 1
+        this.options.metrics.bytesStored += state.byteLength
+      }
+      return rows.length
+    })
+  }
+}

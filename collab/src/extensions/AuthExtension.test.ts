@@ -1,0 +1,95 @@
+import { CloseCode, DOCUMENT_KINDS, documentAccess, ROLES } from '@cutroom/schema'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import WebSocket from 'ws'
+import { type CollabFixture, createCollabFixture, createSession, waitFor } from '../createCollabFixture'
+import { decodeAuthReply, encodeAuth } from '../testFrames'
+
+let f: CollabFixture
+
+test.before(async () => {
+  f = await createCollabFixture()
+})
+test.after(async () => {
+  await f.close()
+})
+
+test('every role gets read or write on every document kind per the permission matrix (sessions and API keys)', async () => {
+  for (const role of ROLES) {
+    for (const kind of DOCUMENT_KINDS) {
+      for (const [via, token] of [
+        ['session', f.sessions[role]],
+        ['api key', f.apiKeys[role]],
+      ] as const) {
+        const result = await f.attempt(f.docs[kind], token)
+        assert.ok(result.synced, `${role} via ${via} on ${kind}: ${JSON.stringify(result)}`)
+        assert.is(result.readOnly, documentAccess(role, kind) === 'read', `${role} via ${via} on ${kind} read-only`)
+      }
+    }
+  }
+})
+
+test("a read-only connection's edits never reach other people nor the database", async () => {
+  const docId = f.docs.timeline
+  const viewer = await f.connect(docId, f.sessions.viewer)
+  const editor = await f.connect(docId, f.sessions.editor)
+  const before = await f.sql`select count(*)::int as n from doc_updates where doc_id = ${docId}`
+  viewer.doc.getMap('probe').set('viewer', 'was here')
+  editor.doc.getMap('probe').set('editor', 'was here')
+  await editor.settled()
+  await waitFor(() => viewer.doc.getMap('probe').get('editor') === 'was here', 3000, 'editor edit at viewer')
+  await new Promise((r) => setTimeout(r, 200))
+  assert.is(editor.doc.getMap('probe').get('viewer'), undefined)
+  assert.ok(viewer.provider.unsyncedChanges > 0, 'the viewer edit is never acknowledged')
+  const rows = await f.sql<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId}`
+  assert.is(rows.length, before[0]!.n + 1, 'only the editor update is stored')
+  viewer.destroy()
+  editor.destroy()
+})
+
+test('unknown documents, malformed names and other tenants close with 4403', async () => {
+  for (const name of [crypto.randomUUID(), 'doc:not-a-uuid', 'timeline', f.otherTenant.docId]) {
+    const result = await f.attempt(name, f.sessions.owner)
+    assert.not.ok(result.synced, name)
+    assert.is(result.code, CloseCode.FORBIDDEN, name)
+  }
+  // The other tenant's owner is refused here in the same way.
+  const theirs = await f.attempt(f.docs.timeline, f.otherTenant.session)
+  assert.is(theirs.code, CloseCode.FORBIDDEN)
+})
+
+test('missing, bad, expired and revoked credentials close with 4401', async () => {
+  const [owner] = await f.sql<{ id: string }[]>`select id from users where email = 'owner@example.com'`
+  const expired = await createSession(f.sql, owner!.id, -1000)
+  const revokedKey = f.apiKeys.reviewer
+  await f.sql`update api_keys set revoked_at = now() where id = ${revokedKey.split('_')[1]!}`
+  const wrongSecret = `${f.apiKeys.editor.slice(0, -4)}aaaa`
+  for (const token of ['', 'nonsense', expired, revokedKey, wrongSecret]) {
+    const result = await f.attempt(f.docs.timeline, token)
+    assert.is(result.code, CloseCode.UNAUTHORIZED, `token ${JSON.stringify(token)}`)
+  }
+})
+
+test('a browser without a token is authorized by the session cookie of the upgrade request', async () => {
+  const ws = new WebSocket(f.url, { headers: { cookie: `theme=dark; cutroom_session=${f.sessions.editor}` } })
+  await new Promise((r) => ws.once('open', r))
+  const name = `doc:${f.docs.transcript}`
+  const replies: Uint8Array[] = []
+  ws.on('message', (data: Buffer) => replies.push(new Uint8Array(data)))
+  ws.send(encodeAuth(name, ''))
+  await waitFor(() => replies.length > 0, 3000, 'auth reply')
+  assert.equal(decodeAuthReply(replies[0]!), { kind: 'authenticated', scope: 'read-write' })
+  ws.close()
+})
+
+test('the connection context carries the person for persistence', async () => {
+  const docId = f.docs.qa
+  const reviewer = await f.connect(docId, f.sessions.reviewer)
+  reviewer.doc.getMap('findings').set('f1', 'x')
+  await reviewer.settled()
+  const rows = await f.sql<{ user_id: string }[]>`select user_id from doc_updates where doc_id = ${docId}`
+  assert.ok(rows.some((r) => r.user_id === f.userIds.reviewer))
+  reviewer.destroy()
+})
+
+test.run()

@@ -1,0 +1,112 @@
+import { timingSafeEqual } from 'node:crypto'
+import {
+  CloseCode,
+  type DocumentKind,
+  documentAccess,
+  hashToken,
+  parseApiKey,
+  parseDocumentName,
+  type Role,
+} from '@cutroom/schema'
+import type { Extension, onAuthenticatePayload } from '@hocuspocus/server'
+import type { Logger } from 'pino'
+import type postgres from 'postgres'
+import type { CollabContext, Principal } from '../CollabContext'
+import { CollabRejection } from '../CollabRejection'
+import { readSessionCookie } from '../readSessionCookie'
+
+export interface AuthConfiguration {
+  sql: postgres.Sql
+  log?: Logger
+  /** Delay before closing a socket whose only document was refused, so the refusal message arrives first. */
+  closeDelayMs: number
+}
+
+/**
+ * Authorizes every document connection: the token (or the session cookie of the upgrade request) names a
+ * principal; the document is looked up in Postgres; the principal's role in the document's organization gives
+ * read or write access per the permission matrix. Refusals reveal nothing: an unknown document, a malformed name
+ * and another tenant's document all get the same 4403.
+ */
+export class AuthExtension implements Extension {
+  extensionName = 'Auth'
+  priority = 1500
+  configuration: AuthConfiguration
+
+  constructor(configuration: Partial<AuthConfiguration> & Pick<AuthConfiguration, 'sql'>) {
+    this.configuration = { closeDelayMs: 50, ...configuration }
+  }
+
+  async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<void> {
+    try {
+      await this.authorize(data)
+    } catch (err) {
+      const rejection =
+        err instanceof CollabRejection ? err : new CollabRejection(CloseCode.FORBIDDEN, (err as Error)?.message)
+      if (err instanceof CollabRejection)
+        this.configuration.log?.debug({ code: rejection.code, detail: rejection.detail, documentName: data.documentName }, 'refused')
+      else this.configuration.log?.error({ err }, 'authorization failed')
+      // A socket that carries no other document is closed with the precise code once the refusal is sent.
+      const socket = data.context.socket
+      if (socket && socket.established === 0) {
+        setTimeout(() => {
+          if (socket.established === 0) socket.close(rejection.code)
+        }, this.configuration.closeDelayMs)
+      }
+      throw rejection
+    }
+  }
+
+  private async authorize(data: onAuthenticatePayload<CollabContext>): Promise<void> {
+    const token = data.token || readSessionCookie(data.requestHeaders.get('cookie'))
+    if (!token) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'no token')
+    const principal = await this.principalFor(token)
+    if (!principal) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'invalid or expired token')
+
+    const documentId = parseDocumentName(data.documentName)
+    if (!documentId) throw new CollabRejection(CloseCode.FORBIDDEN, 'malformed document name')
+    const { sql } = this.configuration
+    const [doc] = await sql<{ kind: DocumentKind; org_id: string; project_id: string; role: Role | null }[]>`
+      select d.kind, p.org_id, p.id as project_id, m.role
+      from documents d
+      join projects p on p.id = d.project_id
+      left join memberships m on m.org_id = p.org_id and m.user_id = ${principal.kind === 'user' ? principal.userId : null}::uuid
+      where d.id = ${documentId}`
+    if (!doc) throw new CollabRejection(CloseCode.FORBIDDEN, 'unknown document')
+    const role = principal.kind === 'user' ? doc.role : principal.orgId === doc.org_id ? principal.role : null
+    if (!role) throw new CollabRejection(CloseCode.FORBIDDEN, 'not a member of the organization')
+
+    const access = documentAccess(role, doc.kind)
+    data.connectionConfig.readOnly = access === 'read'
+    // Mutated in place: later onAuthenticate hooks in the same chain see the same object.
+    Object.assign(data.context, {
+      principal,
+      user: principal.kind === 'user' ? { id: principal.userId, name: principal.name } : { id: null, name: principal.name },
+      documentId,
+      projectId: doc.project_id,
+      orgId: doc.org_id,
+      kind: doc.kind,
+      role,
+      access,
+    } satisfies CollabContext)
+  }
+
+  private async principalFor(token: string): Promise<Principal | null> {
+    const { sql } = this.configuration
+    if (token.length > 256) return null
+    const key = parseApiKey(token)
+    if (key) {
+      const [row] = await sql<{ id: string; org_id: string; role: Role; name: string; secret_hash: string }[]>`
+        select id, org_id, role, name, secret_hash from api_keys where id = ${key.id} and revoked_at is null`
+      if (!row) return null
+      const expected = Buffer.from(row.secret_hash, 'hex')
+      const actual = Buffer.from(hashToken(key.secret), 'hex')
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null
+      return { kind: 'apiKey', keyId: row.id, orgId: row.org_id, role: row.role, name: row.name }
+    }
+    const [row] = await sql<{ id: string; name: string }[]>`
+      select u.id, u.name from sessions s join users u on u.id = s.user_id
+      where s.id = ${hashToken(token)} and s.expires_at > now()`
+    return row ? { kind: 'user', userId: row.id, name: row.name } : null
+  }
+}

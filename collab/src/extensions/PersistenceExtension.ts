@@ -1,0 +1,140 @@
+import { CloseCode, parseDocumentName } from '@cutroom/schema'
+import {
+  type afterLoadDocumentPayload,
+  type afterUnloadDocumentPayload,
+  type beforeSyncPayload,
+  type beforeUnloadDocumentPayload,
+  type Document,
+  type Extension,
+  isTransactionOrigin,
+  type onLoadDocumentPayload,
+} from '@hocuspocus/server'
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import type { CollabContext } from '../CollabContext'
+import { CollabRejection } from '../CollabRejection'
+import type { UpdateLog } from '../UpdateLog'
+
+export interface PersistenceConfiguration {
+  updateLog: UpdateLog
+  log?: Logger
+  /** Largest single update accepted (4413 beyond). */
+  maxUpdateBytes: number
+  /** Runs after a document is loaded from the log, e.g. to apply the model's genesis and migrations. */
+  prepare?: (document: Document, documentId: string, context: CollabContext) => Promise<void> | void
+}
+
+/** The origin of updates replayed from the database while loading: never appended again. */
+export const LOAD_ORIGIN = Object.freeze({ source: 'load' as const })
+
+const SYNC_STEP_1 = 0
+const SYNC_STEP_2 = 1
+
+/**
+ * Saved means durable: every client update is appended to the Postgres log in `beforeSync`, which Hocuspocus
+ * awaits before it applies the update and sends the sync-status acknowledgement. The provider's unsynced count
+ * therefore reaches 0 only once the edit is committed. Changes made on the server (direct connections, model
+ * migrations) are appended from the document's update event; callers that must know they are durable await
+ * `whenPersisted`. Updates that arrive from other instances through Redis were appended by the instance that
+ * received them and are skipped here.
+ */
+export class PersistenceExtension implements Extension {
+  extensionName = 'Persistence'
+  priority = 900
+  configuration: PersistenceConfiguration
+
+  constructor(configuration: Partial<PersistenceConfiguration> & Pick<PersistenceConfiguration, 'updateLog'>) {
+    this.configuration = { maxUpdateBytes: 2 * 1024 * 1024, ...configuration }
+  }
+
+  /** Resolves once every server-side change of this document made so far is committed. */
+  whenPersisted(documentName: string): Promise<void> {
+    const id = parseDocumentName(documentName)
+    return id ? this.configuration.updateLog.whenIdle(id) : Promise.resolve()
+  }
+
+  async onLoadDocument({ documentName, document, context }: onLoadDocumentPayload<CollabContext>): Promise<void> {
+    const id = parseDocumentName(documentName)
+    if (!id) throw new CollabRejection(CloseCode.FORBIDDEN, 'malformed document name')
+    const { updates } = await this.configuration.updateLog.load(id)
+    if (updates.length) applyAll(document, updates, this.configuration.log, id)
+    if (this.configuration.prepare) {
+      const before = Y.encodeStateVector(document)
+      await this.configuration.prepare(document, id, context ?? {})
+      const change = Y.encodeStateAsUpdate(document, before)
+      if (!isEmptyUpdate(change)) await this.configuration.updateLog.append(id, change, null)
+    }
+  }
+
+  async afterLoadDocument({ documentName, document }: afterLoadDocumentPayload<CollabContext>): Promise<void> {
+    const id = parseDocumentName(documentName)
+    if (!id) return
+    document.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === LOAD_ORIGIN) return
+      // Client updates were appended in beforeSync; Redis updates by the instance that received them.
+      if (isTransactionOrigin(origin) && (origin.source === 'connection' || origin.source === 'redis')) return
+      const userId = userIdOfOrigin(origin)
+      this.configuration.updateLog.append(id, update, userId).catch((err) => {
+        this.configuration.log?.error({ err, documentName }, 'appending a server-side change failed')
+      })
+    })
+  }
+
+  async beforeSync({ type, payload, connection, context, document }: beforeSyncPayload<CollabContext>): Promise<void> {
+    if (type === SYNC_STEP_1 || connection.readOnly) return
+    if (payload.byteLength > this.configuration.maxUpdateBytes) {
+      context.socket?.close(CloseCode.UPDATE_TOO_LARGE)
+      throw new CollabRejection(CloseCode.UPDATE_TOO_LARGE)
+    }
+    if (isEmptyUpdate(payload)) return
+    // A reconnecting client's sync step 2 often holds nothing new: do not log it again.
+    if (type === SYNC_STEP_2 && Y.snapshotContainsUpdate(Y.snapshot(document), payload)) return
+    const id = context.documentId ?? parseDocumentName(document.name)
+    if (!id) throw new CollabRejection(CloseCode.FORBIDDEN)
+    await this.configuration.updateLog.append(id, payload, context.user?.id ?? null)
+  }
+
+  async beforeUnloadDocument({ documentName }: beforeUnloadDocumentPayload): Promise<void> {
+    await this.whenPersisted(documentName)
+  }
+
+  async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
+    const id = parseDocumentName(documentName)
+    if (id && !instance.documents.has(documentName) && !instance.loadingDocuments.has(documentName))
+      this.configuration.updateLog.forget(id)
+  }
+
+  async onDestroy(): Promise<void> {
+    await this.configuration.updateLog.close()
+  }
+}
+
+/** An update with no structs and no deletions (what Yjs encodes for "nothing new"). */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
+}
+
+function userIdOfOrigin(origin: unknown): string | null {
+  if (isTransactionOrigin(origin) && origin.source === 'local') {
+    const userId = (origin.context as { userId?: unknown } | undefined)?.userId
+    return typeof userId === 'string' ? userId : null
+  }
+  return null
+}
+
+/** Applies snapshot + log in one merged update; falls back to one by one so a damaged row cannot block a load. */
+function applyAll(document: Y.Doc, updates: Uint8Array[], log: Logger | undefined, id: string): void {
+  try {
+    Y.applyUpdate(document, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), LOAD_ORIGIN)
+    return
+  } catch (err) {
+    log?.error({ err, documentId: id }, 'merged load failed; applying the log row by row')
+  }
+  for (const update of updates) {
+    try {
+      Y.applyUpdate(document, update, LOAD_ORIGIN)
+    } catch (err) {
+      log?.error({ err, documentId: id }, 'skipping an update that cannot be applied')
+    }
+  }
+}

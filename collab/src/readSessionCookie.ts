@@ -1,0 +1,14 @@
+/** The cookie the api sets for browsers; the collab server reads it from the WebSocket upgrade request. */
+export const SESSION_COOKIE = 'cutroom_session'
+
+/** The session token in a Cookie header, or null. */
+export function readSessionCookie(header: string | null): string | null {
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue
+    const value = part.slice(eq + 1).trim()
+    return value.length > 0 && value.length <= 128 ? value : null
+  }
+  return null
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+import { ErrorCode } from './errors'
+
+/**
+ * Server-side document patches, api -> collab, on core NATS request/reply subject `Subjects.docPatch(docId)`
+ * (`patches.doc.<docId>`). The collab instances subscribe in one queue group, so exactly one applies each request
+ * and replies with a `DocPatchReply`. The api checks the caller's role before sending; the collab server trusts
+ * the subject (NATS is internal) but still checks the document exists.
+ */
+
+/** Largest Yjs update a patch may carry, base64-encoded (NATS' default max payload is 1 MiB). */
+export const MAX_PATCH_UPDATE_BASE64 = 900 * 1024
+
+const uuid = z.string().uuid()
+/** The person on whose behalf the api sends the patch (recorded as `doc_updates.user_id`, `doc_versions.created_by`). */
+const actor = uuid.nullable().default(null)
+
+export const DocPatchRequestSchema = z.discriminatedUnion('type', [
+  /** Applies a Yjs update (base64) as a server change that no user's undo manager tracks. */
+  z.object({
+    type: z.literal('yjs-update'),
+    update: z.base64().min(1).max(MAX_PATCH_UPDATE_BASE64),
+    actorUserId: actor,
+  }),
+  /** Stores the live state as a named version in `doc_versions`; replies with its id. */
+  z.object({ type: z.literal('create-version'), name: z.string().trim().min(1).max(200), actorUserId: actor }),
+  /**
+   * Makes the live document equal to a version's content by applying the difference as one new change: live
+   * for everyone, undoable by the person who restored it (their undo manager tracks nothing server-side, but the
+   * change is an ordinary edit on top of history, which is never rewritten).
+   */
+  z.object({ type: z.literal('restore-version'), versionId: uuid, actorUserId: actor }),
+])
+export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
+
+export const DocPatchReplySchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    /** False when the patch changed nothing (applying the same patch twice). */
+    changed: z.boolean(),
+    versionId: uuid.optional(),
+  }),
+  z.object({ ok: z.literal(false), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string() }),
+])
+export type DocPatchReply = z.infer<typeof DocPatchReplySchema>
+
+/** Queue group of the collab instances on `patches.doc.*`. */
+export const DOC_PATCH_QUEUE = 'collab'
+/** Durable JetStream consumer of the collab server on stream EVENTS (artifact references into timelines). */
+export const COLLAB_ARTIFACTS_CONSUMER = 'collab-artifacts'

@@ -1,0 +1,302 @@
+/**
+ * The retell (narration script) document: a Tiptap document in the Y.XmlFragment `body`, in the y-tiptap
+ * mapping (node attributes are Y.XmlElement attributes, text is a Y.XmlText child).
+ *
+ * Blocks (Tiptap node names and attributes; the client's extensions declare the same attributes, or y-tiptap
+ * drops the undeclared ones on the next edit):
+ * - `chapter`: text content is the title; `sources`: `[{assetId, sourceIn, sourceOut}]` in source frames.
+ * - `narration`: text content is the script; `id`, `voice`, `audioArtifactId` (the synthesized audio, set by the
+ *   tts job through the server), `duration` (integer samples at `meta.sampleRate`, null until synthesized).
+ * - `shot`: an atom; `assetId`, `sourceIn`, `sourceOut` (source frames), `label`.
+ * - `paragraph`: free notes.
+ * `meta` (Y.Map): schemaVersion, sampleRate, and optionally the `timelineId` the shots come from.
+ */
+import * as Y from 'yjs'
+import { CutroomError, ErrorCode } from '../errors'
+import { buildGenesis, type DocModel, type Migration, SCHEMA_VERSION_KEY } from './docModel'
+import { newId } from './newId'
+import { LOCAL_ORIGIN, WORKER_PATCH_ORIGIN } from './origins'
+import { isInt, type Problem, ProblemCode, problem } from './problem'
+
+export const KIND = 'retell' as const
+export const VERSION = 1
+export const ROOTS = { meta: 'map', body: 'xml' } as const
+export const BLOCK_TYPES = ['chapter', 'narration', 'shot', 'paragraph'] as const
+export type BlockType = (typeof BLOCK_TYPES)[number]
+
+export interface SourceRange {
+  assetId: string
+  sourceIn: number
+  sourceOut: number
+}
+export type RetellBlock =
+  | { type: 'chapter'; title: string; sources: SourceRange[] }
+  | {
+      type: 'narration'
+      id: string
+      text: string
+      voice: string
+      audioArtifactId: string | null
+      duration: number | null
+    }
+  | { type: 'shot'; assetId: string; sourceIn: number; sourceOut: number; label: string }
+  | { type: 'paragraph'; text: string }
+
+export function metaOf(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('meta')
+}
+export function bodyOf(doc: Y.Doc): Y.XmlFragment {
+  return doc.getXmlFragment('body')
+}
+
+let genesisCache: Uint8Array | null = null
+export function genesis(): Uint8Array {
+  genesisCache ??= buildGenesis((doc) => {
+    metaOf(doc).set(SCHEMA_VERSION_KEY, 1)
+    metaOf(doc).set('sampleRate', 48000)
+  })
+  return genesisCache
+}
+export const migrations: readonly Migration[] = []
+export const model: DocModel = { kind: KIND, version: VERSION, genesis, migrations, validate }
+
+// biome-ignore lint/suspicious/noExplicitAny: node attributes hold JSON values of several types
+type Attrs = Record<string, any>
+
+function element(type: BlockType, attrs: Attrs, text?: string): Y.XmlElement<Attrs> {
+  const el = new Y.XmlElement<Attrs>(type)
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v)
+  if (text !== undefined) el.insert(0, [new Y.XmlText(text)])
+  return el
+}
+
+function insertBlock(doc: Y.Doc, el: Y.XmlElement<Attrs>, index: number | undefined, origin: unknown): void {
+  const body = bodyOf(doc)
+  const at = index ?? body.length
+  if (!isInt(at) || at < 0 || at > body.length)
+    throw new CutroomError(ErrorCode.BAD_INPUT, `Index ${at} is outside the script (0..${body.length}).`)
+  doc.transact(() => body.insert(at, [el as unknown as Y.XmlElement]), origin)
+}
+
+function requireText(value: unknown, name: string, max: number): void {
+  if (typeof value !== 'string' || value.length > max)
+    throw new CutroomError(ErrorCode.BAD_INPUT, `${name} must be a string of at most ${max} characters.`)
+}
+
+function checkRange(r: SourceRange, name: string): void {
+  if (typeof r.assetId !== 'string' || !r.assetId)
+    throw new CutroomError(ErrorCode.BAD_INPUT, `${name} needs an assetId.`)
+  if (!isInt(r.sourceIn) || !isInt(r.sourceOut) || r.sourceIn < 0 || r.sourceOut <= r.sourceIn)
+    throw new CutroomError(
+      ErrorCode.BAD_INPUT,
+      `${name}: sourceIn/sourceOut must be integer frames with sourceIn < sourceOut.`,
+    )
+}
+
+export function addChapter(
+  doc: Y.Doc,
+  input: { title: string; sources?: SourceRange[]; index?: number },
+  origin: unknown = LOCAL_ORIGIN,
+): void {
+  requireText(input.title, 'title', 500)
+  const sources = (input.sources ?? []).map((r) => ({
+    assetId: r.assetId,
+    sourceIn: r.sourceIn,
+    sourceOut: r.sourceOut,
+  }))
+  sources.forEach((r, i) => {
+    checkRange(r, `source ${i}`)
+  })
+  insertBlock(doc, element('chapter', { sources }, input.title), input.index, origin)
+}
+
+/** Adds a narration block (no audio yet) and returns its id, used to attach the synthesized audio. */
+export function addNarration(
+  doc: Y.Doc,
+  input: { text: string; voice?: string; index?: number; id?: string },
+  origin: unknown = LOCAL_ORIGIN,
+): string {
+  requireText(input.text, 'text', 20_000)
+  requireText(input.voice ?? 'narrator', 'voice', 64)
+  const id = input.id ?? newId()
+  insertBlock(
+    doc,
+    element('narration', { id, voice: input.voice ?? 'narrator', audioArtifactId: null, duration: null }, input.text),
+    input.index,
+    origin,
+  )
+  return id
+}
+
+export function addShot(
+  doc: Y.Doc,
+  input: SourceRange & { label?: string; index?: number },
+  origin: unknown = LOCAL_ORIGIN,
+): void {
+  checkRange(input, 'shot')
+  requireText(input.label ?? '', 'label', 500)
+  insertBlock(
+    doc,
+    element('shot', {
+      assetId: input.assetId,
+      sourceIn: input.sourceIn,
+      sourceOut: input.sourceOut,
+      label: input.label ?? '',
+    }),
+    input.index,
+    origin,
+  )
+}
+
+function narrationElement(doc: Y.Doc, id: string): Y.XmlElement<Attrs> | null {
+  for (const node of bodyOf(doc).toArray())
+    if (node instanceof Y.XmlElement && node.nodeName === 'narration' && node.getAttribute('id') === id)
+      return node as Y.XmlElement<Attrs>
+  return null
+}
+
+/**
+ * Attaches synthesized audio to a narration block (from the tts job's result). Idempotent: the same artifact
+ * and duration again change nothing and emit no update. Returns whether the document changed.
+ */
+export function setNarrationAudio(
+  doc: Y.Doc,
+  narrationId: string,
+  audio: { artifactId: string; duration: number },
+  origin: unknown = WORKER_PATCH_ORIGIN,
+): boolean {
+  if (typeof audio.artifactId !== 'string' || !audio.artifactId)
+    throw new CutroomError(ErrorCode.BAD_INPUT, 'artifactId is required.')
+  if (!isInt(audio.duration) || audio.duration < 0)
+    throw new CutroomError(ErrorCode.BAD_INPUT, 'duration must be integer samples.')
+  const el = narrationElement(doc, narrationId)
+  if (!el) throw new CutroomError(ErrorCode.NOT_FOUND, `No narration block ${narrationId}.`)
+  if (el.getAttribute('audioArtifactId') === audio.artifactId && el.getAttribute('duration') === audio.duration)
+    return false
+  doc.transact(() => {
+    el.setAttribute('audioArtifactId', audio.artifactId)
+    el.setAttribute('duration', audio.duration)
+  }, origin)
+  return true
+}
+
+/** Replaces a block's text (a chapter title, a narration script, a note). */
+export function setBlockText(doc: Y.Doc, index: number, text: string, origin: unknown = LOCAL_ORIGIN): void {
+  requireText(text, 'text', 20_000)
+  const node = bodyOf(doc).get(index)
+  if (!(node instanceof Y.XmlElement) || node.nodeName === 'shot')
+    throw new CutroomError(ErrorCode.NOT_FOUND, `Block ${index} has no text to set.`)
+  doc.transact(() => {
+    let t = node.get(0)
+    if (!(t instanceof Y.XmlText)) {
+      t = new Y.XmlText()
+      node.insert(0, [t])
+    }
+    const yt = t as Y.XmlText
+    yt.delete(0, yt.length)
+    yt.insert(0, text)
+  }, origin)
+}
+
+export function removeBlock(doc: Y.Doc, index: number, origin: unknown = LOCAL_ORIGIN): void {
+  const body = bodyOf(doc)
+  if (!isInt(index) || index < 0 || index >= body.length)
+    throw new CutroomError(ErrorCode.NOT_FOUND, `No block ${index}.`)
+  doc.transact(() => body.delete(index, 1), origin)
+}
+
+function textOf(el: Y.XmlElement): string {
+  return el
+    .toArray()
+    .filter((c): c is Y.XmlText => c instanceof Y.XmlText)
+    .map((t) =>
+      (t.toDelta() as { insert?: unknown }[]).map((op) => (typeof op.insert === 'string' ? op.insert : '')).join(''),
+    )
+    .join('')
+}
+
+/** The script as plain blocks in order; unknown nodes are skipped. */
+export function readBlocks(doc: Y.Doc): RetellBlock[] {
+  const out: RetellBlock[] = []
+  for (const node of bodyOf(doc).toArray()) {
+    if (!(node instanceof Y.XmlElement)) continue
+    const a = node.getAttributes() as Attrs
+    switch (node.nodeName) {
+      case 'chapter':
+        out.push({ type: 'chapter', title: textOf(node), sources: Array.isArray(a.sources) ? a.sources : [] })
+        break
+      case 'narration':
+        out.push({
+          type: 'narration',
+          id: String(a.id ?? ''),
+          text: textOf(node),
+          voice: String(a.voice ?? 'narrator'),
+          audioArtifactId: typeof a.audioArtifactId === 'string' ? a.audioArtifactId : null,
+          duration: isInt(a.duration) ? a.duration : null,
+        })
+        break
+      case 'shot':
+        out.push({
+          type: 'shot',
+          assetId: String(a.assetId ?? ''),
+          sourceIn: a.sourceIn,
+          sourceOut: a.sourceOut,
+          label: String(a.label ?? ''),
+        })
+        break
+      case 'paragraph':
+        out.push({ type: 'paragraph', text: textOf(node) })
+        break
+    }
+  }
+  return out
+}
+
+/** Total narration length in samples (blocks without audio count as zero). */
+export function narrationDuration(doc: Y.Doc): number {
+  return readBlocks(doc).reduce((n, b) => n + (b.type === 'narration' && b.duration ? b.duration : 0), 0)
+}
+
+export function validate(doc: Y.Doc): Problem[] {
+  const problems: Problem[] = []
+  const meta = metaOf(doc)
+  if (meta.get(SCHEMA_VERSION_KEY) !== VERSION)
+    problems.push(
+      problem(
+        ProblemCode.VERSION,
+        'meta.schemaVersion',
+        `Expected ${VERSION}, found ${String(meta.get(SCHEMA_VERSION_KEY))}.`,
+      ),
+    )
+  if (!isInt(meta.get('sampleRate')))
+    problems.push(problem(ProblemCode.BAD_VALUE, 'meta.sampleRate', 'sampleRate must be an integer.'))
+  const narrationIds = new Set<string>()
+  bodyOf(doc)
+    .toArray()
+    .forEach((node, i) => {
+      const path = `body[${i}]`
+      if (!(node instanceof Y.XmlElement) || !BLOCK_TYPES.includes(node.nodeName as BlockType)) {
+        problems.push(problem(ProblemCode.BAD_VALUE, path, 'Unknown block in the retell script.'))
+        return
+      }
+      const a = node.getAttributes() as Attrs
+      if (node.nodeName === 'shot' || node.nodeName === 'chapter') {
+        const ranges: SourceRange[] =
+          node.nodeName === 'shot' ? [a as SourceRange] : Array.isArray(a.sources) ? a.sources : []
+        for (const r of ranges)
+          if (!isInt(r.sourceIn) || !isInt(r.sourceOut) || r.sourceOut <= r.sourceIn)
+            problems.push(
+              problem(ProblemCode.NOT_INTEGER, path, 'Source ranges are integer frames with sourceIn < sourceOut.'),
+            )
+      }
+      if (node.nodeName === 'narration') {
+        if (a.duration !== null && a.duration !== undefined && !isInt(a.duration))
+          problems.push(problem(ProblemCode.NOT_INTEGER, `${path}.duration`, 'Narration duration is integer samples.'))
+        const id = String(a.id ?? '')
+        if (id && narrationIds.has(id))
+          problems.push(problem(ProblemCode.DUPLICATE_ID, `${path}.id`, `Narration id ${id} is repeated.`))
+        narrationIds.add(id)
+      }
+    })
+  return problems
+}

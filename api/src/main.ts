@@ -1,6 +1,7 @@
 import { ApiEnv, ConfigError, loadConfig } from '@cutroom/schema'
 import pino from 'pino'
 import { createDb } from './db'
+import { startMediaServices } from './media/MediaServices'
 import { createApiServer } from './server'
 
 const log = pino({ name: 'api' })
@@ -14,7 +15,8 @@ try {
 log.level = config.LOG_LEVEL
 
 const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
-const server = createApiServer({ config, db, log })
+const media = await startMediaServices({ config, db, log })
+const server = createApiServer({ config, db, log, media })
 server.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'api listening'))
 
 let closing = false
@@ -24,6 +26,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'api shutting down')
   server.closeIdleConnections()
   await new Promise((r) => server.close(r))
+  await media.close()
   await sql.end({ timeout: 5 })
   process.exit(0)
 }

@@ -1,7 +1,9 @@
 import { apiKeysRouter } from './routers/apiKeys'
+import { assetsRouter } from './routers/assets'
 import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { documentsRouter } from './routers/documents'
+import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
 import { systemRouter } from './routers/system'
@@ -16,6 +18,8 @@ export const appRouter = router({
   projects: projectsRouter,
   documents: documentsRouter,
   audit: auditRouter,
+  assets: assetsRouter,
+  jobs: jobsRouter,
 })
 
 export type AppRouter = typeof appRouter

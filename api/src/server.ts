@@ -3,6 +3,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { sql } from 'drizzle-orm'
 import { createContext } from './context'
 import { runHealthChecks } from './health'
+import { serveMedia } from './media/serveMedia'
 import { appRouter } from './router'
 import type { ApiServices } from './services'
 import { serveStatic } from './staticFiles'
@@ -25,6 +26,7 @@ export function createApiServer(services: ApiServices): Server {
   return createServer(async (req, res) => {
     const url = req.url ?? '/'
     if (url.startsWith('/trpc/')) return trpc(req, res)
+    if (url.startsWith('/media/')) return serveMedia(services, req, res)
     if (url === '/healthz') {
       const health = await runHealthChecks({
         postgres: () => services.db.execute(sql`select 1`),

@@ -1,10 +1,13 @@
 import type { ApiEnv } from '@cutroom/schema'
 import type { Logger } from 'pino'
 import type { Db } from './db'
+import type { MediaServices } from './media/MediaServices'
 
 /** Long-lived dependencies, created once at boot and passed down. */
 export interface ApiServices {
   config: ApiEnv
   db: Db
   log: Logger
+  /** NATS + S3 for assets and jobs; absent in tests that do not need the media pipeline. */
+  media?: MediaServices
 }

@@ -206,7 +206,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         const now = Date.now()
         if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return
         lastSent = now
-        const tick: JobProgress = { jobId: payload.jobId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
+        const tick: JobProgress = { jobId: payload.jobId, projectId: payload.projectId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
         nc.publish(Subjects.progress(payload.jobId), JSON.stringify(tick))
       },
       source() {

@@ -156,6 +156,8 @@ export type JobEvent = z.infer<typeof JobEventSchema>
 /** A progress tick on core NATS `progress.<jobId>` (ephemeral, throttled). */
 export const JobProgressSchema = z.object({
   jobId: uuid,
+  /** Lets relays filter ticks by project without a lookup. */
+  projectId: uuid.optional(),
   kind: JobKindSchema,
   /** 0..1 */
   progress: z.number().min(0).max(1),

@@ -56,6 +56,10 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
     /** Multiplies every rate limit of the api (sign-up, sign-in, expensive mutations); raise it for load tests. */
     RATE_LIMIT_MULTIPLIER: z.coerce.number().min(0.01).max(10000).default(1),
+    /** Uploads larger than this use presigned multipart (resumable); smaller ones one presigned PUT. */
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).default(64 * 1024 * 1024),
+    /** Part size of multipart uploads (S3 needs at least 5 MiB except for the last part). */
+    UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(16 * 1024 * 1024),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
   })

@@ -1,0 +1,209 @@
+import {
+  type JobEvent,
+  JobEventSchema,
+  type JobKind,
+  Streams,
+  TERMINAL_JOB_STATUSES,
+  tables,
+} from '@cutroom/schema'
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
+import { nanos } from '@nats-io/nats-core'
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
+import type { Db } from '../db'
+import type { JobDispatcher, NewJob } from './JobDispatcher'
+
+export const RECORDER_CONSUMER = 'api-recorder'
+
+/** What follows a successful probe, by what the file contains. */
+function followUps(event: JobEvent, job: { orgId: string; projectId: string; assetId: string | null; payload: Record<string, unknown>; createdBy: string | null }): NewJob[] {
+  const metadata = (event.result?.metadata ?? {}) as { hasVideo?: boolean; hasAudio?: boolean }
+  const input = (job.payload as { input?: { assetId: string; sourceKey: string } }).input
+  if (!input || !job.assetId) return []
+  const base = { orgId: job.orgId, projectId: job.projectId, assetId: job.assetId, createdBy: job.createdBy }
+  const next: NewJob[] = []
+  if (metadata.hasVideo) {
+    next.push({ ...base, kind: 'transcode', input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [360, 720] } })
+    next.push({ ...base, kind: 'thumbnails', input: { assetId: input.assetId, sourceKey: input.sourceKey, tileWidth: 160 } })
+  }
+  if (metadata.hasAudio) next.push({ ...base, kind: 'waveform', input: { assetId: input.assetId, sourceKey: input.sourceKey } })
+  return next
+}
+
+/**
+ * Consumes EVENTS and records results in Postgres: job status, artifact rows and usage, each idempotently
+ * (a conditional status update guards every side effect, artifacts are keyed by id, usage by job + metric).
+ * A successful probe stores the metadata on the asset and dispatches the follow-up jobs.
+ */
+export class EventsRecorder {
+  private messages: ConsumerMessages | null = null
+  private loop: Promise<void> | null = null
+
+  constructor(
+    private readonly db: Db,
+    private readonly dispatcher: JobDispatcher,
+    private readonly log: Logger,
+  ) {}
+
+  async start(jsm: JetStreamManager, js: JetStreamClient): Promise<void> {
+    await jsm.consumers
+      .add(Streams.EVENTS, {
+        durable_name: RECORDER_CONSUMER,
+        filter_subject: 'events.job.>',
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(30_000),
+        max_deliver: 20,
+      })
+      .catch((err: Error) => {
+        if (!/already (exists|in use)/i.test(err.message)) throw err
+      })
+    const consumer = await js.consumers.get(Streams.EVENTS, RECORDER_CONSUMER)
+    this.messages = await consumer.consume({ max_messages: 64 })
+    this.loop = (async () => {
+      for await (const msg of this.messages!) {
+        let event: JobEvent
+        try {
+          event = JobEventSchema.parse(msg.json())
+        } catch (err) {
+          this.log.error({ err, subject: msg.subject }, 'dropping an event that does not match the contract')
+          msg.term()
+          continue
+        }
+        try {
+          await this.record(event)
+          msg.ack()
+        } catch (err) {
+          this.log.error({ err, jobId: event.jobId }, 'could not record a job event; it will be redelivered')
+          msg.nak(Math.min(30_000, 1000 * msg.info.deliveryCount))
+        }
+      }
+    })()
+  }
+
+  async record(event: JobEvent): Promise<void> {
+    const [job] = await this.db
+      .select({
+        id: tables.jobs.id,
+        orgId: tables.jobs.orgId,
+        projectId: tables.jobs.projectId,
+        assetId: tables.jobs.assetId,
+        kind: tables.jobs.kind,
+        status: tables.jobs.status,
+        attempt: tables.jobs.attempt,
+        payload: tables.jobs.payload,
+        createdBy: tables.jobs.createdBy,
+      })
+      .from(tables.jobs)
+      .where(eq(tables.jobs.id, event.jobId))
+    // another deployment's job, an older attempt, or a job already settled (e.g. cancelled): nothing to do
+    if (!job || job.attempt !== event.attempt || TERMINAL_JOB_STATUSES.includes(job.status)) return
+    const open = and(
+      eq(tables.jobs.id, job.id),
+      eq(tables.jobs.attempt, event.attempt),
+      notInArray(tables.jobs.status, [...TERMINAL_JOB_STATUSES]),
+    )
+
+    if (event.status === 'running' || (event.status === 'failed' && !event.final)) {
+      await this.db
+        .update(tables.jobs)
+        .set({
+          status: 'running',
+          startedAt: sql`coalesce(${tables.jobs.startedAt}, now())`,
+          error: event.status === 'failed' ? `Attempt failed, retrying: ${event.error ?? 'unknown error'}` : tables.jobs.error,
+        })
+        .where(open)
+      return
+    }
+
+    let toPublish: Awaited<ReturnType<JobDispatcher['insert']>> = []
+    await this.db.transaction(async (tx) => {
+      const settled = await tx
+        .update(tables.jobs)
+        .set({
+          status: event.status,
+          progress: event.status === 'succeeded' ? 1 : tables.jobs.progress,
+          result: event.result ?? null,
+          error: event.status === 'failed' ? (event.error ?? 'The job failed.') : null,
+          finishedAt: new Date(),
+        })
+        .where(open)
+        .returning({ id: tables.jobs.id })
+      if (settled.length === 0) return
+      if (event.status === 'succeeded') {
+        if (event.artifacts.length) {
+          await tx
+            .insert(tables.artifacts)
+            .values(
+              event.artifacts.map((a) => ({
+                id: a.id,
+                orgId: job.orgId,
+                jobId: job.id,
+                assetId: job.assetId,
+                slot: a.slot,
+                storageKey: a.key,
+                contentType: a.contentType,
+                size: a.size,
+                metadata: a.metadata,
+              })),
+            )
+            .onConflictDoUpdate({
+              target: tables.artifacts.id,
+              set: { storageKey: sql`excluded.storage_key`, size: sql`excluded.size`, metadata: sql`excluded.metadata` },
+            })
+        }
+        if (event.usage.length) {
+          await tx
+            .insert(tables.usageEvents)
+            .values(event.usage.map((u) => ({ orgId: job.orgId, jobId: job.id, metric: u.metric, quantity: u.quantity })))
+            .onConflictDoNothing()
+        }
+      }
+      if (!job.assetId) return
+      if ((job.kind as JobKind) === 'probe') {
+        if (event.status === 'succeeded') {
+          const metadata = (event.result?.metadata ?? {}) as Record<string, unknown>
+          await tx.update(tables.assets).set({ status: 'processing', metadata, error: null }).where(eq(tables.assets.id, job.assetId))
+          toPublish = await this.dispatcher.insert(tx, followUps(event, job))
+          if (toPublish.length === 0) await tx.update(tables.assets).set({ status: 'ready' }).where(eq(tables.assets.id, job.assetId))
+        } else {
+          const rejected = (event.result as { code?: string } | undefined)?.code === 'UNSUPPORTED_MEDIA'
+          await tx
+            .update(tables.assets)
+            .set({
+              status: rejected ? 'rejected' : event.status === 'cancelled' ? 'uploaded' : 'failed',
+              error: event.status === 'cancelled' ? null : (event.error ?? 'Probing the file failed.'),
+            })
+            .where(eq(tables.assets.id, job.assetId))
+        }
+        return
+      }
+      await settleAsset(tx, job.assetId)
+    })
+    if (toPublish.length) await this.dispatcher.publish(toPublish)
+  }
+
+  async close(): Promise<void> {
+    await this.messages?.close()
+    await this.loop
+  }
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/** Once no job of the asset is open: ready, or failed with the first failure's error. */
+export async function settleAsset(tx: Tx | Db, assetId: string): Promise<void> {
+  const rows = await tx
+    .select({ kind: tables.jobs.kind, status: tables.jobs.status, error: tables.jobs.error })
+    .from(tables.jobs)
+    .where(eq(tables.jobs.assetId, assetId))
+  if (rows.some((r) => r.status === 'queued' || r.status === 'running')) {
+    await tx.update(tables.assets).set({ status: 'processing' }).where(and(eq(tables.assets.id, assetId), inArray(tables.assets.status, ['ready', 'failed'])))
+    return
+  }
+  const failed = rows.find((r) => r.status === 'failed')
+  await tx
+    .update(tables.assets)
+    .set(failed ? { status: 'failed', error: `${failed.kind} failed: ${failed.error ?? 'unknown error'}` } : { status: 'ready', error: null })
+    .where(and(eq(tables.assets.id, assetId), inArray(tables.assets.status, ['processing', 'ready', 'failed'])))
+}

@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline } from 'node:stream/promises'
+import { can, isUuid, tables } from '@cutroom/schema'
+import { eq } from 'drizzle-orm'
+import { orgRoleOf } from '../access'
+import { createContext } from '../context'
+import type { ApiServices } from '../services'
+
+const TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  ts: 'video/mp2t',
+  m4s: 'video/iso.segment',
+  mp4: 'video/mp4',
+  jpg: 'image/jpeg',
+  json: 'application/json',
+}
+
+function fail(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(message)
+}
+
+/**
+ * GET /media/<artifactId>/<file within the artifact>: serves artifact files (HLS playlists and segments,
+ * sprite sheets, peaks) to members of the artifact's organization, streamed from S3 with Range support.
+ * Relative URIs inside an HLS playlist resolve to this same route, so the session cookie covers them all.
+ */
+export async function serveMedia(services: ApiServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'Only GET and HEAD.')
+  const media = services.media
+  if (!media) return fail(res, 503, 'The media pipeline is not configured on this server.')
+  const pathname = new URL(req.url ?? '/', 'http://x').pathname
+  const [, , artifactId = '', ...rest] = pathname.split('/')
+  let file: string
+  try {
+    file = rest.map(decodeURIComponent).join('/')
+  } catch {
+    return fail(res, 400, 'Malformed path.')
+  }
+  // checked after decoding: an encoded `..%2F` must not climb out of the artifact's folder
+  const segments = file.split('/')
+  if (!isUuid(artifactId) || segments.some((p) => p === '..' || p === '.' || p === '' || p.includes('\\')) || file.length > 512) {
+    return fail(res, 404, 'Not found.')
+  }
+  const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
+  if (!ctx.principal) return fail(res, 401, 'Sign in, or send an API key as `Authorization: Bearer crk_...`.')
+  const [artifact] = await services.db
+    .select({ orgId: tables.artifacts.orgId, storageKey: tables.artifacts.storageKey })
+    .from(tables.artifacts)
+    .where(eq(tables.artifacts.id, artifactId))
+  const role = artifact ? await orgRoleOf({ services, principal: ctx.principal }, artifact.orgId) : null
+  // another tenant's artifact looks exactly like a missing one
+  if (!artifact || !role || !can(role, 'asset.read')) return fail(res, 404, 'Not found.')
+  const folder = artifact.storageKey.slice(0, artifact.storageKey.lastIndexOf('/'))
+  const range = typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
+  const abort = new AbortController()
+  res.once('close', () => abort.abort())
+  let object: Awaited<ReturnType<typeof media.storage.read>>
+  try {
+    object = await media.storage.read(`${folder}/${file}`, range, abort.signal)
+  } catch (err) {
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+      return fail(res, 416, 'Range not satisfiable.')
+    }
+    services.log.error({ err, artifactId, file }, 'reading an artifact failed')
+    return fail(res, 502, 'Storage did not answer; try again.')
+  }
+  if (!object) return fail(res, 404, 'Not found.')
+  const ext = file.split('.').pop()?.toLowerCase() ?? ''
+  res.writeHead(object.contentRange ? 206 : 200, {
+    'content-type': TYPES[ext] ?? object.contentType ?? 'application/octet-stream',
+    'content-length': String(object.contentLength),
+    ...(object.contentRange ? { 'content-range': object.contentRange } : {}),
+    'accept-ranges': 'bytes',
+    ...(object.etag ? { etag: object.etag } : {}),
+    // artifact ids are never reused for different bytes, but access can be revoked: keep it private and short
+    'cache-control': 'private, max-age=300',
+    'x-content-type-options': 'nosniff',
+  })
+  if (req.method === 'HEAD') {
+    object.body.destroy()
+    res.end()
+    return
+  }
+  await pipeline(object.body, res).catch(() => {})
+}

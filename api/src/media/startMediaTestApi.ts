@@ -1,0 +1,50 @@
+import type { AddressInfo } from 'node:net'
+import { createTestDatabase, startTestNats, startTestS3, type TestNats, type TestS3 } from '@cutroom/infra'
+import { ApiEnv, loadConfig } from '@cutroom/schema'
+import pino from 'pino'
+import { createDb } from '../db'
+import { createApiServer } from '../server'
+import type { ApiServices } from '../services'
+import { startMediaServices } from './MediaServices'
+
+/**
+ * The real api HTTP server with its media pipeline on a fresh test database, its own NATS JetStream and its
+ * own s3rver bucket. Workers are not included: start them against `nats.url` and `s3.env`.
+ */
+export async function startMediaTestApi(env: Record<string, string> = {}) {
+  const [database, nats, s3] = await Promise.all([createTestDatabase(), startTestNats(), startTestS3()])
+  const config = loadConfig(ApiEnv, {
+    DATABASE_URL: database.url,
+    NATS_URL: nats.url,
+    ...s3.env,
+    LOG_LEVEL: 'silent',
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    API_PORT: '0',
+    ...env,
+  })
+  const { sql, db } = createDb(config.DATABASE_URL, 5)
+  const log = pino({ level: config.LOG_LEVEL })
+  const media = await startMediaServices({ config, db, log })
+  const services: ApiServices = { config, db, log, media }
+  const server = createApiServer(services)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    services,
+    sql,
+    databaseUrl: database.url,
+    nats: nats as TestNats,
+    s3: s3 as TestS3,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+      await media.close()
+      await sql.end({ timeout: 5 })
+      await Promise.all([database.drop(), nats.stop(), s3.stop()])
+    },
+  }
+}
+
+export type MediaTestApi = Awaited<ReturnType<typeof startMediaTestApi>>

@@ -1,8 +1,130 @@
-export function App() {
+import { createResource, type JSX, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from 'solid-js'
+import { apiErrorMessage } from './lib/api'
+import { matchPath, navigate, pathname, startRouter } from './lib/router'
+import { currentOrg, currentUser, loadSession } from './lib/session'
+import { AccountPage } from './pages/AccountPage'
+import { ApiKeysPage } from './pages/ApiKeysPage'
+import { AppShell } from './pages/AppShell'
+import { AuditPage } from './pages/AuditPage'
+import { CreateOrgPage } from './pages/CreateOrgPage'
+import { MembersPage } from './pages/MembersPage'
+import { ProjectsPage } from './pages/ProjectsPage'
+import { SignInPage } from './pages/SignInPage'
+import { SignUpPage } from './pages/SignUpPage'
+import './pages/pages.css'
+
+// The editors are large; sign-in and the project list load without them.
+const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
+const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
+
+const PUBLIC = ['/signin', '/signup']
+
+/** Sends signed-out people to sign in (and back here afterwards). */
+function RequireUser(props: { children: JSX.Element }) {
   return (
-    <main class="app-shell">
-      <h1>Cutroom</h1>
-      <p>Collaborative post-production in the browser.</p>
-    </main>
+    <Show when={currentUser()} fallback={<Redirect to={`/signin?next=${encodeURIComponent(pathname())}`} />}>
+      {props.children}
+    </Show>
+  )
+}
+
+function Redirect(props: { to: string }) {
+  onMount(() => navigate(props.to, { replace: true }))
+  return null
+}
+
+function NeedsOrg(props: { children: JSX.Element }) {
+  return (
+    <Show when={currentOrg()} fallback={<ProjectsPage />}>
+      {props.children}
+    </Show>
+  )
+}
+
+export function App() {
+  onCleanup(startRouter())
+  const [session] = createResource(loadSession)
+  const route = (pattern: string) => matchPath(pattern, pathname())
+
+  return (
+    <Switch>
+      <Match when={session.error}>
+        <main class="fatal" role="alert">
+          <h2>Cutroom cannot reach its server</h2>
+          <p>{apiErrorMessage(session.error)}</p>
+        </main>
+      </Match>
+      <Match when={currentUser() === undefined}>
+        <main class="loading">Loading…</main>
+      </Match>
+      <Match when={PUBLIC.includes(pathname()) && currentUser()}>
+        <Redirect to="/" />
+      </Match>
+      <Match when={pathname() === '/signin'}>
+        <SignInPage />
+      </Match>
+      <Match when={pathname() === '/signup'}>
+        <SignUpPage />
+      </Match>
+      <Match when={route('/projects/:projectId/docs/:documentId')}>
+        {(params) => (
+          <RequireUser>
+            <Suspense fallback={<main class="loading">Loading…</main>}>
+              <DocumentPage projectId={params().projectId!} documentId={params().documentId!} />
+            </Suspense>
+          </RequireUser>
+        )}
+      </Match>
+      <Match when={true}>
+        <RequireUser>
+          <AppShell>
+            <Switch fallback={<NotFound />}>
+              <Match when={pathname() === '/'}>
+                <ProjectsPage />
+              </Match>
+              <Match when={route('/projects/:projectId')}>
+                {(params) => (
+                  <Suspense fallback={<p class="loading">Loading…</p>}>
+                    <ProjectPage projectId={params().projectId!} />
+                  </Suspense>
+                )}
+              </Match>
+              <Match when={pathname() === '/orgs/new'}>
+                <CreateOrgPage />
+              </Match>
+              <Match when={pathname() === '/settings/members'}>
+                <NeedsOrg>
+                  <MembersPage />
+                </NeedsOrg>
+              </Match>
+              <Match when={pathname() === '/settings/api-keys'}>
+                <NeedsOrg>
+                  <ApiKeysPage />
+                </NeedsOrg>
+              </Match>
+              <Match when={pathname() === '/settings/audit'}>
+                <NeedsOrg>
+                  <AuditPage />
+                </NeedsOrg>
+              </Match>
+              <Match when={pathname() === '/account'}>
+                <AccountPage />
+              </Match>
+            </Switch>
+          </AppShell>
+        </RequireUser>
+      </Match>
+    </Switch>
+  )
+}
+
+function NotFound() {
+  return (
+    <section class="page narrow">
+      <h1>Page not found</h1>
+      <p class="muted">
+        Nothing lives at <span class="mono">{pathname()}</span>. <a href="/">Back to your projects</a>
+      </p>
+    </section>
   )
 }

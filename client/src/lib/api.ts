@@ -1,0 +1,27 @@
+import type { AppRouter } from '@cutroom/api'
+import type { ErrorCode } from '@cutroom/schema'
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client'
+
+/**
+ * The browser's tRPC client. Same origin, so the HttpOnly session cookie rides along; no token is ever
+ * visible to scripts on the page.
+ */
+export const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
+  links: [
+    httpBatchLink({ url: '/trpc', fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }) }),
+  ],
+})
+
+/** The stable code of an API error (`error.data.code`), or null for anything else (network down...). */
+export function apiErrorCode(error: unknown): ErrorCode | null {
+  if (error instanceof TRPCClientError)
+    return ((error.data as { code?: ErrorCode } | undefined)?.code ?? null) as ErrorCode | null
+  return null
+}
+
+/** A sentence to show a person for any error. */
+export function apiErrorMessage(error: unknown): string {
+  if (error instanceof TRPCClientError) return error.message
+  if (error instanceof TypeError) return 'The server cannot be reached. Check your connection and try again.'
+  return error instanceof Error ? error.message : String(error)
+}

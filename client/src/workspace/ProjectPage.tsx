@@ -1,8 +1,172 @@
+import { can, type DocumentKind, type Role } from '@cutroom/schema'
+import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
+import { api } from '../lib/api'
+import { toBinAsset } from './binAsset'
+import { createProjectPresence } from './createProjectPresence'
+import { errorMessage } from './errorMessage'
+import { initials } from './userColor'
+
+const CREATABLE: { kind: DocumentKind; label: string }[] = [
+  { kind: 'timeline', label: 'Timeline' },
+  { kind: 'transcript', label: 'Transcript' },
+  { kind: 'retell', label: 'Retell script' },
+]
+const KIND_ICON: Record<string, string> = { timeline: '▤', transcript: '¶', retell: '✎', qa: '◎', 'qa-workflow': '☑' }
+
+/** A project: its assets (with upload), its documents (create and open) and who is working in them now. */
 export function ProjectPage(props: { projectId: string }) {
+  const [project] = createResource(() => props.projectId, (id) => api.projects.get.query({ id }))
+  const [documents, { refetch: refetchDocuments }] = createResource(
+    () => props.projectId,
+    (projectId) => api.documents.list.query({ projectId }),
+  )
+  const [assets] = createResource(
+    () => props.projectId,
+    async (projectId) => ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
+  )
+  const [config] = createResource(() => api.system.config.query())
+  const collabUrl = () => {
+    const c = config()
+    return c ? (c.collabUrl ?? `ws://${location.hostname}:4001`) : null
+  }
+  const presence = createProjectPresence(collabUrl, () => (documents() ?? []).map((d) => ({ id: d.id, name: d.name })))
+  const online = createMemo(() => {
+    const people = new Map<string, { name: string; color: string; docs: string[] }>()
+    for (const doc of documents() ?? [])
+      for (const user of presence().get(doc.id) ?? []) {
+        const entry = people.get(user.id) ?? { name: user.name, color: user.color, docs: [] }
+        entry.docs.push(doc.title)
+        people.set(user.id, entry)
+      }
+    return [...people.values()]
+  })
+  const canCreate = () => {
+    const role = project()?.role as Role | undefined
+    return role ? can(role, 'document.create') : false
+  }
+
+  const [kind, setKind] = createSignal<DocumentKind>('timeline')
+  const [title, setTitle] = createSignal('')
+  const [createError, setCreateError] = createSignal<string | null>(null)
+  const [creating, setCreating] = createSignal(false)
+  const create = async (e: Event) => {
+    e.preventDefault()
+    setCreateError(null)
+    setCreating(true)
+    try {
+      const name = title().trim() || `Untitled ${CREATABLE.find((c) => c.kind === kind())?.label.toLowerCase()}`
+      const created = await api.documents.create.mutate({ projectId: props.projectId, kind: kind(), title: name })
+      setTitle('')
+      void refetchDocuments()
+      window.location.assign(`/projects/${props.projectId}/docs/${created.id}`)
+    } catch (error) {
+      setCreateError(errorMessage(error))
+    } finally {
+      setCreating(false)
+    }
+  }
+
   return (
-    <section class="workspace">
-      <h2>Project</h2>
-      <p class="muted">{props.projectId}</p>
-    </section>
+    <div class="project-page">
+      <Show when={project.error}>
+        <div class="fatal" role="alert">
+          <h2>This project could not be opened</h2>
+          <p>{errorMessage(project.error)}</p>
+        </div>
+      </Show>
+      <header class="project-header">
+        <div>
+          <h1>{project()?.name ?? 'Project'}</h1>
+          <span class="muted small">
+            {project() ? `${project()!.fpsNum}/${project()!.fpsDen} fps · you are ${project()!.role}` : ''}
+          </span>
+        </div>
+        <div class="online" data-testid="project-online">
+          <span class="muted small">Online now</span>
+          <For each={online()} fallback={<span class="muted small">nobody in a document</span>}>
+            {(person) => (
+              <span class="avatar" style={{ 'background-color': person.color }} title={`${person.name} — ${person.docs.join(', ')}`}>
+                {initials(person.name)}
+              </span>
+            )}
+          </For>
+        </div>
+      </header>
+      <div class="project-columns">
+        <section class="panel">
+          <header class="panel-head">
+            <span>Documents</span>
+          </header>
+          <Show when={canCreate()}>
+            <form class="create-doc" onSubmit={create}>
+              <select value={kind()} onChange={(e) => setKind(e.currentTarget.value as DocumentKind)} aria-label="Kind">
+                <For each={CREATABLE}>{(c) => <option value={c.kind}>{c.label}</option>}</For>
+              </select>
+              <input
+                placeholder="Title"
+                value={title()}
+                maxLength={200}
+                onInput={(e) => setTitle(e.currentTarget.value)}
+                aria-label="Title"
+                data-testid="new-document-title"
+              />
+              <button type="submit" class="primary" disabled={creating()}>
+                Create
+              </button>
+            </form>
+          </Show>
+          <Show when={createError()}>
+            <p class="error">{createError()}</p>
+          </Show>
+          <ul class="doc-list">
+            <For each={documents() ?? []} fallback={<li class="muted empty">No documents yet.</li>}>
+              {(doc) => (
+                <li>
+                  <a href={`/projects/${props.projectId}/docs/${doc.id}`} data-testid="document-link">
+                    <span class="doc-icon">{KIND_ICON[doc.kind] ?? '•'}</span>
+                    <span class="doc-name">{doc.title}</span>
+                    <span class="muted small">{doc.kind}</span>
+                    <span class="doc-people">
+                      <For each={presence().get(doc.id) ?? []}>
+                        {(user) => (
+                          <span class="avatar tiny" style={{ 'background-color': user.color }} title={user.name}>
+                            {initials(user.name)}
+                          </span>
+                        )}
+                      </For>
+                    </span>
+                    <Show when={doc.access === 'read'}>
+                      <span class="badge">read only</span>
+                    </Show>
+                  </a>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+        <section class="panel">
+          <header class="panel-head">
+            <span>Assets</span>
+            <span class="muted">{assets()?.length ?? 0}</span>
+          </header>
+          <Show when={assets.error}>
+            <p class="error">{errorMessage(assets.error)}</p>
+          </Show>
+          <ul class="asset-list">
+            <For each={assets() ?? []} fallback={<li class="muted empty">No assets yet.</li>}>
+              {(asset) => (
+                <li>
+                  <span class="doc-icon">{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>
+                  <span class="doc-name">{asset.name}</span>
+                  <span class="muted small">
+                    {asset.durationSeconds !== null ? `${asset.durationSeconds.toFixed(1)} s` : asset.status}
+                  </span>
+                </li>
+              )}
+            </For>
+          </ul>
+        </section>
+      </div>
+    </div>
   )
 }

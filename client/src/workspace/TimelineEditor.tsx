@@ -1,5 +1,5 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
-import { createEffect, createMemo, createSignal, For, onCleanup, onMount, Show } from 'solid-js'
+import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
@@ -283,6 +283,18 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     onCleanup(() => window.removeEventListener('keydown', onKey))
   })
 
+  const accessibleItems = createMemo(() =>
+    view().tracks.flatMap((track) =>
+      track.items.map((item) => ({
+        id: item.id,
+        track: track.id,
+        start: item.start,
+        duration: item.duration,
+        text: `${track.name}: ${item.label || item.kind} at ${formatTimecode(item.start, rate())}, ${formatTimecode(item.duration, rate())} long`,
+      })),
+    ),
+  )
+
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
   )
@@ -463,6 +475,16 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           onZoom={zoom}
         />
       </div>
+      {/* The canvas has no DOM per clip: this list is its text alternative for assistive technology. */}
+      <ol class="visually-hidden" data-testid="timeline-items" aria-label="Timeline items">
+        <Index each={accessibleItems()}>
+          {(item) => (
+            <li data-id={item().id} data-track={item().track} data-start={item().start} data-duration={item().duration}>
+              {item().text}
+            </li>
+          )}
+        </Index>
+      </ol>
     </div>
   )
 }

@@ -79,6 +79,21 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     },
   })
 
-  onCleanup(() => provider.destroy())
+  // When the browser reports the network gone, drop the socket at once instead of waiting for a timeout; edits
+  // keep going into the local document and sync when the browser is back online.
+  const goOffline = () => {
+    setStatus('disconnected')
+    provider.disconnect()
+  }
+  const goOnline = () => {
+    if (!ended()) void provider.connect()
+  }
+  window.addEventListener('offline', goOffline)
+  window.addEventListener('online', goOnline)
+  onCleanup(() => {
+    window.removeEventListener('offline', goOffline)
+    window.removeEventListener('online', goOnline)
+    provider.destroy()
+  })
   return { provider, doc, status, synced, loaded, unsynced, readOnly, ended }
 }

@@ -1,5 +1,5 @@
 import { Editor, type EditorOptions } from '@tiptap/core'
-import { type Accessor, createEffect, createSignal, onCleanup } from 'solid-js'
+import { type Accessor, createEffect, createSignal, onCleanup, untrack } from 'solid-js'
 
 /**
  * A Tiptap editor mounted into `element()` once it exists; destroyed with the owning scope.
@@ -13,10 +13,14 @@ export function createTiptapEditor(
   const [editor, setEditor] = createSignal<Editor | null>(null)
   createEffect(() => {
     const el = element()
-    if (!el || editor()) return
-    const instance = new Editor({ ...options(), element: el, editable: editable() })
+    if (!el) return
+    // Only the element is tracked: creating the editor must not re-run (and so destroy) itself.
+    const instance = untrack(() => new Editor({ ...options(), element: el, editable: editable() }))
     setEditor(instance)
-    onCleanup(() => instance.destroy())
+    onCleanup(() => {
+      setEditor(null)
+      instance.destroy()
+    })
   })
   createEffect(() => {
     const instance = editor()

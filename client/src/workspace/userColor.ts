@@ -2,9 +2,10 @@ const PALETTE = ['#ff6b6b', '#f7b731', '#20bf6b', '#2d98da', '#a55eea', '#fd9644
 
 /** A stable colour for a person, so they look the same in every tab and on every collaborator's screen. */
 export function userColor(id: string): string {
-  let hash = 0
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0
-  return PALETTE[Math.abs(hash) % PALETTE.length]!
+  // FNV-1a spreads similar ids (uuids differing in a few characters) across the palette.
+  let hash = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193)
+  return PALETTE[(hash >>> 0) % PALETTE.length]!
 }
 
 /** Initials for an avatar: first letters of the first two words. */

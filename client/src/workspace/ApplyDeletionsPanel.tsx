@@ -1,0 +1,95 @@
+import { CutroomError, LOCAL_ORIGIN, sampleRangesToFrames, timeline, transcript } from '@cutroom/schema'
+import { type Accessor, createMemo, createSignal, onCleanup, Show } from 'solid-js'
+import type { EditorContext } from './EditorContext'
+import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
+import type { TranscriptClock } from './transcriptClock'
+
+type Timing = transcript.WordTiming
+
+/**
+ * Turns words deleted from the transcript into ripple cuts on a timeline. The reference word list is every word
+ * this tab has seen since it opened the transcript (or since the last apply), so words anyone deleted in that
+ * time are cut once, and words typed later are never cut.
+ */
+export function ApplyDeletionsPanel(props: {
+  ctx: EditorContext
+  assetId: Accessor<string | null>
+  clock: Accessor<TranscriptClock>
+}) {
+  const { doc } = props.ctx
+  const key = (w: Timing) => `${w.start}:${w.end}`
+  const seen = new Map<string, Timing>()
+  const [current, setCurrent] = createSignal<Timing[]>([])
+  const [message, setMessage] = createSignal<string | null>(null)
+
+  const refresh = () => {
+    const words = transcript.readWords(doc)
+    for (const w of words) if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+    setCurrent(words)
+  }
+  refresh()
+  doc.on('update', refresh)
+  onCleanup(() => doc.off('update', refresh))
+
+  const pending = createMemo(() => {
+    const words = current()
+    const original = [...seen.values()].sort((a, b) => a.start - b.start)
+    const kept = new Set(words.map(key))
+    return {
+      deleted: original.filter((w) => !kept.has(key(w))).length,
+      ranges: transcript.cutRangesForDeletedWords(original, words),
+    }
+  })
+
+  const apply = (linked: LinkedTimelineHandle) => {
+    const assetId = props.assetId()
+    if (!assetId) {
+      setMessage('This transcript is not linked to an asset, so there is nothing to cut.')
+      return
+    }
+    const fps = timeline.getMeta(linked.doc).fps
+    const frames = sampleRangesToFrames(pending().ranges, props.clock().unitsPerSecond, fps)
+    try {
+      const removed = timeline.rippleCutSource(linked.doc, assetId, frames, LOCAL_ORIGIN)
+      // What was applied becomes the new reference, so the same words are never cut twice.
+      seen.clear()
+      refresh()
+      setMessage(
+        removed > 0
+          ? `Cut ${removed} frames from "${linked.title}".`
+          : `"${linked.title}" has no clip of this asset covering the deleted words.`,
+      )
+    } catch (error) {
+      setMessage(error instanceof CutroomError ? error.message : String(error))
+    }
+  }
+
+  return (
+    <div class="apply-deletions">
+      <header class="panel-head">
+        <span>Apply deletions to a timeline</span>
+      </header>
+      <p class="muted small" data-testid="pending-deletions">
+        {pending().deleted === 0
+          ? 'No words deleted since you opened this transcript.'
+          : `${pending().deleted} deleted word${pending().deleted === 1 ? '' : 's'} → ${pending().ranges.length} cut${pending().ranges.length === 1 ? '' : 's'}`}
+      </p>
+      <LinkedTimeline projectId={props.ctx.projectId} collabUrl={props.ctx.collabUrl}>
+        {(linked) => (
+          <button
+            type="button"
+            class="primary"
+            data-testid="apply-deletions"
+            disabled={props.ctx.readOnly() || linked.connection.readOnly() || pending().ranges.length === 0}
+            onClick={() => apply(linked)}
+          >
+            Apply {pending().ranges.length || ''} cut{pending().ranges.length === 1 ? '' : 's'} to “{linked.title}”
+          </button>
+        )}
+      </LinkedTimeline>
+      <Show when={message()}>
+        <p class="small">{message()}</p>
+      </Show>
+    </div>
+  )
+}

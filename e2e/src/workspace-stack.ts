@@ -1,0 +1,158 @@
+import path from 'node:path'
+import { type ApiClient, createApiClient } from '@cutroom/api'
+import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
+import { type CollabServer, createCollabServer } from '@cutroom/collab'
+import { freePort } from '@cutroom/infra'
+import { type DocumentKind, documentName, type Role } from '@cutroom/schema'
+import { HocuspocusProvider } from '@hocuspocus/provider'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import postgres from 'postgres'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { launchChromium } from './chromium'
+
+/** The built client the api serves; `CLIENT_DIST` points elsewhere (e.g. a build in progress). */
+const CLIENT_DIST = process.env.CLIENT_DIST ?? path.resolve(import.meta.dirname, '../../client/dist')
+const PASSWORD = 'correct horse 42'
+
+export interface Person {
+  name: string
+  role: Role
+  token: string
+  userId: string
+  client: ApiClient
+}
+
+/** A remote replica of a document opened from Node with a person's session, to seed and to observe. */
+export interface NodeReplica {
+  doc: Y.Doc
+  provider: HocuspocusProvider
+  settled(): Promise<void>
+  destroy(): void
+}
+
+/**
+ * The real api (serving the built client) and the real collab server on free ports over one fresh test database,
+ * an organization with one project and a person per requested role, and Chromium.
+ */
+export interface WorkspaceStack {
+  api: TestApiServer
+  collab: CollabServer
+  collabUrl: string
+  sql: postgres.Sql
+  browser: Browser
+  orgId: string
+  projectId: string
+  people: Record<string, Person>
+  createDocument(kind: DocumentKind, title: string): Promise<string>
+  replica(docId: string, person?: Person): Promise<NodeReplica>
+  /** A browser context signed in as `person` (their session cookie set for the api host). */
+  contextFor(person: Person): Promise<BrowserContext>
+  openDocument(context: BrowserContext, docId: string): Promise<Page>
+  close(): Promise<void>
+}
+
+export async function startWorkspaceStack(people: Record<string, Role>): Promise<WorkspaceStack> {
+  const collabPort = await freePort()
+  const collabUrl = `ws://127.0.0.1:${collabPort}`
+  const api = await startTestApiServer({ CLIENT_DIST, COLLAB_PUBLIC_URL: collabUrl, RATE_LIMIT_MULTIPLIER: '100' })
+  const sql = postgres(api.databaseUrl, { max: 6, onnotice: () => {} })
+  const collab = createCollabServer({
+    config: {
+      COLLAB_HOST: '127.0.0.1',
+      COLLAB_PORT: collabPort,
+      COLLAB_MAX_UPDATE_BYTES: 2 * 1024 * 1024,
+      COLLAB_MAX_CONNECTIONS_PER_USER: 50,
+      COLLAB_SNAPSHOT_EVERY: 500,
+    },
+    sql,
+  })
+  await collab.listen()
+  const browser = await launchChromium()
+
+  const signUp = async (name: string, role: Role): Promise<Person> => {
+    const anon = createApiClient({ url: api.url })
+    const email = `${name.toLowerCase()}-${Math.random().toString(36).slice(2, 8)}@example.test`
+    const { user, token } = await anon.auth.signUp.mutate({ email, password: PASSWORD, name })
+    return { name, role, token, userId: user.id, client: createApiClient({ url: api.url, token }) }
+  }
+  const entries = Object.entries(people)
+  const ownerEntry = entries.find(([, role]) => role === 'owner') ?? entries[0]!
+  const owner = await signUp(ownerEntry[0], 'owner')
+  const org = await owner.client.orgs.create.mutate({ name: 'Studio' })
+  const project = await owner.client.projects.create.mutate({ orgId: org.id, name: 'Launch film' })
+  const all: Record<string, Person> = { [ownerEntry[0]]: owner }
+  for (const [name, role] of entries) {
+    if (name === ownerEntry[0]) continue
+    const person = await signUp(name, role)
+    const email = (await person.client.auth.me.query()) as { user?: { email: string } } | null
+    await owner.client.orgs.members.add.mutate({ orgId: org.id, email: email!.user!.email, role })
+    all[name] = person
+  }
+
+  const replicas = new Set<HocuspocusProvider>()
+  const stack: WorkspaceStack = {
+    api,
+    collab,
+    collabUrl,
+    sql,
+    browser,
+    orgId: org.id,
+    projectId: project.id,
+    people: all,
+    async createDocument(kind, title) {
+      const created = await owner.client.documents.create.mutate({ projectId: project.id, kind, title })
+      return created.id
+    },
+    async replica(docId, person = owner) {
+      const doc = new Y.Doc()
+      const provider = new HocuspocusProvider({
+        url: collabUrl,
+        name: documentName(docId),
+        token: person.token,
+        document: doc,
+        WebSocketPolyfill: WebSocket,
+      })
+      replicas.add(provider)
+      await waitFor(() => provider.isSynced, 10_000, `replica of ${docId} to sync`)
+      return {
+        doc,
+        provider,
+        settled: () => waitFor(() => provider.unsyncedChanges === 0, 10_000, 'replica to settle'),
+        destroy: () => {
+          provider.destroy()
+          replicas.delete(provider)
+        },
+      }
+    },
+    async contextFor(person) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+      await context.addCookies([{ name: 'cutroom_session', value: person.token, url: api.url, httpOnly: true, sameSite: 'Lax' }])
+      return context
+    },
+    async openDocument(context, docId) {
+      const page = await context.newPage()
+      page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`))
+      page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[console] ${m.text()}\n`))
+      await page.goto(`${api.url}/projects/${project.id}/docs/${docId}`)
+      return page
+    },
+    async close() {
+      for (const p of replicas) p.destroy()
+      await browser.close()
+      await collab.destroy()
+      await sql.end({ timeout: 2 })
+      await api.close()
+    },
+  }
+  return stack
+}
+
+/** Polls `check` until it holds; throws after `ms` with `what` in the message. */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

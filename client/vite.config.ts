@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [solid()],
   server: {
     port: 5173,
-    proxy: { '/trpc': 'http://127.0.0.1:4000' },
+    proxy: { '/trpc': 'http://127.0.0.1:4000', '/media': 'http://127.0.0.1:4000' },
   },
   build: { target: 'es2022', sourcemap: true },
 })

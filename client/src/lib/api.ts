@@ -1,6 +1,6 @@
 import type { AppRouter } from '@cutroom/api'
 import type { ErrorCode } from '@cutroom/schema'
-import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from '@trpc/client'
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient, TRPCClientError } from '@trpc/client'
 
 /**
  * The browser's tRPC client. Same origin, so the HttpOnly session cookie rides along; no token is ever
@@ -8,7 +8,12 @@ import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } fro
  */
 export const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
   links: [
-    httpBatchLink({ url: '/trpc', fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }) }),
+    // subscriptions (jobs.progress) arrive as server-sent events; EventSource sends the cookie on the same origin
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({ url: '/trpc' }),
+      false: httpBatchLink({ url: '/trpc', fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }) }),
+    }),
   ],
 })
 

@@ -1,0 +1,5 @@
+export { createJobUpdates, type JobUpdate } from './createJobUpdates'
+export { JobList } from './JobList'
+export { UploadDropZone } from './UploadDropZone'
+export { type UploadProgress, uploadAsset } from './uploadAsset'
+export { pendingUploads, type UploadRecord } from './uploadRecords'

@@ -1,4 +1,17 @@
-import { createResource, type JSX, lazy, Match, onCleanup, onMount, Show, Suspense, Switch } from 'solid-js'
+import {
+  createEffect,
+  createResource,
+  ErrorBoundary,
+  type JSX,
+  lazy,
+  Match,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  Suspense,
+  Switch,
+} from 'solid-js'
 import { apiErrorMessage } from './lib/api'
 import { matchPath, navigate, pathname, startRouter } from './lib/router'
 import { currentOrg, currentUser, loadSession } from './lib/session'
@@ -31,6 +44,26 @@ function RequireUser(props: { children: JSX.Element }) {
 function Redirect(props: { to: string }) {
   onMount(() => navigate(props.to, { replace: true }))
   return null
+}
+
+/** Shows a page's unhandled error (a failed load, a missing project) in place, and clears it on navigation. */
+function RouteBoundary(props: { children: JSX.Element }) {
+  return (
+    <ErrorBoundary
+      fallback={(error, reset) => {
+        createEffect(on(pathname, () => reset(), { defer: true }))
+        return (
+          <section class="page narrow fatal" role="alert">
+            <h2>This page could not be opened</h2>
+            <p>{apiErrorMessage(error)}</p>
+            <a href="/">Back to your projects</a>
+          </section>
+        )
+      }}
+    >
+      {props.children}
+    </ErrorBoundary>
+  )
 }
 
 function NeedsOrg(props: { children: JSX.Element }) {
@@ -69,48 +102,52 @@ export function App() {
       <Match when={route('/projects/:projectId/docs/:documentId')}>
         {(params) => (
           <RequireUser>
-            <Suspense fallback={<main class="loading">Loading…</main>}>
-              <DocumentPage projectId={params().projectId!} documentId={params().documentId!} />
-            </Suspense>
+            <RouteBoundary>
+              <Suspense fallback={<main class="loading">Loading…</main>}>
+                <DocumentPage projectId={params().projectId!} documentId={params().documentId!} />
+              </Suspense>
+            </RouteBoundary>
           </RequireUser>
         )}
       </Match>
       <Match when={true}>
         <RequireUser>
           <AppShell>
-            <Switch fallback={<NotFound />}>
-              <Match when={pathname() === '/'}>
-                <ProjectsPage />
-              </Match>
-              <Match when={route('/projects/:projectId')}>
-                {(params) => (
-                  <Suspense fallback={<p class="loading">Loading…</p>}>
-                    <ProjectPage projectId={params().projectId!} />
-                  </Suspense>
-                )}
-              </Match>
-              <Match when={pathname() === '/orgs/new'}>
-                <CreateOrgPage />
-              </Match>
-              <Match when={pathname() === '/settings/members'}>
-                <NeedsOrg>
-                  <MembersPage />
-                </NeedsOrg>
-              </Match>
-              <Match when={pathname() === '/settings/api-keys'}>
-                <NeedsOrg>
-                  <ApiKeysPage />
-                </NeedsOrg>
-              </Match>
-              <Match when={pathname() === '/settings/audit'}>
-                <NeedsOrg>
-                  <AuditPage />
-                </NeedsOrg>
-              </Match>
-              <Match when={pathname() === '/account'}>
-                <AccountPage />
-              </Match>
-            </Switch>
+            <RouteBoundary>
+              <Switch fallback={<NotFound />}>
+                <Match when={pathname() === '/'}>
+                  <ProjectsPage />
+                </Match>
+                <Match when={route('/projects/:projectId')}>
+                  {(params) => (
+                    <Suspense fallback={<p class="loading">Loading…</p>}>
+                      <ProjectPage projectId={params().projectId!} />
+                    </Suspense>
+                  )}
+                </Match>
+                <Match when={pathname() === '/orgs/new'}>
+                  <CreateOrgPage />
+                </Match>
+                <Match when={pathname() === '/settings/members'}>
+                  <NeedsOrg>
+                    <MembersPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/settings/api-keys'}>
+                  <NeedsOrg>
+                    <ApiKeysPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/settings/audit'}>
+                  <NeedsOrg>
+                    <AuditPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/account'}>
+                  <AccountPage />
+                </Match>
+              </Switch>
+            </RouteBoundary>
           </AppShell>
         </RequireUser>
       </Match>

@@ -21,7 +21,11 @@ test.after(async () => {
 
 test('the API guide example lists projects with an API key', async () => {
   const anon = createApiClient({ url: server.url })
-  const { token } = await anon.auth.signUp.mutate({ email: 'docs@example.com', password: 'correct horse 42', name: 'Docs' })
+  const { token } = await anon.auth.signUp.mutate({
+    email: 'docs@example.com',
+    password: 'correct horse 42',
+    name: 'Docs',
+  })
   const person = createApiClient({ url: server.url, token })
   const org = await person.orgs.create.mutate({ name: 'Docs Studio' })
   await person.projects.create.mutate({ orgId: org.id, name: 'Trailer', fpsNum: 24000, fpsDen: 1001 })

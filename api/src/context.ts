@@ -4,6 +4,7 @@ import type { Principal } from './principal'
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './sessionCookie'
 import type { ApiServices } from './services'
 import { validateSessionToken } from './sessions'
+import { maybeSweepStaleRows } from './sweepStaleRows'
 
 /** What every procedure sees. */
 export interface Context {
@@ -44,6 +45,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
  */
 export async function createContext(services: ApiServices, input: ContextInput): Promise<Context> {
   const { headers, res } = input
+  maybeSweepStaleRows(services.db, services.log)
   const secure = services.config.PUBLIC_URL?.startsWith('https://') ?? false
   const cookies: string[] = []
   const setCookie = (value: string) => {

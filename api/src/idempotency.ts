@@ -1,7 +1,8 @@
 import { ErrorCode, tables } from '@cutroom/schema'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, lt } from 'drizzle-orm'
 import { apiError } from './apiError'
 import { principalKey } from './principal'
+import { IDEMPOTENCY_TTL_HOURS } from './sweepStaleRows'
 import { middleware } from './trpc'
 
 /** Marks a key whose first request is still running. */
@@ -12,7 +13,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/
  * Honours the `Idempotency-Key` header on create mutations: the first request with a key runs and its
  * response is stored; a repeat from the same principal gets that same response without running again. A key
  * reused for a different procedure is a CONFLICT, and so is a repeat while the first is still running. A failed
- * request frees its key so it can be retried.
+ * request frees its key so it can be retried. Keys are honoured for IDEMPOTENCY_TTL_HOURS.
  */
 export const idempotent = middleware(async ({ ctx, path, next }) => {
   const key = ctx.idempotencyKey
@@ -23,6 +24,10 @@ export const idempotent = middleware(async ({ ctx, path, next }) => {
   const db = ctx.services.db
   const principal = principalKey(ctx.principal)
   const where = and(eq(tables.idempotencyKeys.principal, principal), eq(tables.idempotencyKeys.key, key))
+  // Past its lifetime a key is free again.
+  await db
+    .delete(tables.idempotencyKeys)
+    .where(and(where, lt(tables.idempotencyKeys.createdAt, new Date(Date.now() - IDEMPOTENCY_TTL_HOURS * 3600_000))))
   const claimed = await db
     .insert(tables.idempotencyKeys)
     .values({ principal, key, procedure: path, response: PENDING })

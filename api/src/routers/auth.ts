@@ -36,7 +36,7 @@ function rejectWeak(password: string, email: string) {
 export const authRouter = router({
   /** Creates an account and signs it in: `{ user, token }` plus the session cookie. */
   signUp: publicProcedure
-    .use(rateLimit('auth.signUp', 20, 60 * 60))
+    .use(rateLimit('auth.signUp', 30, 60 * 60))
     .input(z.object({ email: Email, password: Password, name: Name }))
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services

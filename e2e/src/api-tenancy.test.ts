@@ -170,8 +170,21 @@ test('an owner adds a member in the browser; the member then sees the project re
   const denied = await callApi(bob, 'projects.create', { orgId: north, name: 'Sneaky' }, 'POST')
   assert.equal([denied.status, denied.code], [403, 'FORBIDDEN_ROLE'])
 
-  // Alice cannot leave her organization as its last owner; the page says why.
+  // Alice promotes Bob to editor on the members page; after reloading he can create projects there.
   await alice.goto(`${server.url}/settings/members`)
+  await alice.selectOption('select[aria-label="Role of bob@south.example"]', 'editor')
+  await alice.waitForFunction(() =>
+    [...document.querySelectorAll('tr[data-email="bob@south.example"] select')].some(
+      (s) => (s as HTMLSelectElement).value === 'editor',
+    ),
+  )
+  await bob.reload()
+  await bob.waitForSelector('text=you are editor')
+  await bob.fill('input[name=projectName]', 'Joint Edit')
+  await bob.click('text=Create project')
+  await bob.waitForSelector('h1:has-text("Joint Edit")')
+
+  // Alice cannot leave her organization as its last owner; the page says why.
   alice.once('dialog', (d) => void d.accept())
   await alice.click('tr[data-email="alice@north.example"] >> text=Leave')
   await alice.waitForSelector('text=This is the last owner')

@@ -255,6 +255,39 @@ test('validate reports dangling anchors and repeated ids; repair fixes them with
   assert.is(updates, 0)
 })
 
+test('rippleCutSource removes source ranges from every clip of the asset; anchored items stay on their frames', () => {
+  const doc = abc()
+  timeline.insertClip(doc, { at: { index: 3 }, assetId: 'A', sourceIn: 200, sourceOut: 300, id: 'a-late' })
+  const cap = timeline.addTrack(doc, { kind: 'caption', name: 'Captions' })
+  timeline.addAnchoredItem(doc, {
+    trackId: cap,
+    anchorId: 'a',
+    offset: 60,
+    duration: 5,
+    text: 'after the cut',
+    id: 'x',
+  })
+  timeline.addAnchoredItem(doc, { trackId: cap, anchorId: 'a-late', offset: 0, duration: 5, text: 'gone', id: 'y' })
+  // Cut A 20..40 (inside clip a) and A 150..320 (all of a-late).
+  const removed = timeline.rippleCutSource(doc, 'A', [
+    { start: 20, end: 40 },
+    { start: 150, end: 320 },
+  ])
+  assert.is(removed, 20 + 100)
+  const placed = timeline.storylineLayout(doc)
+  assert.equal(
+    placed.map((p) => (p.kind === 'clip' ? `${p.assetId}${p.sourceIn}-${p.sourceOut}@${p.start}` : p.kind)),
+    ['A0-20@0', 'A40-100@20', 'B10-60@80', 'C0-100@130'],
+  )
+  const x = timeline.anchoredLayout(doc)
+  assert.equal(
+    x.map((i) => [i.id, i.anchorId === placed[1]!.id, i.start]),
+    [['x', true, 40]],
+  )
+  assert.equal(timeline.validate(doc), [])
+  assert.is(timeline.rippleCutSource(doc, 'Z', [{ start: 0, end: 10 }]), 0)
+})
+
 // --- randomized convergence ----------------------------------------------------------------------------
 
 function randomEdit(doc: Y.Doc, r: ReturnType<typeof seededRandom>, tag: string): void {

@@ -4,7 +4,7 @@ import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
 import { type CollabServer, createCollabServer } from '@cutroom/collab'
 import { freePort } from '@cutroom/infra'
 import { type DocumentKind, documentName, type Role } from '@cutroom/schema'
-import { HocuspocusProvider } from '@hocuspocus/provider'
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import postgres from 'postgres'
 import WebSocket from 'ws'
@@ -106,13 +106,9 @@ export async function startWorkspaceStack(people: Record<string, Role>): Promise
     },
     async replica(docId, person = owner) {
       const doc = new Y.Doc()
-      const provider = new HocuspocusProvider({
-        url: collabUrl,
-        name: documentName(docId),
-        token: person.token,
-        document: doc,
-        WebSocketPolyfill: WebSocket,
-      })
+      const socket = new HocuspocusProviderWebsocket({ url: collabUrl, WebSocketPolyfill: WebSocket })
+      const provider = new HocuspocusProvider({ websocketProvider: socket, name: documentName(docId), token: person.token, document: doc })
+      provider.attach()
       replicas.add(provider)
       await waitFor(() => provider.isSynced, 10_000, `replica of ${docId} to sync`)
       return {
@@ -121,6 +117,7 @@ export async function startWorkspaceStack(people: Record<string, Role>): Promise
         settled: () => waitFor(() => provider.unsyncedChanges === 0, 10_000, 'replica to settle'),
         destroy: () => {
           provider.destroy()
+          socket.destroy()
           replicas.delete(provider)
         },
       }
@@ -138,7 +135,10 @@ export async function startWorkspaceStack(people: Record<string, Role>): Promise
       return page
     },
     async close() {
-      for (const p of replicas) p.destroy()
+      for (const p of replicas) {
+        p.destroy()
+        p.configuration.websocketProvider.destroy()
+      }
       await browser.close()
       await collab.destroy()
       await sql.end({ timeout: 2 })

@@ -1,0 +1,101 @@
+import { timeline } from '@cutroom/schema'
+import type { Page } from 'playwright-core'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startWorkspaceStack, waitFor, type WorkspaceStack } from './workspace-stack'
+
+/**
+ * Editing offline keeps working and syncs on reconnect; "Saved" is shown only once the server has every edit.
+ * A removed membership ends the session with a clear message.
+ */
+
+let stack: WorkspaceStack
+let docId: string
+
+const saveState = (page: Page) => page.locator('[data-testid=save-state]').getAttribute('data-state')
+const storylineCount = (page: Page) =>
+  page.$$eval(
+    `[data-testid=timeline-items] li[data-track="${timeline.STORYLINE_TRACK_ID}"]`,
+    (items) => items.length,
+  )
+
+async function openTimeline(name: string): Promise<Page> {
+  const context = await stack.contextFor(stack.people[name]!)
+  const page = await stack.openDocument(context, docId)
+  await page.waitForSelector('[data-testid=timeline-canvas]', { timeout: 15_000 })
+  await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15_000 })
+  return page
+}
+
+test.before(async () => {
+  stack = await startWorkspaceStack({ Ada: 'owner', Ben: 'editor' })
+  docId = await stack.createDocument('timeline', 'Offline cut')
+  const seed = await stack.replica(docId)
+  for (let i = 0; i < 3; i++)
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `asset-${i}`, sourceIn: 0, sourceOut: 120, label: `Take ${i + 1}` })
+  await seed.settled()
+  seed.destroy()
+})
+
+test.after(async () => {
+  await stack?.close()
+})
+
+test('edits made offline are kept, shown as unsaved, and sync when the browser is back online', async () => {
+  const [ada, ben] = await Promise.all([openTimeline('Ada'), openTimeline('Ben')])
+  await ada.context().setOffline(true)
+  await waitFor(async () => (await saveState(ada)) === 'offline', 5000, 'the offline state')
+
+  // Two splits while offline: they show at once for Ada but do not reach Ben.
+  await ada.keyboard.press('Home')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('s')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('Shift+ArrowRight')
+  await ada.keyboard.press('s')
+  assert.is(await storylineCount(ada), 5)
+  assert.is(await saveState(ada), 'offline', 'never "Saved" while edits are only local')
+  await ben.waitForTimeout(500)
+  assert.is(await storylineCount(ben), 3, 'nothing reached the other editor yet')
+
+  await ada.context().setOffline(false)
+  await waitFor(async () => (await storylineCount(ben)) === 5, 15_000, 'the offline edits to reach Ben')
+  await waitFor(async () => (await saveState(ada)) === 'saved', 15_000, 'Saved after reconnecting')
+  const observer = await stack.replica(docId)
+  assert.is(timeline.storylineLayout(observer.doc).length, 5, 'the server has the offline edits')
+  observer.destroy()
+  await ada.context().close()
+  await ben.context().close()
+})
+
+test('a removed membership ends the session with a clear message when the editor reconnects', async () => {
+  const ben = await openTimeline('Ben')
+  const owner = stack.people.Ada!
+  await owner.client.orgs.members.remove.mutate({ orgId: stack.orgId, userId: stack.people.Ben!.userId })
+  // A network blip makes the editor reconnect; the server refuses the removed member with 4403.
+  await ben.context().setOffline(true)
+  await waitFor(async () => (await saveState(ben)) === 'offline', 5000, 'the offline state')
+  await ben.context().setOffline(false)
+  await ben.waitForSelector('[data-testid=connection-ended]', { timeout: 15_000 })
+  const message = (await ben.textContent('[data-testid=connection-ended]')) ?? ''
+  assert.match(message, /no longer have access/i)
+  assert.is(await saveState(ben), 'ended')
+  assert.ok(await ben.isDisabled('button:has-text("Split")'), 'editing stops')
+  await ben.context().close()
+})
+
+test('an expired session ends with a message that asks to sign in again', async () => {
+  const ada = await openTimeline('Ada')
+  await stack.sql`update sessions set expires_at = now() - interval '1 minute' where user_id = ${stack.people.Ada!.userId}`
+  await ada.context().setOffline(true)
+  await waitFor(async () => (await saveState(ada)) === 'offline', 5000, 'the offline state')
+  await ada.context().setOffline(false)
+  await ada.waitForSelector('[data-testid=connection-ended][data-code="4401"]', { timeout: 15_000 })
+  assert.match((await ada.textContent('[data-testid=connection-ended]')) ?? '', /session has expired.*sign in/i)
+  await ada.context().close()
+})
+
+test.run()

@@ -32,7 +32,9 @@ const bodyText = (page: Page) =>
     ps
       .map((p) => {
         const copy = p.cloneNode(true) as HTMLElement
-        copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove())
+        copy.querySelectorAll('.collaboration-carets__caret').forEach((caret) => {
+          caret.remove()
+        })
         return copy.textContent
       })
       .join('\n'),

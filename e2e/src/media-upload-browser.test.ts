@@ -109,14 +109,14 @@ test('uploading shows a progress bar, then the jobs appear with live progress an
   // the job list fills from the subscription's status events, and a running job shows a moving bar
   const sawProgress = await page
     .waitForFunction(
-      () => [...document.querySelectorAll('[data-testid=job] [role=progressbar]')].some((b) => Number(b.getAttribute('aria-valuenow')) > 0),
+      () => Array.from(document.querySelectorAll('[data-testid=job] [role=progressbar]')).some((b) => Number(b.getAttribute('aria-valuenow')) > 0),
       null,
       { timeout: 60_000, polling: 50 },
     )
     .then(() => true, () => false)
   await page.waitForFunction(
     () => {
-      const jobs = [...document.querySelectorAll('[data-testid=job]')]
+      const jobs = Array.from(document.querySelectorAll('[data-testid=job]'))
       return jobs.length === 4 && jobs.every((j) => j.getAttribute('data-status') === 'succeeded')
     },
     null,

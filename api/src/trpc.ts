@@ -15,9 +15,15 @@ function describeIssues(err: ZodError): string {
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null
+    // Unexpected failures (a database error...) are logged by the server; their text is not for clients.
+    const hidden = error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof CutroomError)
     return {
       ...shape,
-      message: zod ? `Invalid input: ${describeIssues(zod)}` : shape.message,
+      message: zod
+        ? `Invalid input: ${describeIssues(zod)}`
+        : hidden
+          ? 'Something went wrong on the server. Try again; if it keeps happening, contact support.'
+          : shape.message,
       data: {
         ...shape.data,
         /** The stable code from @cutroom/schema ErrorCode; clients branch on this. */

@@ -174,7 +174,7 @@ test('an owner adds a member in the browser; the member then sees the project re
   await alice.goto(`${server.url}/settings/members`)
   await alice.selectOption('select[aria-label="Role of bob@south.example"]', 'editor')
   await alice.waitForFunction(() =>
-    [...document.querySelectorAll('tr[data-email="bob@south.example"] select')].some(
+    Array.from(document.querySelectorAll('tr[data-email="bob@south.example"] select')).some(
       (s) => (s as HTMLSelectElement).value === 'editor',
     ),
   )

@@ -2,6 +2,7 @@ import { DOCUMENT_KINDS, documentAccess, documentName, tables } from '@cutroom/s
 import { asc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadDocumentForPrincipal, loadProjectForPrincipal } from '../access'
+import { writeAudit } from '../audit'
 import { idempotent } from '../idempotency'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
@@ -31,16 +32,26 @@ export const documentsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { project, role } = await loadProjectForPrincipal(ctx, input.projectId, 'document.create')
-      const [doc] = await ctx.services.db
-        .insert(tables.documents)
-        .values({
-          projectId: project.id,
-          kind: input.kind,
-          title: input.title,
-          createdBy: actorOf(ctx.principal).userId,
+      const doc = await ctx.services.db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(tables.documents)
+          .values({
+            projectId: project.id,
+            kind: input.kind,
+            title: input.title,
+            createdBy: actorOf(ctx.principal).userId,
+          })
+          .returning(documentColumns)
+        await writeAudit(tx, ctx.principal, {
+          orgId: project.orgId,
+          action: 'document.create',
+          targetType: 'document',
+          targetId: row!.id,
+          details: { projectId: project.id, kind: input.kind, title: input.title },
         })
-        .returning(documentColumns)
-      return { ...doc!, name: documentName(doc!.id), access: documentAccess(role, doc!.kind) }
+        return row!
+      })
+      return { ...doc, name: documentName(doc.id), access: documentAccess(role, doc.kind) }
     }),
 
   list: authedProcedure.input(z.object({ projectId: Id })).query(async ({ ctx, input }) => {

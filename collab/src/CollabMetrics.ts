@@ -4,6 +4,7 @@ const RATE_WINDOW_S = 10
 /** The collab server's counters, rendered as Prometheus text by the Metrics extension. */
 export class CollabMetrics {
   updatesPersisted = 0
+  appendBatches = 0
   updatesRejected = 0
   bytesStored = 0
   snapshotsWritten = 0
@@ -19,6 +20,7 @@ export class CollabMetrics {
   /** One batched INSERT of `count` updates and `bytes` bytes took `ms`; every update in it waited that long. */
   recordAppend(count: number, bytes: number, ms: number): void {
     this.updatesPersisted += count
+    this.appendBatches += 1
     this.bytesStored += bytes
     for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= LATENCY_BUCKETS_MS[i]!) this.latencyCounts[i]! += count
     this.latencySum += (ms / 1000) * count
@@ -54,6 +56,9 @@ export class CollabMetrics {
     metric('cutroom_collab_connections', 'gauge', 'Open document connections.', [['', gauges.connections]])
     metric('cutroom_collab_documents_loaded', 'gauge', 'Documents loaded in memory.', [['', gauges.documents]])
     metric('cutroom_collab_updates_total', 'counter', 'Updates appended to the durable log.', [['', this.updatesPersisted]])
+    metric('cutroom_collab_append_batches_total', 'counter', 'INSERTs that appended updates (group commits).', [
+      ['', this.appendBatches],
+    ])
     metric('cutroom_collab_updates_per_second', 'gauge', `Updates appended per second over the last ${RATE_WINDOW_S} s.`, [
       ['', this.updatesPerSecond()],
     ])

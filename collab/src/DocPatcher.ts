@@ -6,7 +6,11 @@ import {
   documentName,
   ErrorCode,
   type JobEvent,
+  qa,
+  qaWorkflow,
+  retell,
   timeline,
+  transcript,
   WORKER_PATCH_ORIGIN,
 } from '@cutroom/schema'
 import type { DirectConnection, Extension, Hocuspocus, onConfigurePayload } from '@hocuspocus/server'
@@ -31,8 +35,12 @@ export interface PatchContext {
 }
 
 /** Root kinds of each document model, for restores; roots not listed are inferred from their content. */
-const ROOTS: Partial<Record<DocumentKind, Record<string, RootKind>>> = {
+const ROOTS: Record<DocumentKind, Record<string, RootKind>> = {
   timeline: timeline.ROOTS,
+  transcript: transcript.ROOTS,
+  retell: retell.ROOTS,
+  qa: qa.ROOTS,
+  'qa-workflow': qaWorkflow.ROOTS,
 }
 
 /**

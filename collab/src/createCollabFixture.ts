@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@cutroom/infra'
 import { DOCUMENT_KINDS, type DocumentKind, documentName, generateToken, hashToken, ROLES, type Role } from '@cutroom/schema'
-import { HocuspocusProvider } from '@hocuspocus/provider'
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import pino from 'pino'
 import postgres from 'postgres'
 import WebSocket from 'ws'
@@ -27,6 +27,8 @@ export interface CollabFixture {
   connect(docId: string, token: string, options?: { document?: Y.Doc }): Promise<Connected>
   /** Opens a provider and resolves with how it ended: synced, or the close code it got. */
   attempt(docId: string, token: string): Promise<{ synced: boolean; code?: number; reason?: string; readOnly?: boolean }>
+  /** Stops the collab server and starts a new one on the same database (a clean restart). */
+  restart(): Promise<void>
   close(): Promise<void>
 }
 
@@ -42,30 +44,28 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
   const db = await createTestDatabase()
   const sql = postgres(db.url, { max: 8, onnotice: () => {} })
   const seeded = await seed(sql)
-  const collab = createCollabServer({
-    config: {
-      COLLAB_HOST: '127.0.0.1',
-      COLLAB_PORT: 0,
-      COLLAB_MAX_UPDATE_BYTES: 64 * 1024,
-      COLLAB_MAX_CONNECTIONS_PER_USER: 20,
-      COLLAB_SNAPSHOT_EVERY: 500,
-      ...overrides,
-    },
-    sql,
-    log: pino({ level: 'silent' }),
-  })
-  const { url } = await collab.listen()
+  const start = async () => {
+    const server = createCollabServer({
+      config: {
+        COLLAB_HOST: '127.0.0.1',
+        COLLAB_PORT: 0,
+        COLLAB_MAX_UPDATE_BYTES: 64 * 1024,
+        COLLAB_MAX_CONNECTIONS_PER_USER: 20,
+        COLLAB_SNAPSHOT_EVERY: 500,
+        ...overrides,
+      },
+      sql,
+      log: pino({ level: 'silent' }),
+    })
+    const { url } = await server.listen()
+    return { server, url }
+  }
+  let { server: collab, url } = await start()
   const providers = new Set<HocuspocusProvider>()
 
   const connect = async (docId: string, token: string, options: { document?: Y.Doc } = {}): Promise<Connected> => {
     const doc = options.document ?? new Y.Doc()
-    const provider = new HocuspocusProvider({
-      url,
-      name: documentName(docId),
-      token,
-      document: doc,
-      WebSocketPolyfill: WebSocket,
-    })
+    const provider = openProvider(url, documentName(docId), token, doc)
     providers.add(provider)
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`provider for ${docId} did not sync`)), 5000)
@@ -91,12 +91,7 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
 
   const attempt = (docId: string, token: string) =>
     new Promise<{ synced: boolean; code?: number; reason?: string; readOnly?: boolean }>((resolve) => {
-      const provider = new HocuspocusProvider({
-        url,
-        name: docId.startsWith('doc:') || docId.includes(':') ? docId : documentName(docId),
-        token,
-        WebSocketPolyfill: WebSocket,
-      })
+      const provider = openProvider(url, docId.includes(':') ? docId : documentName(docId), token, new Y.Doc())
       let reason: string | undefined
       const done = (result: { synced: boolean; code?: number; reason?: string; readOnly?: boolean }) => {
         clearTimeout(timer)
@@ -111,7 +106,7 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
       provider.on('synced', () => done({ synced: true, readOnly: provider.authorizedScope === 'readonly' }))
     })
 
-  return {
+  const fixture: CollabFixture = {
     db,
     sql,
     collab,
@@ -119,6 +114,14 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
     ...seeded,
     connect,
     attempt,
+    async restart() {
+      for (const p of providers) p.destroy()
+      providers.clear()
+      await collab.destroy()
+      ;({ server: collab, url } = await start())
+      fixture.collab = collab
+      fixture.url = url
+    },
     async close() {
       for (const p of providers) p.destroy()
       await collab.destroy()
@@ -126,6 +129,20 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
       await db.drop()
     },
   }
+  return fixture
+}
+
+/** A provider on its own socket (Node has no global WebSocket for the provider: `ws` is passed in). */
+export function openProvider(url: string, name: string, token: string, document: Y.Doc): HocuspocusProvider {
+  const websocketProvider = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
+  const provider = new HocuspocusProvider({ websocketProvider, name, token, document })
+  provider.attach()
+  const destroy = provider.destroy.bind(provider)
+  provider.destroy = () => {
+    destroy()
+    websocketProvider.destroy()
+  }
+  return provider
 }
 
 /** Polls `check` until it holds; rejects after `ms`. */

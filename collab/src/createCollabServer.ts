@@ -1,4 +1,4 @@
-import { type CollabEnv, type DocModel, type DocumentKind, prepareDocument, timeline } from '@cutroom/schema'
+import { type CollabEnv, type DocumentKind, documentModels, prepareDocument } from '@cutroom/schema'
 import { Redis } from '@hocuspocus/extension-redis'
 import { type Extension, type Hocuspocus, Server } from '@hocuspocus/server'
 import type { Logger } from 'pino'
@@ -46,9 +46,6 @@ export interface CollabServer {
   destroy(): Promise<void>
 }
 
-/** Document models known to the server: a loaded document gets the model's genesis and pending migrations. */
-const MODELS: Partial<Record<DocumentKind, DocModel>> = { timeline: timeline.model }
-
 /** The collab server: Hocuspocus assembled from small extensions. */
 export function createCollabServer({ config, sql, log, redisPrefix, prepareDocuments = true }: CollabServerOptions): CollabServer {
   const metrics = new CollabMetrics()
@@ -62,8 +59,8 @@ export function createCollabServer({ config, sql, log, redisPrefix, prepareDocum
           const kind =
             context.kind ??
             (await sql<{ kind: DocumentKind }[]>`select kind from documents where id = ${documentId}`)[0]?.kind
-          const model = kind ? MODELS[kind] : undefined
-          if (model) prepareDocument(document, model)
+          // The model's genesis and pending migrations, persisted like any server change.
+          if (kind) prepareDocument(document, documentModels[kind])
         }
       : undefined,
   })

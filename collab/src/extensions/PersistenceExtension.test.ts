@@ -1,0 +1,98 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as Y from 'yjs'
+import { type CollabFixture, createCollabFixture, waitFor } from '../createCollabFixture'
+
+let f: CollabFixture
+
+test.before(async () => {
+  f = await createCollabFixture({ COLLAB_SNAPSHOT_EVERY: 10 })
+})
+test.after(async () => {
+  await f.close()
+})
+
+test('the unsynced count reaches 0 only once the update row is committed', async () => {
+  const docId = f.docs.transcript
+  const editor = await f.connect(docId, f.sessions.editor)
+  // Hold writes to doc_updates: the server's append must wait, and so must the acknowledgement.
+  const blocker = await f.sql.reserve()
+  await blocker`begin`
+  await blocker`lock table doc_updates in exclusive mode`
+  editor.doc.getText('t').insert(0, 'saved means durable')
+  await new Promise((r) => setTimeout(r, 400))
+  assert.ok(editor.provider.unsyncedChanges > 0, 'not acknowledged while the row cannot be written')
+  let acknowledgedAt = 0
+  let committedAt = 0
+  const acked = editor.settled().then(() => {
+    acknowledgedAt = performance.now()
+  })
+  await blocker`commit`
+  committedAt = performance.now()
+  blocker.release()
+  await acked
+  assert.ok(acknowledgedAt >= committedAt, 'acknowledged after the commit')
+  const rows = await f.sql<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId}`
+  const replay = new Y.Doc()
+  for (const r of rows) Y.applyUpdate(replay, r.update)
+  assert.is(replay.getText('t').toString(), 'saved means durable')
+  editor.destroy()
+})
+
+test('the log is folded into snapshots and a cold load is snapshot + tail', async () => {
+  const docId = f.docs.retell
+  const a = await f.connect(docId, f.sessions.owner)
+  for (let i = 0; i < 37; i++) {
+    a.doc.getArray<number>('numbers').push([i])
+    await a.settled()
+  }
+  await waitFor(async () => (await f.sql`select 1 from doc_snapshots where doc_id = ${docId}`).length > 0, 5000, 'snapshot')
+  a.destroy()
+  await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
+  const [snap] = await f.sql<{ up_to_seq: string }[]>`select up_to_seq from doc_snapshots where doc_id = ${docId}`
+  const tail = await f.sql<{ seq: string }[]>`select seq from doc_updates where doc_id = ${docId}`
+  assert.ok(Number(snap!.up_to_seq) >= 10)
+  assert.ok(tail.length < 37, `${tail.length} rows left after compaction`)
+  const b = await f.connect(docId, f.sessions.viewer)
+  assert.equal(
+    b.doc.getArray('numbers').toArray(),
+    Array.from({ length: 37 }, (_, i) => i),
+  )
+  b.destroy()
+})
+
+test('concurrent editors are group-committed and everything survives a restart of the server', async () => {
+  const docId = f.docs.timeline
+  const clients = await Promise.all(['owner', 'admin', 'editor'].map((r) => f.connect(docId, f.sessions[r as 'owner'])))
+  const batchesBefore = f.collab.metrics.appendBatches
+  const updatesBefore = f.collab.metrics.updatesPersisted
+  for (let round = 0; round < 5; round++) clients.forEach((c, i) => c.doc.getMap('cells').set(`${i}-${round}`, round))
+  await Promise.all(clients.map((c) => c.settled()))
+  assert.ok(f.collab.metrics.updatesPersisted - updatesBefore >= 15)
+  assert.ok(f.collab.metrics.appendBatches - batchesBefore < f.collab.metrics.updatesPersisted - updatesBefore)
+  for (const c of clients) c.destroy()
+  await f.restart()
+  const reader = await f.connect(docId, f.sessions.viewer)
+  assert.is(Object.keys(reader.doc.getMap('cells').toJSON()).length, 15)
+  reader.destroy()
+})
+
+test('/metrics and /healthz answer', async () => {
+  const base = f.url.replace('ws://', 'http://')
+  const metrics = await fetch(`${base}/metrics`).then((r) => r.text())
+  for (const name of [
+    'cutroom_collab_connections',
+    'cutroom_collab_documents_loaded',
+    'cutroom_collab_updates_total',
+    'cutroom_collab_updates_per_second',
+    'cutroom_collab_persist_latency_seconds_bucket',
+    'cutroom_collab_bytes_stored_total',
+  ])
+    assert.ok(metrics.includes(name), name)
+  const health = await fetch(`${base}/healthz`)
+  assert.is(health.status, 200)
+  const body = (await health.json()) as { dependencies: { postgres: { ok: boolean } } }
+  assert.equal(body.dependencies.postgres.ok, true)
+})
+
+test.run()

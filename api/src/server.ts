@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { sql } from 'drizzle-orm'
+import { clientAddress } from './clientAddress'
 import { createContext } from './context'
 import { runHealthChecks } from './health'
 import { serveMedia } from './media/serveMedia'
@@ -17,7 +18,12 @@ export function createApiServer(services: ApiServices): Server {
     maxBodySize: 1024 * 1024,
     maxBatchSize: 50,
     createContext: ({ req, res }) =>
-      createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null, req, res }),
+      createContext(services, {
+        headers: req.headers,
+        ip: clientAddress(req, services.config.API_TRUST_PROXY),
+        req,
+        res,
+      }),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') services.log.error({ err: error, path }, 'procedure failed')
     },

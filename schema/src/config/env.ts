@@ -51,6 +51,8 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     /** Folder of the built client served at `/`. */
     CLIENT_DIST: z.string().optional(),
     SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** Behind a load balancer: take the client address from the last X-Forwarded-For hop it appended. */
+    API_TRUST_PROXY: bool.default(false),
     /** argon2id cost (OWASP defaults). Test suites lower it explicitly to keep sign-ups fast. */
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(1048576).default(19456),
     ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),

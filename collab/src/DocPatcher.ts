@@ -88,29 +88,46 @@ export class DocPatcher implements Extension {
         return { ok: true, changed }
       }
       case 'create-version': {
-        const [row] = await this.withDocument(documentId, actor, async (d) => {
-          const state = Y.encodeStateAsUpdate(d)
-          return sql<{ id: string }[]>`
-            insert into doc_versions (doc_id, name, state, created_by)
-            values (${documentId}, ${request.name}, ${Buffer.from(state)}, ${actor})
-            returning id`
-        })
-        return { ok: true, changed: false, versionId: row!.id }
+        const versionId = await this.withDocument(documentId, actor, async (d) =>
+          this.insertVersion(documentId, request.name, Y.encodeStateAsUpdate(d), actor),
+        )
+        return { ok: true, changed: false, versionId }
       }
       case 'restore-version': {
-        const [version] = await sql<{ state: Uint8Array }[]>`
-          select state from doc_versions where id = ${request.versionId} and doc_id = ${documentId}`
+        const [version] = await sql<{ name: string; state: Uint8Array }[]>`
+          select name, state from doc_versions where id = ${request.versionId} and doc_id = ${documentId}`
         if (!version) return { ok: false, code: ErrorCode.NOT_FOUND, message: 'No such version of this document.' }
         const source = new Y.Doc()
         Y.applyUpdate(source, version.state)
         try {
-          const changed = await this.transact(documentId, actor, (d) => makeContentEqual(d, source, ROOTS[doc.kind]))
-          return { ok: true, changed }
+          let undoVersionId: string | undefined
+          const changed = await this.transact(
+            documentId,
+            actor,
+            (d) => makeContentEqual(d, source, ROOTS[doc.kind]),
+            async (d) => {
+              undoVersionId = await this.insertVersion(
+                documentId,
+                `Before restoring "${version.name}"`.slice(0, 200),
+                Y.encodeStateAsUpdate(d),
+                actor,
+              )
+            },
+          )
+          return { ok: true, changed, undoVersionId }
         } finally {
           source.destroy()
         }
       }
     }
+  }
+
+  private async insertVersion(documentId: string, name: string, state: Uint8Array, actor: string | null): Promise<string> {
+    const [row] = await this.options.sql<{ id: string }[]>`
+      insert into doc_versions (doc_id, name, state, created_by)
+      values (${documentId}, ${name}, ${Buffer.from(state)}, ${actor})
+      returning id`
+    return row!.id
   }
 
   /**
@@ -140,8 +157,14 @@ export class DocPatcher implements Extension {
   }
 
   /** Runs `change` in one server transaction; true when it changed the document. Resolves once durable. */
-  private async transact(documentId: string, userId: string | null, change: (doc: Y.Doc) => void): Promise<boolean> {
+  private async transact(
+    documentId: string,
+    userId: string | null,
+    change: (doc: Y.Doc) => void,
+    before?: (doc: Y.Doc) => Promise<void>,
+  ): Promise<boolean> {
     return this.withDocument(documentId, userId, async (doc, connection) => {
+      if (before) await before(doc)
       let changed = false
       const mark = () => {
         changed = true

@@ -25,9 +25,9 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
   /** Stores the live state as a named version in `doc_versions`; replies with its id. */
   z.object({ type: z.literal('create-version'), name: z.string().trim().min(1).max(200), actorUserId: actor }),
   /**
-   * Makes the live document equal to a version's content by applying the difference as one new change: live
-   * for everyone, undoable by the person who restored it (their undo manager tracks nothing server-side, but the
-   * change is an ordinary edit on top of history, which is never rewritten).
+   * Makes the live document equal to a version's content by applying the difference as one new change, live for
+   * everyone; history is never rewritten. Before applying, the current state is kept as a version named
+   * `Before restoring "<name>"` (`undoVersionId` in the reply): restoring that one undoes the restore.
    */
   z.object({ type: z.literal('restore-version'), versionId: uuid, actorUserId: actor }),
 ])
@@ -39,6 +39,8 @@ export const DocPatchReplySchema = z.discriminatedUnion('ok', [
     /** False when the patch changed nothing (applying the same patch twice). */
     changed: z.boolean(),
     versionId: uuid.optional(),
+    /** restore-version: the version holding the state from just before the restore. */
+    undoVersionId: uuid.optional(),
   }),
   z.object({ ok: z.literal(false), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string() }),
 ])

@@ -1,0 +1,178 @@
+import { startTestNats, type TestNats } from '@cutroom/infra'
+import {
+  createUserUndoManager,
+  type DocPatchReply,
+  type DocPatchRequest,
+  LOCAL_ORIGIN,
+  Streams,
+  Subjects,
+  timeline,
+} from '@cutroom/schema'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/nats-core'
+import { connect } from '@nats-io/transport-node'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import * as Y from 'yjs'
+import { type CollabFixture, createCollabFixture, waitFor } from './createCollabFixture'
+
+let nats: TestNats
+let nc: NatsConnection
+let f: CollabFixture
+
+test.before(async () => {
+  nats = await startTestNats()
+  f = await createCollabFixture({ NATS_URL: nats.url })
+  nc = await connect({ servers: nats.url })
+})
+test.after(async () => {
+  await nc.close()
+  await f.close()
+  await nats.stop()
+})
+
+async function patch(docId: string, request: DocPatchRequest | Record<string, unknown>): Promise<DocPatchReply> {
+  const reply = await nc.request(Subjects.docPatch(docId), JSON.stringify(request), { timeout: 5000 })
+  return reply.json<DocPatchReply>()
+}
+
+async function rowCount(docId: string): Promise<number> {
+  const [r] = await f.sql<{ n: number }[]>`select count(*)::int as n from doc_updates where doc_id = ${docId}`
+  return r!.n
+}
+
+test('an api patch reaches every client live, is durable, and applying it twice changes nothing', async () => {
+  const docId = f.docs.qa
+  const client = await f.connect(docId, f.sessions.editor)
+  const scratch = new Y.Doc()
+  scratch.getMap('overlays').set('a|b', { key: 'diff.mp4' })
+  const update = Buffer.from(Y.encodeStateAsUpdate(scratch)).toString('base64')
+  const before = await rowCount(docId)
+  assert.equal(await patch(docId, { type: 'yjs-update', update }), { ok: true, changed: true })
+  assert.is(await rowCount(docId), before + 1)
+  await waitFor(() => client.doc.getMap('overlays').has('a|b'), 3000, 'the patch at the client')
+  assert.equal(await patch(docId, { type: 'yjs-update', update }), { ok: true, changed: false })
+  assert.is(await rowCount(docId), before + 1)
+  client.destroy()
+})
+
+test("a user's undo never undoes a server patch", async () => {
+  const docId = f.docs.qa
+  const client = await f.connect(docId, f.sessions.editor)
+  const findings = client.doc.getMap('findings')
+  const undo = createUserUndoManager([findings, client.doc.getMap('overlays')])
+  client.doc.transact(() => findings.set('mine', 'my finding'), LOCAL_ORIGIN)
+  await client.settled()
+  const scratch = new Y.Doc()
+  scratch.getMap('findings').set('server', 'from the api')
+  await patch(docId, { type: 'yjs-update', update: Buffer.from(Y.encodeStateAsUpdate(scratch)).toString('base64') })
+  await waitFor(() => findings.has('server'), 3000, 'patch')
+  undo.undo()
+  assert.not.ok(findings.has('mine'), 'my edit is undone')
+  assert.is(findings.get('server'), 'from the api', 'the server patch stays')
+  undo.destroy()
+  client.destroy()
+})
+
+test('bad patch requests get a clear error and change nothing', async () => {
+  const docId = f.docs.qa
+  const before = await rowCount(docId)
+  const bad = await patch(docId, { type: 'yjs-update', update: Buffer.from([1, 2, 3, 4, 5]).toString('base64') })
+  assert.equal(bad.ok ? null : bad.code, 'BAD_INPUT')
+  const unknownType = await patch(docId, { type: 'drop-table' })
+  assert.equal(unknownType.ok ? null : unknownType.code, 'BAD_INPUT')
+  const missing = await patch(crypto.randomUUID(), { type: 'create-version', name: 'x' })
+  assert.equal(missing.ok ? null : missing.code, 'NOT_FOUND')
+  const otherDocsVersion = await patch(docId, { type: 'restore-version', versionId: crypto.randomUUID() })
+  assert.equal(otherDocsVersion.ok ? null : otherDocsVersion.code, 'NOT_FOUND')
+  assert.is(await rowCount(docId), before)
+})
+
+test('versions: restore applies the difference live as a new change, and restoring the checkpoint undoes it', async () => {
+  const docId = f.docs.timeline
+  const editor = await f.connect(docId, f.sessions.editor)
+  const watcher = await f.connect(docId, f.sessions.viewer)
+  const d = editor.doc
+  const a = timeline.insertClip(d, { at: { index: 0 }, assetId: 'asset-a', sourceIn: 0, sourceOut: 100 })
+  timeline.insertClip(d, { at: { index: 1 }, assetId: 'asset-b', sourceIn: 0, sourceOut: 50 })
+  await editor.settled()
+  const layout = () => timeline.storylineLayout(d).map((i) => i.id)
+  const v1Layout = layout()
+  const created = await patch(docId, { type: 'create-version', name: 'Rough cut', actorUserId: f.userIds.editor })
+  assert.ok(created.ok && created.versionId)
+  const [stored] = await f.sql`select name, created_by from doc_versions where id = ${created.ok ? created.versionId! : ''}`
+  assert.equal({ ...stored }, { name: 'Rough cut', created_by: f.userIds.editor })
+
+  timeline.rippleDelete(d, [a])
+  timeline.insertClip(d, { at: { index: 1 }, assetId: 'asset-c', sourceIn: 10, sourceOut: 20 })
+  await editor.settled()
+  const editedLayout = layout()
+  const rowsBefore = await rowCount(docId)
+
+  const restored = await patch(docId, { type: 'restore-version', versionId: created.ok ? created.versionId! : '' })
+  assert.ok(restored.ok && restored.changed && restored.undoVersionId)
+  await waitFor(() => JSON.stringify(layout()) === JSON.stringify(v1Layout), 3000, 'restore at the editor')
+  await waitFor(
+    () => JSON.stringify(timeline.storylineLayout(watcher.doc).map((i) => i.id)) === JSON.stringify(v1Layout),
+    3000,
+    'restore at the watcher',
+  )
+  assert.equal(timeline.validate(d), [])
+  assert.ok((await rowCount(docId)) > rowsBefore, 'history grows, it is never rewritten')
+
+  const undone = await patch(docId, { type: 'restore-version', versionId: restored.ok ? restored.undoVersionId! : '' })
+  assert.ok(undone.ok && undone.changed)
+  await waitFor(() => JSON.stringify(layout()) === JSON.stringify(editedLayout), 3000, 'undo of the restore')
+  // Restoring the same content again changes nothing.
+  const again = await patch(docId, { type: 'restore-version', versionId: restored.ok ? restored.undoVersionId! : '' })
+  assert.ok(again.ok && !again.changed)
+  editor.destroy()
+  watcher.destroy()
+})
+
+test('job results set artifact references into the timelines that use the asset, once', async () => {
+  const docId = f.docs.timeline
+  const [unrelated] = await f.sql<{ id: string }[]>`
+    insert into documents (project_id, kind, title) values (${f.projectId}, 'timeline', 'other cut') returning id`
+  const editor = await f.connect(docId, f.sessions.editor)
+  const other = await f.connect(unrelated!.id, f.sessions.editor)
+  const assetId = crypto.randomUUID()
+  timeline.insertClip(editor.doc, { at: { index: 0 }, assetId, sourceIn: 0, sourceOut: 24 })
+  await editor.settled()
+  const event = {
+    jobId: crypto.randomUUID(),
+    kind: 'transcode',
+    status: 'succeeded',
+    orgId: f.orgId,
+    projectId: f.projectId,
+    assetId,
+    attempt: 1,
+    artifacts: [
+      { id: crypto.randomUUID(), slot: 'hls', key: `orgs/x/hls/index.m3u8`, contentType: 'application/vnd.apple.mpegurl', size: 10, metadata: {} },
+    ],
+    usage: [],
+    at: new Date().toISOString(),
+  }
+  const js = jetstream(nc)
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(event))
+  await waitFor(() => timeline.getArtifact(editor.doc, assetId, 'hls') !== null, 5000, 'artifact at the client')
+  assert.is(timeline.getArtifact(editor.doc, assetId, 'hls')!.key, 'orgs/x/hls/index.m3u8')
+  const rows = await rowCount(docId)
+  // The same result again (a redelivery or a duplicate publish): processed, but nothing changes.
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(event))
+  const jsm = await jetstreamManager(nc)
+  await waitFor(
+    async () => {
+      const info = await jsm.consumers.info(Streams.EVENTS, 'collab-artifacts')
+      return info.delivered.stream_seq >= 2 && info.num_ack_pending === 0 && info.num_pending === 0
+    },
+    5000,
+    'second event consumed',
+  )
+  assert.is(await rowCount(docId), rows)
+  assert.is(timeline.artifactsOf(other.doc).size, 0, 'a timeline without the asset is untouched')
+  editor.destroy()
+  other.destroy()
+})
+
+test.run()

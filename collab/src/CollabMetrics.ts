@@ -22,7 +22,8 @@ export class CollabMetrics {
     this.updatesPersisted += count
     this.appendBatches += 1
     this.bytesStored += bytes
-    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= LATENCY_BUCKETS_MS[i]!) this.latencyCounts[i]! += count
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++)
+      if (ms <= LATENCY_BUCKETS_MS[i]!) this.latencyCounts[i]! += count
     this.latencySum += (ms / 1000) * count
     this.latencyCount += count
     this.tick()
@@ -36,7 +37,8 @@ export class CollabMetrics {
   updatesPerSecond(): number {
     this.tick()
     let total = 0
-    for (let i = 1; i <= RATE_WINDOW_S; i++) total += this.perSecond[(this.currentSecond - i + RATE_WINDOW_S * 2) % RATE_WINDOW_S]!
+    for (let i = 1; i <= RATE_WINDOW_S; i++)
+      total += this.perSecond[(this.currentSecond - i + RATE_WINDOW_S * 2) % RATE_WINDOW_S]!
     return total / RATE_WINDOW_S
   }
 
@@ -55,15 +57,24 @@ export class CollabMetrics {
     }
     metric('cutroom_collab_connections', 'gauge', 'Open document connections.', [['', gauges.connections]])
     metric('cutroom_collab_documents_loaded', 'gauge', 'Documents loaded in memory.', [['', gauges.documents]])
-    metric('cutroom_collab_updates_total', 'counter', 'Updates appended to the durable log.', [['', this.updatesPersisted]])
+    metric('cutroom_collab_updates_total', 'counter', 'Updates appended to the durable log.', [
+      ['', this.updatesPersisted],
+    ])
     metric('cutroom_collab_append_batches_total', 'counter', 'INSERTs that appended updates (group commits).', [
       ['', this.appendBatches],
     ])
-    metric('cutroom_collab_updates_per_second', 'gauge', `Updates appended per second over the last ${RATE_WINDOW_S} s.`, [
-      ['', this.updatesPerSecond()],
+    metric(
+      'cutroom_collab_updates_per_second',
+      'gauge',
+      `Updates appended per second over the last ${RATE_WINDOW_S} s.`,
+      [['', this.updatesPerSecond()]],
+    )
+    metric('cutroom_collab_bytes_stored_total', 'counter', 'Bytes of updates and snapshots written.', [
+      ['', this.bytesStored],
     ])
-    metric('cutroom_collab_bytes_stored_total', 'counter', 'Bytes of updates and snapshots written.', [['', this.bytesStored]])
-    metric('cutroom_collab_snapshots_total', 'counter', 'Snapshots written by log compaction.', [['', this.snapshotsWritten]])
+    metric('cutroom_collab_snapshots_total', 'counter', 'Snapshots written by log compaction.', [
+      ['', this.snapshotsWritten],
+    ])
     metric('cutroom_collab_patches_total', 'counter', 'Server-side patches applied.', [['', this.patchesApplied]])
     metric(
       'cutroom_collab_refusals_total',

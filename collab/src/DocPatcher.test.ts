@@ -100,7 +100,8 @@ test('versions: restore applies the difference live as a new change, and restori
   const v1Layout = layout()
   const created = await patch(docId, { type: 'create-version', name: 'Rough cut', actorUserId: f.userIds.editor })
   assert.ok(created.ok && created.versionId)
-  const [stored] = await f.sql`select name, created_by from doc_versions where id = ${created.ok ? created.versionId! : ''}`
+  const [stored] =
+    await f.sql`select name, created_by from doc_versions where id = ${created.ok ? created.versionId! : ''}`
   assert.equal({ ...stored }, { name: 'Rough cut', created_by: f.userIds.editor })
 
   timeline.rippleDelete(d, [a])
@@ -148,7 +149,14 @@ test('job results set artifact references into the timelines that use the asset,
     assetId,
     attempt: 1,
     artifacts: [
-      { id: crypto.randomUUID(), slot: 'hls', key: `orgs/x/hls/index.m3u8`, contentType: 'application/vnd.apple.mpegurl', size: 10, metadata: {} },
+      {
+        id: crypto.randomUUID(),
+        slot: 'hls',
+        key: `orgs/x/hls/index.m3u8`,
+        contentType: 'application/vnd.apple.mpegurl',
+        size: 10,
+        metadata: {},
+      },
     ],
     usage: [],
     at: new Date().toISOString(),

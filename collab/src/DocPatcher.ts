@@ -62,7 +62,11 @@ export class DocPatcher implements Extension {
   async handle(documentId: string, raw: unknown): Promise<DocPatchReply> {
     const parsed = DocPatchRequestSchema.safeParse(raw)
     if (!parsed.success)
-      return { ok: false, code: ErrorCode.BAD_INPUT, message: `Invalid patch: ${parsed.error.issues[0]?.message ?? 'bad input'}` }
+      return {
+        ok: false,
+        code: ErrorCode.BAD_INPUT,
+        message: `Invalid patch: ${parsed.error.issues[0]?.message ?? 'bad input'}`,
+      }
     try {
       return await this.apply(documentId, parsed.data)
     } catch (err) {
@@ -122,7 +126,12 @@ export class DocPatcher implements Extension {
     }
   }
 
-  private async insertVersion(documentId: string, name: string, state: Uint8Array, actor: string | null): Promise<string> {
+  private async insertVersion(
+    documentId: string,
+    name: string,
+    state: Uint8Array,
+    actor: string | null,
+  ): Promise<string> {
     const [row] = await this.options.sql<{ id: string }[]>`
       insert into doc_versions (doc_id, name, state, created_by)
       values (${documentId}, ${name}, ${Buffer.from(state)}, ${actor})

@@ -21,7 +21,9 @@ test.after(async () => {
 async function newDocument(): Promise<string> {
   const [org] = await sql<{ id: string }[]>`insert into organizations (name) values ('o') returning id`
   const [p] = await sql<{ id: string }[]>`insert into projects (org_id, name) values (${org!.id}, 'p') returning id`
-  const [d] = await sql<{ id: string }[]>`insert into documents (project_id, kind, title) values (${p!.id}, 'qa', 'd') returning id`
+  const [d] = await sql<
+    { id: string }[]
+  >`insert into documents (project_id, kind, title) values (${p!.id}, 'qa', 'd') returning id`
   return d!.id
 }
 

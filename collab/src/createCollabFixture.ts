@@ -1,5 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@cutroom/infra'
-import { DOCUMENT_KINDS, type DocumentKind, documentName, generateToken, hashToken, ROLES, type Role } from '@cutroom/schema'
+import {
+  DOCUMENT_KINDS,
+  type DocumentKind,
+  documentName,
+  generateToken,
+  hashToken,
+  ROLES,
+  type Role,
+} from '@cutroom/schema'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import pino from 'pino'
 import postgres from 'postgres'
@@ -26,7 +34,10 @@ export interface CollabFixture {
   otherTenant: { docId: string; session: string }
   connect(docId: string, token: string, options?: { document?: Y.Doc }): Promise<Connected>
   /** Opens a provider and resolves with how it ended: synced, or the close code it got. */
-  attempt(docId: string, token: string): Promise<{ synced: boolean; code?: number; reason?: string; readOnly?: boolean }>
+  attempt(
+    docId: string,
+    token: string,
+  ): Promise<{ synced: boolean; code?: number; reason?: string; readOnly?: boolean }>
   /** Stops the collab server and starts a new one on the same database (a clean restart). */
   restart(): Promise<void>
   close(): Promise<void>
@@ -102,7 +113,9 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
       provider.on('authenticationFailed', (e: { reason: string }) => {
         reason = e.reason
       })
-      provider.on('close', ({ event }: { event: { code: number } }) => done({ synced: false, code: event.code, reason }))
+      provider.on('close', ({ event }: { event: { code: number } }) =>
+        done({ synced: false, code: event.code, reason }),
+      )
       provider.on('synced', () => done({ synced: true, readOnly: provider.authorizedScope === 'readonly' }))
     })
 
@@ -157,7 +170,9 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000
 async function seed(sql: postgres.Sql) {
   const [org] = await sql<{ id: string }[]>`insert into organizations (name) values ('Studio') returning id`
   const orgId = org!.id
-  const [project] = await sql<{ id: string }[]>`insert into projects (org_id, name) values (${orgId}, 'Film') returning id`
+  const [project] = await sql<
+    { id: string }[]
+  >`insert into projects (org_id, name) values (${orgId}, 'Film') returning id`
   const projectId = project!.id
   const sessions = {} as Record<Role, string>
   const userIds = {} as Record<Role, string>
@@ -181,14 +196,24 @@ async function seed(sql: postgres.Sql) {
     docs[kind] = doc!.id
   }
   const [otherOrg] = await sql<{ id: string }[]>`insert into organizations (name) values ('Other') returning id`
-  const [otherProject] = await sql<{ id: string }[]>`insert into projects (org_id, name) values (${otherOrg!.id}, 'X') returning id`
+  const [otherProject] = await sql<
+    { id: string }[]
+  >`insert into projects (org_id, name) values (${otherOrg!.id}, 'X') returning id`
   const [otherDoc] = await sql<{ id: string }[]>`
     insert into documents (project_id, kind, title) values (${otherProject!.id}, 'timeline', 'theirs') returning id`
   const [otherUser] = await sql<{ id: string }[]>`
     insert into users (email, name, password_hash) values ('other@example.com', 'Other', 'x') returning id`
   await sql`insert into memberships (org_id, user_id, role) values (${otherOrg!.id}, ${otherUser!.id}, 'owner')`
   const otherSession = await createSession(sql, otherUser!.id)
-  return { orgId, projectId, sessions, userIds, apiKeys, docs, otherTenant: { docId: otherDoc!.id, session: otherSession } }
+  return {
+    orgId,
+    projectId,
+    sessions,
+    userIds,
+    apiKeys,
+    docs,
+    otherTenant: { docId: otherDoc!.id, session: otherSession },
+  }
 }
 
 export async function createSession(sql: postgres.Sql, userId: string, expiresInMs = 3600_000): Promise<string> {

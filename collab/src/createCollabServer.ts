@@ -18,7 +18,11 @@ import { UpdateLog } from './UpdateLog'
 /** The settings the collab server reads; `CollabEnv` satisfies it. NATS and Redis are optional here. */
 export type CollabServerConfig = Pick<
   CollabEnv,
-  'COLLAB_HOST' | 'COLLAB_PORT' | 'COLLAB_MAX_UPDATE_BYTES' | 'COLLAB_MAX_CONNECTIONS_PER_USER' | 'COLLAB_SNAPSHOT_EVERY'
+  | 'COLLAB_HOST'
+  | 'COLLAB_PORT'
+  | 'COLLAB_MAX_UPDATE_BYTES'
+  | 'COLLAB_MAX_CONNECTIONS_PER_USER'
+  | 'COLLAB_SNAPSHOT_EVERY'
 > & { NATS_URL?: string; REDIS_URL?: string }
 
 export interface CollabServerOptions {
@@ -47,7 +51,13 @@ export interface CollabServer {
 }
 
 /** The collab server: Hocuspocus assembled from small extensions. */
-export function createCollabServer({ config, sql, log, redisPrefix, prepareDocuments = true }: CollabServerOptions): CollabServer {
+export function createCollabServer({
+  config,
+  sql,
+  log,
+  redisPrefix,
+  prepareDocuments = true,
+}: CollabServerOptions): CollabServer {
   const metrics = new CollabMetrics()
   const updateLog = new UpdateLog({ sql, log, metrics, snapshotEvery: config.COLLAB_SNAPSHOT_EVERY })
   const persistence = new PersistenceExtension({

@@ -64,7 +64,9 @@ function sameKind(a: Value, b: Value): boolean {
   if (a instanceof Y.XmlText || b instanceof Y.XmlText) return a instanceof Y.XmlText && b instanceof Y.XmlText
   if (a instanceof Y.XmlElement || b instanceof Y.XmlElement) return false
   return (
-    (a instanceof Y.Map && b instanceof Y.Map) || (a instanceof Y.Array && b instanceof Y.Array) || (a instanceof Y.Text && b instanceof Y.Text)
+    (a instanceof Y.Map && b instanceof Y.Map) ||
+    (a instanceof Y.Array && b instanceof Y.Array) ||
+    (a instanceof Y.Text && b instanceof Y.Text)
   )
 }
 
@@ -165,7 +167,8 @@ function syncText(t: Y.Text, s: Y.Text): void {
   const td = t.toDelta() as { insert: unknown; attributes?: object }[]
   const sd = s.toDelta() as { insert: unknown; attributes?: object }[]
   if (stable(td) === stable(sd)) return
-  const plain = (d: { insert: unknown; attributes?: object }[]) => d.every((op) => typeof op.insert === 'string' && !op.attributes)
+  const plain = (d: { insert: unknown; attributes?: object }[]) =>
+    d.every((op) => typeof op.insert === 'string' && !op.attributes)
   if (plain(td) && plain(sd)) {
     const a = t.toString()
     const b = s.toString()
@@ -186,7 +189,8 @@ function syncXmlElement(t: Y.XmlElement, s: Y.XmlElement): void {
   const ta = t.getAttributes()
   const sa = s.getAttributes()
   for (const key of Object.keys(ta)) if (!(key in sa)) t.removeAttribute(key)
-  for (const [key, value] of Object.entries(sa)) if (stable(ta[key]) !== stable(value)) t.setAttribute(key, value as string)
+  for (const [key, value] of Object.entries(sa))
+    if (stable(ta[key]) !== stable(value)) t.setAttribute(key, value as string)
   syncXmlChildren(t, s)
 }
 

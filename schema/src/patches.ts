@@ -42,7 +42,11 @@ export const DocPatchReplySchema = z.discriminatedUnion('ok', [
     /** restore-version: the version holding the state from just before the restore. */
     undoVersionId: uuid.optional(),
   }),
-  z.object({ ok: z.literal(false), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string() }),
+  z.object({
+    ok: z.literal(false),
+    code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+  }),
 ])
 export type DocPatchReply = z.infer<typeof DocPatchReplySchema>
 

@@ -44,7 +44,10 @@ export class AuthExtension implements Extension {
       const rejection =
         err instanceof CollabRejection ? err : new CollabRejection(CloseCode.FORBIDDEN, (err as Error)?.message)
       if (err instanceof CollabRejection)
-        this.configuration.log?.debug({ code: rejection.code, detail: rejection.detail, documentName: data.documentName }, 'refused')
+        this.configuration.log?.debug(
+          { code: rejection.code, detail: rejection.detail, documentName: data.documentName },
+          'refused',
+        )
       else this.configuration.log?.error({ err }, 'authorization failed')
       // A socket that carries no other document is closed with the precise code once the refusal is sent.
       const socket = data.context.socket
@@ -81,7 +84,8 @@ export class AuthExtension implements Extension {
     // Mutated in place: later onAuthenticate hooks in the same chain see the same object.
     Object.assign(data.context, {
       principal,
-      user: principal.kind === 'user' ? { id: principal.userId, name: principal.name } : { id: null, name: principal.name },
+      user:
+        principal.kind === 'user' ? { id: principal.userId, name: principal.name } : { id: null, name: principal.name },
       documentId,
       projectId: doc.project_id,
       orgId: doc.org_id,

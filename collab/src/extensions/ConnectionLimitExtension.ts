@@ -43,7 +43,8 @@ export class ConnectionLimitExtension implements Extension {
   }
 
   async onDisconnect({ context }: onDisconnectPayload<CollabContext>): Promise<void> {
-    if (context.principal && context.connectionSlot) this.release(principalKey(context.principal), context.connectionSlot)
+    if (context.principal && context.connectionSlot)
+      this.release(principalKey(context.principal), context.connectionSlot)
   }
 
   private release(key: string, slot: string): void {

@@ -9,10 +9,10 @@ import {
   Streams,
   Subjects,
 } from '@cutroom/schema'
+import type { Extension } from '@hocuspocus/server'
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { type NatsConnection, nanos, type Subscription } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
-import type { Extension } from '@hocuspocus/server'
 import type { Logger } from 'pino'
 import type { DocPatcher } from '../DocPatcher'
 
@@ -52,7 +52,9 @@ export class NatsPatchExtension implements Extension {
     const jsm = await jetstreamManager(this.nc)
     await ensureEventsStream(jsm)
     await ensureArtifactsConsumer(jsm)
-    const messages = await jetstream(this.nc).consumers.get(Streams.EVENTS, COLLAB_ARTIFACTS_CONSUMER).then((c) => c.consume())
+    const messages = await jetstream(this.nc)
+      .consumers.get(Streams.EVENTS, COLLAB_ARTIFACTS_CONSUMER)
+      .then((c) => c.consume())
     this.messages = messages
     this.loops.push(this.serveEvents(messages))
     log?.info('patches over NATS ready')

@@ -46,7 +46,11 @@ test('the log is folded into snapshots and a cold load is snapshot + tail', asyn
     a.doc.getArray<number>('numbers').push([i])
     await a.settled()
   }
-  await waitFor(async () => (await f.sql`select 1 from doc_snapshots where doc_id = ${docId}`).length > 0, 5000, 'snapshot')
+  await waitFor(
+    async () => (await f.sql`select 1 from doc_snapshots where doc_id = ${docId}`).length > 0,
+    5000,
+    'snapshot',
+  )
   a.destroy()
   await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
   const [snap] = await f.sql<{ up_to_seq: string }[]>`select up_to_seq from doc_snapshots where doc_id = ${docId}`
@@ -66,7 +70,10 @@ test('concurrent editors are group-committed and everything survives a restart o
   const clients = await Promise.all(['owner', 'admin', 'editor'].map((r) => f.connect(docId, f.sessions[r as 'owner'])))
   const batchesBefore = f.collab.metrics.appendBatches
   const updatesBefore = f.collab.metrics.updatesPersisted
-  for (let round = 0; round < 5; round++) clients.forEach((c, i) => c.doc.getMap('cells').set(`${i}-${round}`, round))
+  for (let round = 0; round < 5; round++)
+    clients.forEach((c, i) => {
+      c.doc.getMap('cells').set(`${i}-${round}`, round)
+    })
   await Promise.all(clients.map((c) => c.settled()))
   assert.ok(f.collab.metrics.updatesPersisted - updatesBefore >= 15)
   assert.ok(f.collab.metrics.appendBatches - batchesBefore < f.collab.metrics.updatesPersisted - updatesBefore)

@@ -18,7 +18,7 @@ export interface JobContext<K extends JobKind = JobKind> {
   log: Logger
   /** 0..1, throttled before it reaches NATS. */
   progress(fraction: number, stage?: string): void
-  /** Downloads the source once (for kinds with an asset input) and returns its local path. */
+  /** Where ffmpeg reads the source (for kinds with an asset input): a presigned S3 URL, checked once. */
   source(): Promise<string>
   /** ffprobe of the source, once. */
   mediaInfo(): Promise<MediaInfo>

@@ -212,9 +212,12 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       source() {
         if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
         sourcePath ??= (async () => {
-          const file = path.join(workDir, `source${path.extname(input.sourceKey).slice(0, 16)}`)
-          await deps.storage.download(input.sourceKey, file, signal)
-          return file
+          // a missing object or unreachable S3 fails here, as a retryable error, before ffprobe could call
+          // the file unplayable
+          await deps.storage.sizeOf(input.sourceKey).catch((err: Error) => {
+            throw new Error(`The source file could not be read from storage (${err.name}: ${err.message}).`)
+          })
+          return deps.storage.readUrl(input.sourceKey)
         })()
         return sourcePath
       },

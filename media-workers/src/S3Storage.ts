@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { S3Env } from '@cutroom/schema'
 
 export interface UploadedFile {
@@ -24,7 +23,7 @@ export function contentTypeOf(file: string): string {
   return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
-/** The workers' one S3 adapter: sources in, artifacts out. */
+/** The workers' one S3 adapter: read URLs for sources, uploads for artifacts. */
 export class S3Storage {
   readonly client: S3Client
   constructor(
@@ -42,10 +41,18 @@ export class S3Storage {
     })
   }
 
-  async download(key: string, file: string, signal?: AbortSignal): Promise<number> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal })
-    await pipeline(res.Body as Readable, createWriteStream(file), { signal })
-    return (await stat(file)).size
+  /** Size of an object; throws when it is missing or S3 cannot be reached. */
+  async sizeOf(key: string): Promise<number> {
+    const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+    return res.ContentLength ?? 0
+  }
+
+  /**
+   * A URL ffmpeg can read the object from directly (with Range requests for seeking), so a job starts at once
+   * instead of after a full download and never writes the source to local disk.
+   */
+  readUrl(key: string, expiresInSeconds = 6 * 3600): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds })
   }
 
   async uploadFile(key: string, file: string, contentType = contentTypeOf(file)): Promise<UploadedFile> {

@@ -5,7 +5,7 @@ import type { JobHandler } from '../JobContext'
  * marks the asset rejected); otherwise the metadata becomes the asset's metadata.
  */
 export const probe: JobHandler<'probe'> = async (ctx) => {
-  ctx.progress(0, 'downloading')
+  ctx.progress(0, 'opening')
   await ctx.source()
   ctx.progress(0.5, 'probing')
   const info = await ctx.mediaInfo()

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { createApiClient } from '@cutroom/api'
 import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { test } from 'uvu'
@@ -184,7 +185,32 @@ test('an owner adds a member in the browser; the member then sees the project re
   await bob.click('text=Create project')
   await bob.waitForSelector('h1:has-text("Joint Edit")')
 
+  // Alice creates an API key in the browser; it is shown once, lists her projects, and stops when revoked.
+  await alice.goto(`${server.url}/settings/api-keys`)
+  await alice.fill('input[name=keyName]', 'Render farm')
+  await alice.selectOption('select[aria-label="Key role"]', 'viewer')
+  await alice.click('text=Create key')
+  const key = (await alice.textContent('[data-testid=new-api-key]'))!.trim()
+  assert.match(key, /^crk_[a-z0-9]+_[a-z0-9]+$/)
+  const farm = createApiClient({ url: server.url, token: key })
+  const [org] = await farm.orgs.list.query()
+  assert.equal((await farm.projects.list.query({ orgId: org!.id })).map((p) => p.name).sort(), [
+    'Joint Edit',
+    'Secret Cut',
+  ])
+  await alice.click('text=Done')
+  assert.not.ok(await alice.isVisible('[data-testid=new-api-key]'))
+  alice.once('dialog', (d) => void d.accept())
+  await alice.click('tr:has-text("Render farm") >> text=Revoke')
+  await alice.waitForSelector('tr:has-text("Render farm") >> text=revoked')
+  const revoked = await farm.orgs.list.query().then(
+    () => null,
+    (e) => e,
+  )
+  assert.is(revoked?.data?.code, 'UNAUTHENTICATED')
+
   // Alice cannot leave her organization as its last owner; the page says why.
+  await alice.goto(`${server.url}/settings/members`)
   alice.once('dialog', (d) => void d.accept())
   await alice.click('tr[data-email="alice@north.example"] >> text=Leave')
   await alice.waitForSelector('text=This is the last owner')

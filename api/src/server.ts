@@ -36,6 +36,7 @@ export function createApiServer(services: ApiServices): Server {
     if (url === '/healthz') {
       const health = await runHealthChecks({
         postgres: () => services.db.execute(sql`select 1`),
+        ...(services.media ? { nats: () => services.media!.nc.flush() } : {}),
       })
       res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health))
       return

@@ -2,6 +2,13 @@ import { createResource, For, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
 import { currentOrg } from '../lib/session'
 
+/** `role: editor · email: a@b.c` rather than raw JSON. */
+function describeDetails(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' · ')
+}
+
 /** The latest membership, role, API key and project changes of the current organization. */
 export function AuditPage() {
   const [rows] = createResource(
@@ -35,7 +42,7 @@ export function AuditPage() {
                 <td class="muted">{new Date(r.createdAt).toLocaleString()}</td>
                 <td>{r.actorEmail ?? (r.actorApiKeyId ? `key ${r.actorApiKeyId}` : '—')}</td>
                 <td class="mono small">{r.action}</td>
-                <td class="muted small">{JSON.stringify(r.details)}</td>
+                <td class="muted small">{describeDetails(r.details)}</td>
               </tr>
             )}
           </For>

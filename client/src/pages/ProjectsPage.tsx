@@ -5,6 +5,11 @@ import { navigate } from '../lib/router'
 import { currentOrg } from '../lib/session'
 import { CreateOrgForm } from './CreateOrgForm'
 
+/** 30000/1001 reads as 29.97, 30/1 as 30. */
+function frameRate(num: number, den: number): string {
+  return String(Math.round((num / den) * 100) / 100)
+}
+
 /** The current organization's projects; editors and above create new ones. */
 export function ProjectsPage() {
   const [projects, { refetch }] = createResource(
@@ -89,7 +94,7 @@ export function ProjectsPage() {
                   <a href={`/projects/${p.id}`}>
                     <span class="project-name">{p.name}</span>
                     <span class="muted small">
-                      {p.fpsNum}/{p.fpsDen} fps · {p.sampleRate / 1000} kHz ·{' '}
+                      {frameRate(p.fpsNum, p.fpsDen)} fps · {p.sampleRate / 1000} kHz ·{' '}
                       {new Date(p.createdAt).toLocaleDateString()}
                     </span>
                   </a>

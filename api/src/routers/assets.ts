@@ -4,11 +4,13 @@ import { z } from 'zod'
 import { loadProjectForPrincipal, requireOrgRole } from '../access'
 import { apiError } from '../apiError'
 import type { Context } from '../context'
+import { idempotent } from '../idempotency'
 import { artifactUrl } from '../media/artifactUrl'
 import { assertProcessingAllowed, assertUploadAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
 import type { Principal } from '../principal'
 import { actorOf } from '../principal'
+import { rateLimit } from '../rateLimit'
 import { sourceKey } from '../storage/storageKeys'
 import { authedProcedure, router } from '../trpc'
 
@@ -71,6 +73,8 @@ export const assetsRouter = router({
    * or a presigned multipart upload with one URL per part (large files). Bytes go straight to S3.
    */
   createUpload: authedProcedure
+    .use(rateLimit('assets.createUpload', 500, 60 * 60))
+    .use(idempotent)
     .input(
       z.object({
         projectId: id,

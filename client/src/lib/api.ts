@@ -1,6 +1,13 @@
 import type { AppRouter } from '@cutroom/api'
 import type { ErrorCode } from '@cutroom/schema'
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient, TRPCClientError } from '@trpc/client'
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+  TRPCClientError,
+} from '@trpc/client'
 
 /**
  * The browser's tRPC client. Same origin, so the HttpOnly session cookie rides along; no token is ever
@@ -12,7 +19,10 @@ export const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
     splitLink({
       condition: (op) => op.type === 'subscription',
       true: httpSubscriptionLink({ url: '/trpc' }),
-      false: httpBatchLink({ url: '/trpc', fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }) }),
+      false: httpBatchLink({
+        url: '/trpc',
+        fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
+      }),
     }),
   ],
 })

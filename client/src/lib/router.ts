@@ -1,5 +1,7 @@
 import { createSignal } from 'solid-js'
 
+export { matchPath } from './matchPath'
+
 /**
  * A small history router: the current path as a signal, `navigate()`, and same-origin link clicks handled
  * without a page load. Enough for a handful of routes; no nesting, no loaders.
@@ -15,21 +17,6 @@ export function navigate(to: string, options: { replace?: boolean } = {}) {
   setPathname(url.pathname)
   setSearch(url.search)
   window.scrollTo(0, 0)
-}
-
-/** Params of `pattern` (`/projects/:projectId`) in `path`, or null when it does not match. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const want = pattern.split('/').filter(Boolean)
-  const have = path.split('/').filter(Boolean)
-  if (want.length !== have.length) return null
-  const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]!
-    const h = decodeURIComponent(have[i]!)
-    if (w.startsWith(':')) params[w.slice(1)] = h
-    else if (w !== h) return null
-  }
-  return params
 }
 
 /** Starts listening to back/forward and to clicks on same-origin links; returns the stop function. */

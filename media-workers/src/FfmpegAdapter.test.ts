@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { FfmpegAdapter, parseProgressTime } from './FfmpegAdapter'
+import { JobCancelledError } from './JobErrors'
+
+const ffmpeg = new FfmpegAdapter()
+
+test('progress is read from ffmpeg stats lines', () => {
+  assert.is(parseProgressTime('frame=  250 fps=120 q=28.0 size=    512kB time=00:01:02.50 bitrate= 67.1kbits/s speed=4.1x'), 62.5)
+  assert.is(parseProgressTime('size=N/A time=-00:00:00.04 bitrate=N/A'), null)
+  assert.is(parseProgressTime('Stream mapping:'), null)
+})
+
+test('args() is exactly what run() executes, with multi-word values kept whole', () => {
+  const args = ffmpeg.args({
+    inputs: [{ path: 'in.mp4' }],
+    outputs: [{ target: 'out/v%v/index.m3u8', options: ['-var_stream_map', 'v:0,a:0 v:1,a:1', '-f', 'hls'] }],
+  })
+  assert.equal(args, ['-i', 'in.mp4', '-y', '-var_stream_map', 'v:0,a:0 v:1,a:1', '-f', 'hls', 'out/v%v/index.m3u8'])
+})
+
+test('run reports progress and a cancel kills ffmpeg with JobCancelledError', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cutroom-ff-'))
+  try {
+    const ticks: number[] = []
+    const controller = new AbortController()
+    const running = ffmpeg.run(
+      {
+        inputs: [{ path: 'testsrc2=size=320x180:rate=25:duration=600', options: ['-f', 'lavfi', '-re'] }],
+        outputs: [{ target: path.join(dir, 'out.mp4'), options: ['-c:v', 'libx264', '-preset', 'ultrafast'] }],
+      },
+      {
+        signal: controller.signal,
+        durationSeconds: 600,
+        onProgress: (f) => {
+          ticks.push(f)
+          if (f > 0) controller.abort()
+        },
+      },
+    )
+    const err = await running.then(() => null, (e: Error) => e)
+    assert.instance(err, JobCancelledError)
+    assert.ok(ticks.some((t) => t > 0 && t < 0.1), ticks.join(','))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()

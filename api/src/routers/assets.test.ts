@@ -173,6 +173,24 @@ test('a large file goes up as a presigned multipart upload that can be resumed w
   assert.is((await owner.call.assets.get({ id: started.asset.id })).size, bytes.length)
 })
 
+test('a used-up monthly media quota refuses processing, and a full storage quota refuses uploads', async () => {
+  const { owner, org, project } = await studio()
+  const started = await owner.call.assets.createUpload({ projectId: project.id, filename: 'a.mp4', size: 1000, contentType: 'video/mp4' })
+  if (started.upload.mode !== 'single') return
+  await fetch(started.upload.url, { method: 'PUT', headers: started.upload.headers, body: Buffer.alloc(1000) })
+  // the free plan has 60 media minutes a month
+  await api.services.db.insert(tables.usageEvents).values({ orgId: org.id, jobId: crypto.randomUUID(), metric: 'media_seconds', quantity: 3600 })
+  const refused = await failure(owner.call.assets.completeUpload({ assetId: started.asset.id }))
+  assert.is(codeOf(refused), 'QUOTA_EXCEEDED')
+  assert.match((refused as Error).message, /60 media minutes/)
+  assert.is((await owner.call.assets.get({ id: started.asset.id })).status, 'uploading', 'nothing was dispatched')
+
+  await api.services.db.update(tables.assets).set({ size: 5 * 1024 ** 3 - 10 }).where(eq(tables.assets.id, started.asset.id))
+  const full = await failure(owner.call.assets.createUpload({ projectId: project.id, filename: 'b.mp4', size: 1000, contentType: 'video/mp4' }))
+  assert.is(codeOf(full), 'QUOTA_EXCEEDED')
+  assert.match((full as Error).message, /Storage is full/)
+})
+
 test('completing before the bytes arrived is refused; a file of another size is rejected', async () => {
   const { owner, project } = await studio()
   const started = await owner.call.assets.createUpload({ projectId: project.id, filename: 'x.mp4', size: 1000, contentType: 'video/mp4' })

@@ -120,6 +120,7 @@ export const jobsRouter = router({
         queue.push(u)
         wake?.()
       }
+      let ended = false
       const pump = async (sub: typeof progress, handle: (data: unknown) => void) => {
         for await (const m of sub) {
           try {
@@ -128,6 +129,9 @@ export const jobsRouter = router({
             // a malformed message is someone else's bug; never end the subscription for it
           }
         }
+        // the NATS connection closed (shutdown): end the stream so the HTTP response can finish
+        ended = true
+        wake?.()
       }
       void pump(progress, (data) => {
         const tick = JobProgressSchema.parse(data)
@@ -146,8 +150,9 @@ export const jobsRouter = router({
       }
       signal?.addEventListener('abort', stop, { once: true })
       try {
-        while (!signal?.aborted) {
+        while (!signal?.aborted && !ended) {
           while (queue.length) yield queue.shift()!
+          if (ended) break
           await new Promise<void>((r) => {
             wake = r
           })

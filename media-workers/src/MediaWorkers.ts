@@ -166,7 +166,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         const permanent = err instanceof PermanentJobError
         const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
         const error = permanent ? `${(err as PermanentJobError).code}: ${(err as Error).message}` : (err as Error).message
-        await publishEvent(
+        const published = await publishEvent(
           {
             ...base,
             status: 'failed',
@@ -177,8 +177,15 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
             result: permanent ? { code: (err as PermanentJobError).code } : undefined,
           },
           final ? eventId('failed') : `${eventId('failed')}:${delivery}`,
-        ).catch((e) => jlog.error({ err: e }, 'could not publish the failure'))
-        if (final) msg.term('failed')
+        ).then(
+          () => true,
+          (e) => {
+            jlog.error({ err: e }, 'could not publish the failure')
+            return false
+          },
+        )
+        // a final failure nobody heard of must come back (and fail again, audibly) rather than vanish
+        if (final && published) msg.term('failed')
         else msg.nak(config.WORKER_RETRY_BACKOFF_MS * 2 ** (delivery - 1))
         jlog.warn({ err, final }, 'job failed')
       }

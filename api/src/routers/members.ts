@@ -1,10 +1,11 @@
-import { ErrorCode, type Role, roleAtLeast, tables } from '@cutroom/schema'
+import { type Action, can, ErrorCode, type Role, roleAtLeast, tables } from '@cutroom/schema'
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { requireOrgRole } from '../access'
 import { apiError } from '../apiError'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
+import type { Principal } from '../principal'
 import { authedProcedure, router } from '../trpc'
 import { Id, RoleInput } from './inputs'
 
@@ -20,6 +21,26 @@ function checkRoleChange(actor: Role, from: Role | null, to: Role | null) {
   if (to && !roleAtLeast(actor, to)) {
     throw apiError(ErrorCode.FORBIDDEN_ROLE, `You cannot grant ${to}, which is above your role (${actor}).`)
   }
+}
+
+/**
+ * Serializes membership changes of one organization, so two owners demoting each other at once cannot both
+ * pass the last-owner check (and row locks taken in different orders cannot deadlock).
+ */
+async function lockOrg(tx: Tx, orgId: string) {
+  await tx.execute(sql`select id from organizations where id = ${orgId} for update`)
+}
+
+/**
+ * The actor's role read again under the organization lock: a role changed by a concurrent request (say, this
+ * admin was just demoted) counts, not the one seen before the transaction.
+ */
+async function lockedActorRole(tx: Tx, principal: Principal, orgId: string, action: Action): Promise<Role> {
+  if (principal.kind === 'apiKey') return principal.role
+  const role = await memberRole(tx, orgId, principal.user.id)
+  if (!role) throw apiError(ErrorCode.NOT_FOUND, 'Organization not found.')
+  if (!can(role, action)) throw apiError(ErrorCode.FORBIDDEN_ROLE, `Your role (${role}) cannot manage members.`)
+  return role
 }
 
 /** Locks the organization's owner rows and refuses to take away the last one. */
@@ -63,9 +84,10 @@ export const membersRouter = router({
   add: authedProcedure
     .input(z.object({ orgId: Id, email: z.string().trim().toLowerCase().max(254), role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
-      const actor = await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
-      checkRoleChange(actor, null, input.role)
+      checkRoleChange(await requireOrgRole(ctx, input.orgId, 'org.manageMembers'), null, input.role)
       return ctx.services.db.transaction(async (tx) => {
+        await lockOrg(tx, input.orgId)
+        checkRoleChange(await lockedActorRole(tx, ctx.principal, input.orgId, 'org.manageMembers'), null, input.role)
         const [user] = await tx
           .select({ id: tables.users.id, email: tables.users.email, name: tables.users.name })
           .from(tables.users)
@@ -96,8 +118,10 @@ export const membersRouter = router({
   setRole: authedProcedure
     .input(z.object({ orgId: Id, userId: Id, role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
-      const actor = await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
+      await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
       return ctx.services.db.transaction(async (tx) => {
+        await lockOrg(tx, input.orgId)
+        const actor = await lockedActorRole(tx, ctx.principal, input.orgId, 'org.manageMembers')
         const current = await memberRole(tx, input.orgId, input.userId)
         if (!current) throw memberNotFound()
         checkRoleChange(actor, current, input.role)
@@ -122,10 +146,11 @@ export const membersRouter = router({
   remove: authedProcedure.input(z.object({ orgId: Id, userId: Id })).mutation(async ({ ctx, input }) => {
     const p = ctx.principal
     const leaving = p.kind === 'user' && p.user.id === input.userId
-    const actor = leaving
-      ? await requireOrgRole(ctx, input.orgId, 'org.read')
-      : await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
+    const action = leaving ? 'org.read' : 'org.manageMembers'
+    await requireOrgRole(ctx, input.orgId, action)
     return ctx.services.db.transaction(async (tx) => {
+      await lockOrg(tx, input.orgId)
+      const actor = await lockedActorRole(tx, ctx.principal, input.orgId, action)
       const current = await memberRole(tx, input.orgId, input.userId)
       if (!current) throw memberNotFound()
       if (!leaving) checkRoleChange(actor, current, null)

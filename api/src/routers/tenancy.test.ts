@@ -90,6 +90,27 @@ test('members: add by email, change role, remove; admins cannot touch owners; th
   await expectCode((await api.caller(owner.token)).audit.list({ orgId: org.id }), 'FORBIDDEN_ROLE')
 })
 
+test('two owners demoting each other at the same moment: exactly one succeeds, one owner remains', async () => {
+  for (let round = 0; round < 5; round++) {
+    const a = await person('twinA')
+    const b = await person('twinB')
+    const org = await a.call.orgs.create({ name: `Twins ${round}` })
+    await a.call.orgs.members.add({ orgId: org.id, email: b.user.email, role: 'owner' })
+    const results = await Promise.allSettled([
+      a.call.orgs.members.setRole({ orgId: org.id, userId: b.user.id, role: 'admin' }),
+      b.call.orgs.members.setRole({ orgId: org.id, userId: a.user.id, role: 'admin' }),
+    ])
+    const outcomes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : codeOf(r.reason))).sort()
+    // The loser is either refused as the last owner or, demoted first, no longer allowed to grant roles.
+    assert.ok(['FORBIDDEN_ROLE', 'LAST_OWNER'].includes(outcomes[0]!), String(outcomes[0]))
+    assert.is(outcomes[1], 'ok')
+    const owners = (
+      await a.call.orgs.members.list({ orgId: org.id }).catch(() => b.call.orgs.members.list({ orgId: org.id }))
+    ).filter((m) => m.role === 'owner')
+    assert.is(owners.length, 1)
+  }
+})
+
 test('API keys: shown once, hashed, role capped, scoped to their organization, revocable', async () => {
   const owner = await person('keyowner')
   const other = await person('other')

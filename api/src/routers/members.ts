@@ -6,6 +6,7 @@ import { apiError } from '../apiError'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
 import type { Principal } from '../principal'
+import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 import { Id, RoleInput } from './inputs'
 
@@ -82,6 +83,7 @@ export const membersRouter = router({
 
   /** Adds an existing account by email. */
   add: authedProcedure
+    .use(rateLimit('orgs.members.add', 200, 60 * 60))
     .input(z.object({ orgId: Id, email: z.string().trim().toLowerCase().max(254), role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
       checkRoleChange(await requireOrgRole(ctx, input.orgId, 'org.manageMembers'), null, input.role)

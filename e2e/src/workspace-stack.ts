@@ -52,7 +52,10 @@ export interface WorkspaceStack {
   close(): Promise<void>
 }
 
-export async function startWorkspaceStack(people: Record<string, Role>): Promise<WorkspaceStack> {
+export async function startWorkspaceStack(
+  people: Record<string, Role>,
+  options: { maxUpdateBytes?: number } = {},
+): Promise<WorkspaceStack> {
   const collabPort = await freePort()
   const collabUrl = `ws://127.0.0.1:${collabPort}`
   const api = await startTestApiServer({ CLIENT_DIST, COLLAB_PUBLIC_URL: collabUrl, RATE_LIMIT_MULTIPLIER: '100' })
@@ -61,7 +64,7 @@ export async function startWorkspaceStack(people: Record<string, Role>): Promise
     config: {
       COLLAB_HOST: '127.0.0.1',
       COLLAB_PORT: collabPort,
-      COLLAB_MAX_UPDATE_BYTES: 2 * 1024 * 1024,
+      COLLAB_MAX_UPDATE_BYTES: options.maxUpdateBytes ?? 2 * 1024 * 1024,
       COLLAB_MAX_CONNECTIONS_PER_USER: 50,
       COLLAB_SNAPSHOT_EVERY: 500,
     },

@@ -28,8 +28,17 @@ export function ApplyDeletionsPanel(props: {
     setCurrent(words)
   }
   refresh()
-  doc.on('update', refresh)
-  onCleanup(() => doc.off('update', refresh))
+  // Reading every word is O(words): do it when editing pauses, not on every keystroke of a long transcript.
+  let timer = 0
+  const schedule = () => {
+    clearTimeout(timer)
+    timer = window.setTimeout(refresh, 400)
+  }
+  doc.on('update', schedule)
+  onCleanup(() => {
+    clearTimeout(timer)
+    doc.off('update', schedule)
+  })
 
   const pending = createMemo(() => {
     const words = current()
@@ -42,6 +51,7 @@ export function ApplyDeletionsPanel(props: {
   })
 
   const apply = (linked: LinkedTimelineHandle) => {
+    refresh()
     const assetId = props.assetId()
     if (!assetId) {
       setMessage('This transcript is not linked to an asset, so there is nothing to cut.')

@@ -1,6 +1,7 @@
 import { can, type DocumentKind, type Role } from '@cutroom/schema'
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
+import { JobList, UploadDropZone } from '../media'
 import { toBinAsset } from './binAsset'
 import { createProjectPresence } from './createProjectPresence'
 import { errorMessage } from './errorMessage'
@@ -20,7 +21,7 @@ export function ProjectPage(props: { projectId: string }) {
     () => props.projectId,
     (projectId) => api.documents.list.query({ projectId }),
   )
-  const [assets] = createResource(
+  const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
     async (projectId) => ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
   )
@@ -40,6 +41,10 @@ export function ProjectPage(props: { projectId: string }) {
       }
     return [...people.values()]
   })
+  const canUpload = () => {
+    const role = project()?.role as Role | undefined
+    return role ? can(role, 'asset.upload') : false
+  }
   const canCreate = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'document.create') : false
@@ -149,6 +154,7 @@ export function ProjectPage(props: { projectId: string }) {
             <span>Assets</span>
             <span class="muted">{assets()?.length ?? 0}</span>
           </header>
+          <UploadDropZone projectId={props.projectId} disabled={!canUpload()} onUploaded={() => void refetchAssets()} />
           <Show when={assets.error}>
             <p class="error">{errorMessage(assets.error)}</p>
           </Show>
@@ -165,6 +171,10 @@ export function ProjectPage(props: { projectId: string }) {
               )}
             </For>
           </ul>
+          <header class="panel-head sub">
+            <span>Processing</span>
+          </header>
+          <JobList projectId={props.projectId} canDispatch={canUpload()} limit={20} />
         </section>
       </div>
     </div>

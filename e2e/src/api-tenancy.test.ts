@@ -215,6 +215,15 @@ test('an owner adds a member in the browser; the member then sees the project re
   await alice.click('tr[data-email="alice@north.example"] >> text=Leave')
   await alice.waitForSelector('text=This is the last owner')
 
+  // Alice signs out everywhere from another device: her open tab notices at its next request.
+  const { token } = await createApiClient({ url: server.url }).auth.signIn.mutate({
+    email: 'alice@north.example',
+    password: 'correct horse 42',
+  })
+  await createApiClient({ url: server.url, token }).auth.signOut.mutate({ everywhere: true })
+  await alice.click('.top-bar >> text=Projects')
+  await alice.waitForURL(/\/signin\?next=/)
+
   // Signing out ends the session: protected pages send Bob back to sign in.
   await bob.click('text=Sign out')
   await bob.waitForURL(/\/signin$/)

@@ -9,6 +9,30 @@ import {
   TRPCClientError,
 } from '@trpc/client'
 
+let onUnauthenticated: (() => void) | null = null
+
+/** Registers what happens when the server says the session is gone (expired, revoked, signed out elsewhere). */
+export function setUnauthenticatedHandler(handler: () => void) {
+  onUnauthenticated = handler
+}
+
+/** Same-origin cookies; and an UNAUTHENTICATED answer anywhere in a (batched) response ends the session here. */
+async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, { ...init, credentials: 'same-origin' })
+  if (res.status === 401 || res.status === 207) {
+    const body = (await res
+      .clone()
+      .json()
+      .catch(() => null)) as unknown
+    const answers = Array.isArray(body) ? body : [body]
+    const gone = answers.some(
+      (a) => (a as { error?: { data?: { code?: string } } } | null)?.error?.data?.code === 'UNAUTHENTICATED',
+    )
+    if (gone) onUnauthenticated?.()
+  }
+  return res
+}
+
 /**
  * The browser's tRPC client. Same origin, so the HttpOnly session cookie rides along; no token is ever
  * visible to scripts on the page.
@@ -21,7 +45,7 @@ export const api: TRPCClient<AppRouter> = createTRPCClient<AppRouter>({
       true: httpSubscriptionLink({ url: '/trpc' }),
       false: httpBatchLink({
         url: '/trpc',
-        fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
+        fetch: apiFetch,
       }),
     }),
   ],

@@ -1,6 +1,6 @@
 import type { Role } from '@cutroom/schema'
 import { createMemo, createRoot, createSignal } from 'solid-js'
-import { api } from './api'
+import { api, setUnauthenticatedHandler } from './api'
 
 export interface SessionUser {
   id: string
@@ -29,6 +29,14 @@ const state = createRoot(() => {
     return list.find((o) => o.id === selectedOrgId()) ?? list[0] ?? null
   })
   return { user, setUser, orgs, setOrgs, selectedOrgId, setSelectedOrgId, currentOrg }
+})
+
+// A request refused for a gone session signs the person out here too; the router then shows sign-in.
+setUnauthenticatedHandler(() => {
+  if (state.user()) {
+    state.setUser(null)
+    state.setOrgs([])
+  }
 })
 
 export const currentUser = state.user

@@ -3,11 +3,11 @@ import { startWorkspaceStack } from './workspace-stack'
 
 /** Opens the workspace as two people and saves screenshots (docs/screenshots). Not a test. */
 const out = process.argv[2] ?? '/tmp/shots'
-const stack = await startWorkspaceStack({ Ada: 'owner', Ben: 'editor' })
+const stack = await startWorkspaceStack({ Ada: 'owner', Ben: 'editor', Vera: 'viewer' })
 try {
   const tl = await stack.createDocument('timeline', 'Launch film — cut 3')
   const tr = await stack.createDocument('transcript', 'Interview with Maya')
-  await stack.createDocument('retell', 'Narration draft')
+  const rt = await stack.createDocument('retell', 'Narration draft')
   const seed = await stack.replica(tl)
   const labels = ['Opening wide', 'Maya intro', 'B-roll factory', 'Interview A', 'Product close-up', 'Street', 'Interview B', 'Outro']
   labels.forEach((label, i) => {
@@ -47,6 +47,11 @@ try {
   await pa.waitForTimeout(800)
   await pa.screenshot({ path: `${out}/timeline-ada.png` })
   await pb.screenshot({ path: `${out}/timeline-ben.png` })
+  const vera = await stack.contextFor(stack.people.Vera!)
+  const pv = await stack.openDocument(vera, tl)
+  await pv.waitForSelector('[data-testid=read-only-banner]')
+  await pv.waitForTimeout(800)
+  await pv.screenshot({ path: `${out}/timeline-viewer-vera.png` })
   const ta = await stack.openDocument(ada, tr)
   const tb = await stack.openDocument(ben, tr)
   await ta.waitForSelector('[data-testid=transcript-editor] [data-word]')
@@ -55,6 +60,21 @@ try {
   await tb.locator('[data-testid=transcript-editor] p').nth(2).click()
   await ta.waitForTimeout(800)
   await ta.screenshot({ path: `${out}/transcript-ada.png` })
+  await tb.screenshot({ path: `${out}/transcript-ben.png` })
+  const ra = await stack.openDocument(ada, rt)
+  await ra.waitForSelector('[data-testid=retell-editor]')
+  await ra.click('button:has-text("+ Chapter")')
+  await ra.keyboard.type('Chapter 1: The garage')
+  await ra.click('button:has-text("+ Narration")')
+  await ra.keyboard.type('It started with two laptops and an old camera.')
+  await ra.selectOption('[data-testid=linked-timeline]', { label: 'Launch film — cut 3' })
+  await ra.waitForSelector('.clip-list input[type=checkbox]')
+  const boxes = ra.locator('.clip-list input[type=checkbox]')
+  await boxes.nth(0).check()
+  await boxes.nth(1).check()
+  await ra.click('button:has-text("Insert selected shots")')
+  await ra.waitForTimeout(800)
+  await ra.screenshot({ path: `${out}/retell-ada.png` })
   const pp = await ada.newPage()
   await pp.goto(`${stack.api.url}/projects/${stack.projectId}`)
   await pp.waitForTimeout(1500)

@@ -30,7 +30,15 @@ export function RetellEditor(props: { ctx: EditorContext }) {
         Chapter,
         Narration,
         ShotReference,
-        Placeholder.configure({ placeholder: 'Add a chapter, then write narration and insert shots from a timeline.' }),
+        Placeholder.configure({
+          includeChildren: false,
+          placeholder: ({ node }) =>
+            node.type.name === 'chapter'
+              ? 'Chapter title'
+              : node.type.name === 'narration'
+                ? 'Narration: what the voice says here'
+                : 'Add a chapter, then write narration and insert shots from a timeline.',
+        }),
         Collaboration.configure({ fragment: doc.getXmlFragment('body') }),
         CollaborationCaret.configure({ provider, user }),
       ],
@@ -42,12 +50,8 @@ export function RetellEditor(props: { ctx: EditorContext }) {
   const insertBlock = (type: 'chapter' | 'narration') => {
     const instance = editor()
     if (!instance) return
-    const text = type === 'chapter' ? 'New chapter' : 'Narration…'
-    instance
-      .chain()
-      .focus()
-      .insertContent({ type, content: [{ type: 'text', text }] })
-      .run()
+    // An empty block with the caret in it: the placeholder says what to write.
+    instance.chain().focus().insertContent({ type }).run()
   }
 
   const insertShots = (shots: { assetId: string; sourceIn: number; sourceOut: number; label: string }[]) => {

@@ -1,4 +1,4 @@
-const PALETTE = ['#ff6b6b', '#f7b731', '#20bf6b', '#2d98da', '#a55eea', '#fd9644', '#26de81', '#4bcffa', '#fc5c65', '#8854d0']
+const PALETTE = ['#ff6b6b', '#ffa94d', '#ffd43b', '#69db7c', '#38d9a9', '#4dabf7', '#9775fa', '#f783ac']
 
 /** A stable colour for a person, so they look the same in every tab and on every collaborator's screen. */
 export function userColor(id: string): string {

@@ -1,4 +1,4 @@
-import { timeline } from '@cutroom/schema'
+import { timeline, WORKER_PATCH_ORIGIN } from '@cutroom/schema'
 import type { Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -175,6 +175,51 @@ test('a viewer sees live edits, is told why they cannot edit, and their keys cha
   await waitFor(async () => storyline(await rows(vera)).length === before.length + 1, 10_000, 'the viewer to see the split')
   observer.destroy()
   await vera.context().close()
+})
+
+test('insert from the media bin; thumbnails written by a worker appear live and are never undone', async () => {
+  const [asset] = await stack.sql<{ id: string }[]>`
+    insert into assets (org_id, project_id, filename, content_type, size, status, storage_key, metadata)
+    values (${stack.orgId}, ${stack.projectId}, 'harbour.mov', 'video/quicktime', 1000, 'ready', 'k',
+      ${stack.sql.json({ durationSeconds: 4, video: { durationFrames: 120, fps: { num: 30, den: 1 } } })})
+    returning id`
+  const ada = await openTimeline('Ada')
+  const item = ada.locator(`[data-testid=bin-item][data-asset-id="${asset!.id}"]`)
+  await item.waitFor({ timeout: 10_000 })
+  const before = storyline(await rows(ada))
+  await ada.keyboard.press('End')
+  await item.dblclick()
+  await waitFor(async () => storyline(await rows(ada)).length === before.length + 1, 5000, 'the inserted clip')
+  const inserted = storyline(await rows(ada)).at(-1)!
+  assert.is(inserted.duration, Math.floor((4 * 30000) / 1001), 'four seconds at the timeline rate')
+
+  // A worker's thumbnails land in the document: the bin shows the poster without a reload.
+  const worker = await stack.replica(docId)
+  timeline.setArtifact(
+    worker.doc,
+    {
+      artifactId: 'art-thumbs-1',
+      slot: 'thumbnails',
+      assetId: asset!.id,
+      key: `orgs/x/assets/${asset!.id}/artifacts/art-thumbs-1/sprite.jpg`,
+      contentType: 'image/jpeg',
+      metadata: { sprite: 'sprite.jpg', tileWidth: 160, tileHeight: 90, columns: 10, rows: 1, count: 4, framesPerTile: 30, fps: { num: 30, den: 1 } },
+    },
+    WORKER_PATCH_ORIGIN,
+  )
+  await worker.settled()
+  const poster = item.locator('.bin-poster')
+  await poster.waitFor({ timeout: 10_000 })
+  assert.match((await poster.getAttribute('style')) ?? '', /\/media\/art-thumbs-1\/sprite\.jpg/)
+
+  // Ada's undo removes her insert, not the worker's artifact.
+  await ada.keyboard.press('Control+z')
+  await waitFor(async () => storyline(await rows(ada)).length === before.length, 5000, 'the insert to be undone')
+  await ada.waitForTimeout(300)
+  assert.ok(timeline.getArtifact(worker.doc, asset!.id, 'thumbnails'), 'the artifact stays')
+  assert.ok(await poster.isVisible())
+  worker.destroy()
+  await ada.context().close()
 })
 
 test.run()

@@ -212,7 +212,24 @@ test('insert from the media bin; thumbnails written by a worker appear live and 
   await poster.waitFor({ timeout: 10_000 })
   assert.match((await poster.getAttribute('style')) ?? '', /\/media\/art-thumbs-1\/sprite\.jpg/)
 
-  // Ada's undo removes her insert, not the worker's artifact.
+  // When the HLS proxy lands, the viewer plays it (hls.js asks the api for the master playlist).
+  const playlist = ada.waitForRequest(/\/media\/art-hls-1\/master\.m3u8/, { timeout: 10_000 })
+  timeline.setArtifact(
+    worker.doc,
+    {
+      artifactId: 'art-hls-1',
+      slot: 'hls',
+      assetId: asset!.id,
+      key: `orgs/x/assets/${asset!.id}/artifacts/art-hls-1/master.m3u8`,
+      contentType: 'application/vnd.apple.mpegurl',
+      metadata: { playlist: 'master.m3u8' },
+    },
+    WORKER_PATCH_ORIGIN,
+  )
+  await worker.settled()
+  await playlist
+
+  // Ada's undo removes her insert, not the worker's artifacts.
   await ada.keyboard.press('Control+z')
   await waitFor(async () => storyline(await rows(ada)).length === before.length, 5000, 'the insert to be undone')
   await ada.waitForTimeout(300)

@@ -118,6 +118,17 @@ test('co-editing a transcript shows carets, converges and keeps word timings', a
     assert.ok(now, `"${w.text}" kept its timing`)
     assert.is(now!.end, w.end)
   }
+
+  // Undo is per person: Ada's undo takes back her correction, not Ben's word.
+  await ada.keyboard.press('Control+z')
+  await waitFor(
+    async () => {
+      const [a, b] = [await bodyText(ada), await bodyText(ben)]
+      return a === b && a.includes('quick') && !a.includes('quack') && a.includes('today')
+    },
+    10_000,
+    "Ada's undo to revert only her edit",
+  )
   observer.destroy()
   await ada.context().close()
   await ben.context().close()

@@ -138,6 +138,11 @@ test('a viewer reads the transcript live but cannot type into it', async () => {
   const vera = await openTranscript('Vera')
   assert.is(await vera.getAttribute('[data-testid=transcript-editor]', 'contenteditable'), 'false')
   assert.match((await vera.textContent('[data-testid=read-only-banner]')) ?? '', /viewer/i)
+  // Clicking a word seeks to it: the word is highlighted as the one under the playhead.
+  await vera.locator('[data-testid=transcript-editor] [data-word]', { hasText: 'lazy' }).click()
+  await waitFor(async () => (await vera.locator('.word-active').count()) === 1, 5000, 'the clicked word to be highlighted')
+  assert.is(await vera.locator('.word-active').innerText(), 'lazy')
+
   const before = await bodyText(vera)
   await vera.locator('[data-testid=transcript-editor] p').first().click()
   await vera.keyboard.type('nope')

@@ -2,7 +2,8 @@ import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import Document from '@tiptap/extension-document'
 import Text from '@tiptap/extension-text'
-import { createMemo, createSignal, For, Show } from 'solid-js'
+import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
+import { api } from '../lib/api'
 import { ActiveWordHighlight, activeWordKey } from './ActiveWordHighlight'
 import { ApplyDeletionsPanel } from './ApplyDeletionsPanel'
 import { createTiptapEditor } from './createTiptapEditor'
@@ -24,6 +25,13 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
   const clock = () => transcriptClock(metaValues())
   const assetId = () => (typeof metaValues().assetId === 'string' ? (metaValues().assetId as string) : null)
   const asset = createMemo(() => props.ctx.assets().find((a) => a.id === assetId()) ?? null)
+  // The transcript has no artifacts map of its own: the asset's HLS proxy comes from the api.
+  const [assetDetail] = createResource(assetId, (id) => api.assets.get.query({ id }).catch(() => null))
+  const media = () => {
+    const hls = assetDetail()?.artifacts.find((a) => a.slot === 'hls')
+    const sourceUrl = asset()?.sourceUrl ?? undefined
+    return hls || sourceUrl ? { hlsUrl: hls?.url, sourceUrl } : null
+  }
   const [seekTo, setSeekTo] = createSignal<number | null>(null)
   const [speakers, setSpeakers] = createSignal<string[]>([])
   const [host, setHost] = createSignal<HTMLElement>()
@@ -50,7 +58,9 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
             .marks()
             .find((m) => m.type.name === 'word')
           if (typeof mark?.attrs.start !== 'number') return false
-          setSeekTo(mark.attrs.start / clock().unitsPerSecond + 1e-3)
+          const seconds = mark.attrs.start / clock().unitsPerSecond + 1e-3
+          setSeekTo(seconds)
+          onTime(seconds)
           return false
         },
       },
@@ -97,9 +107,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
     <div class="text-editor-layout">
       <aside class="panel side-left">
         <SourcePlayer
-          media={
-            asset() ? { hlsUrl: asset()!.hlsUrl ?? undefined, sourceUrl: asset()!.sourceUrl ?? undefined } : null
-          }
+          media={media()}
           seekTo={seekTo()}
           onTime={onTime}
           label={asset()?.name ?? 'No asset linked'}

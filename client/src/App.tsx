@@ -12,9 +12,9 @@ import {
   Suspense,
   Switch,
 } from 'solid-js'
-import { apiErrorMessage } from './lib/api'
+import { api, apiErrorMessage } from './lib/api'
 import { matchPath, navigate, pathname, startRouter } from './lib/router'
-import { currentOrg, currentUser, loadSession } from './lib/session'
+import { currentOrg, currentUser, loadSession, orgs, selectOrg } from './lib/session'
 import { AccountPage } from './pages/AccountPage'
 import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AppShell } from './pages/AppShell'
@@ -64,6 +64,22 @@ function RouteBoundary(props: { children: JSX.Element }) {
       {props.children}
     </ErrorBoundary>
   )
+}
+
+/** Opening a project of another of the person's organizations switches the top bar to that organization. */
+function FollowProjectOrg(props: { projectId: string }) {
+  createEffect(
+    on(
+      () => props.projectId,
+      async (id) => {
+        const project = await api.projects.get.query({ id }).catch(() => null)
+        if (project && project.orgId !== currentOrg()?.id && orgs().some((o) => o.id === project.orgId)) {
+          selectOrg(project.orgId)
+        }
+      },
+    ),
+  )
+  return null
 }
 
 function NeedsOrg(props: { children: JSX.Element }) {
@@ -121,6 +137,7 @@ export function App() {
                 <Match when={route('/projects/:projectId')}>
                   {(params) => (
                     <Suspense fallback={<p class="loading">Loading…</p>}>
+                      <FollowProjectOrg projectId={params().projectId!} />
                       <ProjectPage projectId={params().projectId!} />
                     </Suspense>
                   )}

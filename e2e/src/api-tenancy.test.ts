@@ -19,6 +19,8 @@ const DIST = path.join(CLIENT, 'dist')
 let server: TestApiServer
 let browser: Browser
 const contexts: BrowserContext[] = []
+/** Alice's first project, shared by the two tests (the second continues the first's story). */
+let secretCutId = ''
 
 function newestMtime(dir: string): number {
   let newest = 0
@@ -113,6 +115,7 @@ test('two people in two organizations cannot see or touch each other’s project
     org: 'North Films',
     project: 'Secret Cut',
   })
+  secretCutId = aliceProject
   const bobProject = await signUpAndCreate(bob, {
     name: 'Bob',
     email: 'bob@south.example',
@@ -184,6 +187,17 @@ test('an owner adds a member in the browser; the member then sees the project re
   await bob.fill('input[name=projectName]', 'Joint Edit')
   await bob.click('text=Create project')
   await bob.waitForSelector('h1:has-text("Joint Edit")')
+
+  // Back in South Studio, Bob opens a link to Secret Cut: the top bar follows to North Films.
+  const south = await bob.locator('select.org-switcher option', { hasText: 'South Studio' }).getAttribute('value')
+  await bob.selectOption('select.org-switcher', south!)
+  await bob.waitForSelector('.project-list >> text=Promo')
+  await bob.goto(`${server.url}/projects/${secretCutId}`)
+  await bob.waitForSelector('h1:has-text("Secret Cut")')
+  await bob.waitForFunction(
+    (north) => (document.querySelector('select.org-switcher') as HTMLSelectElement).value === north,
+    north,
+  )
 
   // Alice creates an API key in the browser; it is shown once, lists her projects, and stops when revoked.
   await alice.goto(`${server.url}/settings/api-keys`)

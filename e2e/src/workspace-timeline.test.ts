@@ -34,9 +34,9 @@ async function rows(page: Page): Promise<Row[]> {
   )
 }
 
-async function openTimeline(name: string): Promise<Page> {
+async function openTimeline(name: string, id = docId): Promise<Page> {
   const context = await stack.contextFor(stack.people[name]!)
-  const page = await stack.openDocument(context, docId)
+  const page = await stack.openDocument(context, id)
   await page.waitForSelector('[data-testid=timeline-canvas]', { timeout: 15_000 })
   await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15_000 })
   return page
@@ -237,6 +237,36 @@ test('insert from the media bin; thumbnails written by a worker appear live and 
   assert.ok(await poster.isVisible())
   worker.destroy()
   await ada.context().close()
+})
+
+test('dragging a storyline clip moves it, and the caption anchored to it moves along', async () => {
+  const id = await stack.createDocument('timeline', 'Reorder')
+  const seed = await stack.replica(id)
+  for (let i = 0; i < 3; i++)
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `a-${i}`, sourceIn: 0, sourceOut: 60, label: `Part ${i + 1}` })
+  const first = timeline.storylineLayout(seed.doc)[0]!
+  const captions = timeline.addTrack(seed.doc, { kind: 'caption', name: 'Captions' })
+  const caption = timeline.addAnchoredItem(seed.doc, { trackId: captions, anchorId: first.id, offset: 10, duration: 20, text: 'Hello' })
+  await seed.settled()
+
+  const ben = await openTimeline('Ben', id)
+  const from = await storylinePoint(ben, 30)
+  const to = await storylinePoint(ben, 170)
+  await ben.mouse.move(from.x, from.y)
+  await ben.mouse.down()
+  await ben.mouse.move((from.x + to.x) / 2, from.y, { steps: 5 })
+  await ben.mouse.move(to.x, to.y, { steps: 5 })
+  await ben.mouse.up()
+  await waitFor(async () => storyline(await rows(ben))[2]?.id === first.id, 5000, 'Part 1 to be last')
+  await waitFor(
+    async () => (await rows(ben)).find((r) => r.id === caption)?.start === 120 + 10,
+    5000,
+    'the caption to follow its clip',
+  )
+  await waitFor(() => timeline.storylineLayout(seed.doc)[2]?.id === first.id, 5000, 'the move to reach the server')
+  assert.is(timeline.anchoredLayout(seed.doc).find((a) => a.id === caption)?.start, 130)
+  seed.destroy()
+  await ben.context().close()
 })
 
 test.run()

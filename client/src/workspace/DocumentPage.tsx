@@ -18,6 +18,7 @@ export function DocumentPage(props: { projectId: string; documentId: string }) {
       return { document, config, me }
     },
   )
+  // Read with `.latest` below: a refetch must not suspend (and unmount) the open editor.
   const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
     async (projectId) => {
@@ -66,7 +67,7 @@ export function DocumentPage(props: { projectId: string; documentId: string }) {
                   role={loaded().document.role}
                   collabUrl={loaded().config.collabUrl ?? `ws://${location.hostname}:4001`}
                   user={personOf(me())}
-                  assets={() => assets() ?? []}
+                  assets={() => assets.latest ?? []}
                   refetchAssets={() => void refetchAssets()}
                 />
               )}

@@ -70,6 +70,7 @@ export function DocumentSession(props: {
     peers,
     readOnly: () => readOnlyReason() !== null,
     assets: props.assets,
+    refreshAssets: props.refetchAssets,
     notify,
   }
 

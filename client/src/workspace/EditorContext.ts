@@ -17,6 +17,8 @@ export interface EditorContext {
   /** True when this person may not edit (role, server scope or an ended connection). */
   readOnly: Accessor<boolean>
   assets: Accessor<BinAsset[]>
+  /** Reloads the project's assets (after uploads, or when a worker finished something). */
+  refreshAssets: () => void
   /** Shows a short message in the status bar (refused edits, hints). */
   notify: (message: string) => void
 }

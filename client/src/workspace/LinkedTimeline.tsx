@@ -35,12 +35,12 @@ export function LinkedTimeline(props: {
           data-testid="linked-timeline"
           onChange={(e) => {
             const id = e.currentTarget.value
-            const row = timelines()?.find((t) => t.id === id)
+            const row = timelines.latest?.find((t) => t.id === id)
             setChosen(row ? { id: row.id, title: row.title } : null)
           }}
         >
           <option value="">Choose a timeline…</option>
-          <For each={timelines() ?? []}>{(t) => <option value={t.id}>{t.title}</option>}</For>
+          <For each={timelines.latest ?? []}>{(t) => <option value={t.id}>{t.title}</option>}</For>
         </select>
       </label>
       <Show when={chosen()} keyed>

@@ -8,6 +8,7 @@ export function MediaBin(props: {
   onSelect: (id: string) => void
   onInsert: (asset: BinAsset) => void
   canInsert: Accessor<boolean>
+  onRefresh: () => void
   /** The asset's sprite sheet: the first tile is its poster. */
   thumbnailFor: (assetId: string) => { url: string; columns: number; rows: number } | null
   children?: JSX.Element
@@ -16,7 +17,12 @@ export function MediaBin(props: {
     <section class="panel media-bin" aria-label="Media bin">
       <header class="panel-head">
         <span>Media</span>
-        <span class="muted">{props.assets().length}</span>
+        <span class="muted">
+          {props.assets().length}
+          <button type="button" class="ghost small" title="Reload the project's assets" onClick={() => props.onRefresh()}>
+            ↻
+          </button>
+        </span>
       </header>
       {props.children}
       <div class="bin-list" role="listbox" aria-label="Assets">

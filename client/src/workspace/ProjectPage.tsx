@@ -30,10 +30,10 @@ export function ProjectPage(props: { projectId: string }) {
     const c = config()
     return c ? (c.collabUrl ?? `ws://${location.hostname}:4001`) : null
   }
-  const presence = createProjectPresence(collabUrl, () => (documents() ?? []).map((d) => ({ id: d.id, name: d.name })))
+  const presence = createProjectPresence(collabUrl, () => (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })))
   const online = createMemo(() => {
     const people = new Map<string, { name: string; color: string; docs: string[] }>()
-    for (const doc of documents() ?? [])
+    for (const doc of documents.latest ?? [])
       for (const user of presence().get(doc.id) ?? []) {
         const entry = people.get(user.id) ?? { name: user.name, color: user.color, docs: [] }
         entry.docs.push(doc.title)
@@ -124,7 +124,7 @@ export function ProjectPage(props: { projectId: string }) {
             <p class="error">{createError()}</p>
           </Show>
           <ul class="doc-list">
-            <For each={documents() ?? []} fallback={<li class="muted empty">No documents yet.</li>}>
+            <For each={documents.latest ?? []} fallback={<li class="muted empty">No documents yet.</li>}>
               {(doc) => (
                 <li>
                   <a href={`/projects/${props.projectId}/docs/${doc.id}`} data-testid="document-link">
@@ -152,14 +152,14 @@ export function ProjectPage(props: { projectId: string }) {
         <section class="panel">
           <header class="panel-head">
             <span>Assets</span>
-            <span class="muted">{assets()?.length ?? 0}</span>
+            <span class="muted">{assets.latest?.length ?? 0}</span>
           </header>
           <UploadDropZone projectId={props.projectId} disabled={!canUpload()} onUploaded={() => void refetchAssets()} />
           <Show when={assets.error}>
             <p class="error">{errorMessage(assets.error)}</p>
           </Show>
           <ul class="asset-list">
-            <For each={assets() ?? []} fallback={<li class="muted empty">No assets yet.</li>}>
+            <For each={assets.latest ?? []} fallback={<li class="muted empty">No assets yet.</li>}>
               {(asset) => (
                 <li>
                   <span class="doc-icon">{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>

@@ -56,6 +56,16 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     }
   })
 
+  // A new artifact means a job finished: the asset's status and duration may have changed too.
+  let knownArtifacts = artifacts().length
+  createEffect(() => {
+    const count = artifacts().length
+    if (count !== knownArtifacts) {
+      knownArtifacts = count
+      props.ctx.refreshAssets()
+    }
+  })
+
   const mediaFor = (assetId: string): MediaSource | null => {
     const hls = timeline.getArtifact(doc, assetId, 'hls')
     const source = assetsById().get(assetId)?.sourceUrl ?? undefined
@@ -309,6 +319,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           onInsert={insertAsset}
           canInsert={() => !readOnly()}
           thumbnailFor={thumbnailFor}
+          onRefresh={props.ctx.refreshAssets}
         />
         <Viewer view={view} playback={playback} mediaFor={mediaFor} />
         <aside class="panel inspector" aria-label="Inspector">

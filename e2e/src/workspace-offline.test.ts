@@ -28,7 +28,7 @@ async function openTimeline(name: string): Promise<Page> {
 }
 
 test.before(async () => {
-  stack = await startWorkspaceStack({ Ada: 'owner', Ben: 'editor' })
+  stack = await startWorkspaceStack({ Ada: 'owner', Ben: 'editor', Cleo: 'editor' })
   docId = await stack.createDocument('timeline', 'Offline cut')
   const seed = await stack.replica(docId)
   for (let i = 0; i < 3; i++)
@@ -96,6 +96,16 @@ test('an expired session ends with a message that asks to sign in again', async 
   await ada.waitForSelector('[data-testid=connection-ended][data-code="4401"]', { timeout: 15_000 })
   assert.match((await ada.textContent('[data-testid=connection-ended]')) ?? '', /session has expired.*sign in/i)
   await ada.context().close()
+})
+
+test('a document that cannot be loaded says so and links back to the project', async () => {
+  const context = await stack.contextFor(stack.people.Cleo!)
+  const page = await stack.openDocument(context, '00000000-0000-4000-8000-000000000000')
+  await page.waitForSelector('[data-testid=document-error]', { timeout: 15_000 })
+  const text = (await page.textContent('[data-testid=document-error]')) ?? ''
+  assert.match(text, /could not be opened/i)
+  assert.ok(await page.locator('[data-testid=document-error] a', { hasText: 'Back to the project' }).isVisible())
+  await context.close()
 })
 
 test.run()

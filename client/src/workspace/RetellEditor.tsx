@@ -51,7 +51,11 @@ export function RetellEditor(props: { ctx: EditorContext }) {
     const instance = editor()
     if (!instance) return
     // An empty block with the caret in it: the placeholder says what to write.
-    instance.chain().focus().insertContent({ type }).run()
+    instance
+      .chain()
+      .focus()
+      .insertContent(type === 'narration' ? { type, attrs: { id: crypto.randomUUID() } } : { type })
+      .run()
   }
 
   const insertShots = (shots: { assetId: string; sourceIn: number; sourceOut: number; label: string }[]) => {

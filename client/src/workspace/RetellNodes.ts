@@ -27,6 +27,8 @@ export const Narration = Node.create({
   content: 'text*',
   addAttributes() {
     return {
+      // The model keys synthesized audio to this id; y-tiptap keeps only declared attributes.
+      id: { default: null },
       voice: { default: 'narrator' },
       audioArtifactId: { default: null },
       duration: { default: null },
@@ -36,7 +38,7 @@ export const Narration = Node.create({
     return [{ tag: 'div[data-narration]' }]
   },
   renderHTML({ node, HTMLAttributes }) {
-    const { audioArtifactId: _a, duration: _d, voice, ...rest } = HTMLAttributes
+    const { audioArtifactId: _a, duration: _d, id: _id, voice, ...rest } = HTMLAttributes
     return [
       'div',
       mergeAttributes(rest, {

@@ -276,6 +276,25 @@ function render(results: ServerResult[]): string {
     `| server-side load (storage read + apply${by('cutroom') ? ' + model prepare' : ''}) | ${present.map((k) => ms(median(by(k)!.cold.serverLoadMs))).join(' | ')} |`,
   )
   lines.push(`| a new provider: connect to synced | ${present.map((k) => ms(median(by(k)!.coldOpenMs))).join(' | ')} |`)
+  lines.push(
+    `| server-side load, each run in order | ${present
+      .map((k) =>
+        by(k)!
+          .cold.serverLoadMs.map((v) => v.toFixed(0))
+          .join(', '),
+      )
+      .join(' | ')} |`,
+  )
+  lines.push('', '### Reading the figures', '')
+  lines.push(
+    '- Bare Hocuspocus 4 coalesces the broadcasts of one event-loop turn into one message per connection; @y/websocket-server',
+    '  sends every update on its own. Cutroom runs the same Hocuspocus, but appends every incoming update to Postgres',
+    '  (batched) before it is applied and broadcast, so its latency includes that commit.',
+    '- The machine is shared (load average below): figures move between runs, p99 most of all. Compare columns of one run.',
+    "- Cold load: the server-side load is the server's own load path (Cutroom: snapshot + log tail from Postgres, apply,",
+    '  model prepare; the others: apply from memory), timed from a collected heap; the bare `Y.applyUpdate` applies the',
+    '  same state to a fresh `Y.Doc` in the same process, alternating with the loads.',
+  )
   lines.push('', '### Targets', '')
   const cut = by('cutroom')
   const hp = by('hocuspocus')

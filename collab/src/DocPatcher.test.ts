@@ -70,6 +70,7 @@ test("a user's undo never undoes a server patch", async () => {
   undo.undo()
   assert.not.ok(findings.has('mine'), 'my edit is undone')
   assert.is(findings.get('server'), 'from the api', 'the server patch stays')
+  await client.settled()
   undo.destroy()
   client.destroy()
 })

@@ -29,7 +29,7 @@ interface PendingAppend {
 }
 
 interface DocState {
-  /** The last seq this instance knows to be taken; null until seeded from the database. */
+  /** The last seq this instance appended or loaded (for information; seqs are assigned by the INSERT). */
   lastSeq: number | null
   /** Updates in the log after the snapshot, as far as this instance knows. */
   sinceSnapshot: number
@@ -39,14 +39,15 @@ interface DocState {
 }
 
 const UNIQUE_VIOLATION = '23505'
-const MAX_CONFLICT_RETRIES = 8
+const MAX_CONFLICT_RETRIES = 50
 
 /**
  * The durable update log of every document in Postgres (`doc_updates`, folded into `doc_snapshots`).
  *
  * Appends are group-committed: whatever arrives while one INSERT is in flight goes into the next one, for every
- * document together. Seqs come from a per-document counter seeded from the database; the primary key catches a
- * counter that another instance has overtaken, and the batch is retried with fresh counters.
+ * document together. The INSERT itself assigns seqs after the last one in the log, so one round trip per batch;
+ * when two instances append to one document at the same moment the primary key refuses one of them, which retries
+ * with the next seqs.
  *
  * Compaction folds exactly the rows it read (a REPEATABLE READ transaction deletes only rows in its snapshot),
  * so a row committed concurrently is never lost, and loading applies snapshot + every remaining row: applying an
@@ -160,54 +161,66 @@ export class UpdateLog {
   }
 
   private async insert(batch: PendingAppend[]): Promise<void> {
+    // Position of each update within its document's part of the batch: seq = last seq of the document + ord.
+    const ords = new Map<string, number>()
+    const items = batch.map((item) => {
+      const ord = (ords.get(item.docId) ?? 0) + 1
+      ords.set(item.docId, ord)
+      return {
+        doc_id: item.docId,
+        ord,
+        update: Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength).toString('base64'),
+        user_id: item.userId,
+      }
+    })
     for (let attempt = 0; ; attempt++) {
-      await this.seed(batch.map((b) => b.docId))
-      const next = new Map<string, number>()
-      const rows = batch.map((item) => {
-        const seq = (next.get(item.docId) ?? this.docs.get(item.docId)!.lastSeq!) + 1
-        next.set(item.docId, seq)
-        return {
-          doc_id: item.docId,
-          seq,
-          update: Buffer.from(item.update.buffer, item.update.byteOffset, item.update.byteLength),
-          user_id: item.userId,
-        }
-      })
       try {
-        await this.sql`insert into doc_updates ${this.sql(rows, 'doc_id', 'seq', 'update', 'user_id')}`
+        // One statement: the seqs follow the last one in the log (or the snapshot), read when the statement runs.
+        const rows = await this.sql<{ doc_id: string; seq: string }[]>`
+          with input as (
+            select t.doc_id, t.ord, decode(t.update, 'base64') as update, t.user_id
+            from jsonb_to_recordset(${this.sql.json(items)}::jsonb) as t(doc_id uuid, ord int, update text, user_id uuid)
+          ), base as (
+            select d.doc_id, greatest(
+              coalesce((select max(u.seq) from doc_updates u where u.doc_id = d.doc_id), 0),
+              coalesce((select s.up_to_seq from doc_snapshots s where s.doc_id = d.doc_id), 0)) as last
+            from (select distinct doc_id from input) d
+          )
+          insert into doc_updates (doc_id, seq, update, user_id)
+          select input.doc_id, base.last + input.ord, input.update, input.user_id
+          from input join base using (doc_id)
+          returning doc_id, seq`
+        this.afterInsert(batch, rows)
+        return
       } catch (err) {
+        // Another instance appended to the same document at the same moment: take the next seqs and retry.
         if ((err as { code?: string }).code === UNIQUE_VIOLATION && attempt < MAX_CONFLICT_RETRIES) {
-          // Another instance took these seqs: reseed the counters from the database and retry the batch.
-          for (const docId of next.keys()) this.docs.get(docId)!.lastSeq = null
+          await new Promise((r) => setTimeout(r, 1 + Math.random() * 4 * (attempt + 1)))
           continue
         }
         throw err
       }
-      const now = performance.now()
-      let bytes = 0
-      for (const item of batch) bytes += item.update.byteLength
-      const oldest = Math.min(...batch.map((b) => b.enqueuedAt))
-      this.options.metrics?.recordAppend(batch.length, bytes, now - oldest)
-      for (const [docId, seq] of next) {
-        const state = this.docs.get(docId)!
-        state.lastSeq = seq
-        state.sinceSnapshot += rows.filter((r) => r.doc_id === docId).length
-        if (state.sinceSnapshot >= this.options.snapshotEvery && !state.compacting) this.startCompaction(docId)
-      }
-      return
     }
   }
 
-  private async seed(docIds: string[]): Promise<void> {
-    const unseeded = [...new Set(docIds)].filter((id) => this.docs.get(id)!.lastSeq === null)
-    if (!unseeded.length) return
-    const rows = await this.sql<{ doc_id: string; last: string }[]>`
-      select d.id as doc_id, greatest(
-        coalesce((select max(seq) from doc_updates u where u.doc_id = d.id), 0),
-        coalesce((select up_to_seq from doc_snapshots s where s.doc_id = d.id), 0)) as last
-      from documents d where d.id in ${this.sql(unseeded)}`
-    for (const id of unseeded) this.docs.get(id)!.lastSeq = 0
-    for (const row of rows) this.docs.get(row.doc_id)!.lastSeq = Number(row.last)
+  private afterInsert(batch: PendingAppend[], rows: { doc_id: string; seq: string }[]): void {
+    const now = performance.now()
+    let bytes = 0
+    let oldest = now
+    for (const item of batch) {
+      bytes += item.update.byteLength
+      oldest = Math.min(oldest, item.enqueuedAt)
+    }
+    this.options.metrics?.recordAppend(batch.length, bytes, now - oldest)
+    for (const row of rows) {
+      const state = this.state(row.doc_id)
+      state.lastSeq = Math.max(state.lastSeq ?? 0, Number(row.seq))
+      state.sinceSnapshot += 1
+    }
+    for (const docId of new Set(batch.map((b) => b.docId))) {
+      const state = this.state(docId)
+      if (state.sinceSnapshot >= this.options.snapshotEvery && !state.compacting) this.startCompaction(docId)
+    }
   }
 
   private startCompaction(docId: string): void {

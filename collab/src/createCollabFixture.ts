@@ -147,7 +147,13 @@ export async function createCollabFixture(overrides: Partial<CollabServerConfig>
 
 /** A provider on its own socket (Node has no global WebSocket for the provider: `ws` is passed in). */
 export function openProvider(url: string, name: string, token: string, document: Y.Doc): HocuspocusProvider {
-  const websocketProvider = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket })
+  const websocketProvider = new HocuspocusProviderWebsocket({
+    url,
+    WebSocketPolyfill: WebSocket,
+    delay: 50,
+    minDelay: 50,
+    maxDelay: 500,
+  })
   const provider = new HocuspocusProvider({ websocketProvider, name, token, document })
   provider.attach()
   const destroy = provider.destroy.bind(provider)

@@ -7,6 +7,7 @@ import { idempotent } from '../idempotency'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
+import { documentVersionsRouter } from './documentVersions'
 import { Id } from './inputs'
 
 const documentColumns = {
@@ -20,6 +21,7 @@ const documentColumns = {
 
 /** The documents registry: each row is a Yjs document served by collab as `doc:<uuid>`. */
 export const documentsRouter = router({
+  versions: documentVersionsRouter,
   create: authedProcedure
     .use(rateLimit('documents.create', 500, 60 * 60))
     .use(idempotent)

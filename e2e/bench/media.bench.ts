@@ -193,8 +193,8 @@ try {
 Each job kind on a ${CLIP_SECONDS}-second 1920x1080 25 fps H.264/AAC clip (${(clipBytes / 1024 ** 2).toFixed(1)} MiB, lavfi
 testsrc2 + sine), best of ${REPS} (each repetition runs bare, then the job). **bare** runs ffmpeg (ffprobe for probe) on a local file with exactly the
 arguments the worker builds (\`FfmpegAdapter.args(spec)\`); **job** is the whole path: publish to JetStream, a
-media-workers process pulls it, downloads the source from S3 (s3rver), runs ffmpeg through the adapter, uploads
-the artifacts to S3 and publishes the result on EVENTS, where the clock stops. CPU encoding (libx264, ladder
+media-workers process pulls it, checks the source in S3 (s3rver), runs ffprobe and then ffmpeg through the adapter
+on a presigned URL of it, uploads the artifacts to S3 and publishes the result on EVENTS, where the clock stops. CPU encoding (libx264, ladder
 360p + 720p); one job at a time (\`WORKER_CONCURRENCY=1\`).
 
 | job | bare ffmpeg (s) | job (s) | difference (s) | overhead |

@@ -82,8 +82,11 @@ export function createCollabServer({
       maxMessageBytes: config.COLLAB_MAX_UPDATE_BYTES + 1024,
       onReject: (code) => metrics.recordRefusal(code),
     }),
-    new AuthExtension({ sql, log }),
-    new ConnectionLimitExtension({ maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER }),
+    new AuthExtension({ sql, log, onReject: (code) => metrics.recordRefusal(code) }),
+    new ConnectionLimitExtension({
+      maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,
+      onReject: (code) => metrics.recordRefusal(code),
+    }),
     persistence,
     new MetricsExtension({ metrics }),
   ]

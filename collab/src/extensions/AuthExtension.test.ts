@@ -56,6 +56,7 @@ test('unknown documents, malformed names and other tenants close with 4403', asy
   // The other tenant's owner is refused here in the same way.
   const theirs = await f.attempt(f.docs.timeline, f.otherTenant.session)
   assert.is(theirs.code, CloseCode.FORBIDDEN)
+  assert.ok((f.collab.metrics.connectionsRefused[CloseCode.FORBIDDEN] ?? 0) >= 5, 'refusals are counted')
 })
 
 test('missing, bad, expired and revoked credentials close with 4401', async () => {

@@ -20,6 +20,8 @@ export interface AuthConfiguration {
   log?: Logger
   /** Delay before closing a socket whose only document was refused, so the refusal message arrives first. */
   closeDelayMs: number
+  /** Called for every refused connection (metrics). */
+  onReject: (code: CloseCode) => void
 }
 
 /**
@@ -34,7 +36,7 @@ export class AuthExtension implements Extension {
   configuration: AuthConfiguration
 
   constructor(configuration: Partial<AuthConfiguration> & Pick<AuthConfiguration, 'sql'>) {
-    this.configuration = { closeDelayMs: 50, ...configuration }
+    this.configuration = { closeDelayMs: 50, onReject: () => {}, ...configuration }
   }
 
   async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<void> {
@@ -49,6 +51,7 @@ export class AuthExtension implements Extension {
           'refused',
         )
       else this.configuration.log?.error({ err }, 'authorization failed')
+      this.configuration.onReject(rejection.code)
       // A socket that carries no other document is closed with the precise code once the refusal is sent.
       const socket = data.context.socket
       if (socket && socket.established === 0) {

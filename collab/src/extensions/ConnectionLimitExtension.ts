@@ -6,6 +6,8 @@ import { CollabRejection } from '../CollabRejection'
 export interface ConnectionLimitConfiguration {
   /** Document connections one principal (person or API key) may hold on this instance. */
   maxConnectionsPerPrincipal: number
+  /** Called for every refused connection (metrics). */
+  onReject: (code: CloseCode) => void
 }
 
 /** Refuses a principal's connection beyond the limit with 4429; slots are released on disconnect or socket close. */
@@ -17,7 +19,7 @@ export class ConnectionLimitExtension implements Extension {
   private readonly slots = new Map<string, Set<string>>()
 
   constructor(configuration: Partial<ConnectionLimitConfiguration> = {}) {
-    this.configuration = { maxConnectionsPerPrincipal: 50, ...configuration }
+    this.configuration = { maxConnectionsPerPrincipal: 50, onReject: () => {}, ...configuration }
   }
 
   /** Connections currently counted for a principal key. */
@@ -30,6 +32,7 @@ export class ConnectionLimitExtension implements Extension {
     const key = principalKey(context.principal)
     const held = this.slots.get(key) ?? new Set<string>()
     if (held.size >= this.configuration.maxConnectionsPerPrincipal) {
+      this.configuration.onReject(CloseCode.TOO_MANY_CONNECTIONS)
       const socket = context.socket
       if (socket && socket.established === 0) setTimeout(() => socket.close(CloseCode.TOO_MANY_CONNECTIONS), 50)
       throw new CollabRejection(CloseCode.TOO_MANY_CONNECTIONS)

@@ -7,6 +7,7 @@ import type { Db } from '../db'
 import { EventsRecorder } from '../jobs/EventsRecorder'
 import { ensureStreams } from '../jobs/ensureStreams'
 import { JobDispatcher } from '../jobs/JobDispatcher'
+import { ProgressRecorder } from '../jobs/ProgressRecorder'
 import { ObjectStorage } from '../storage/ObjectStorage'
 
 /** The api's media pipeline: S3 presigning, job dispatch to JetStream, and the EVENTS recorder. */
@@ -30,6 +31,8 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
   const dispatcher = new JobDispatcher(db, js, log)
   const recorder = new EventsRecorder(db, dispatcher, log)
   await recorder.start(jsm, js)
+  const progress = new ProgressRecorder(db, log)
+  progress.start(nc)
   return {
     nc,
     js,
@@ -38,6 +41,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
     recorder,
     uploads: { multipartThresholdBytes: config.UPLOAD_MULTIPART_THRESHOLD_BYTES, partSizeBytes: config.UPLOAD_PART_SIZE_BYTES },
     async close() {
+      progress.close()
       await recorder.close()
       if (!opts.nc) await nc.drain()
       storage.close()

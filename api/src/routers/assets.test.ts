@@ -212,6 +212,9 @@ test('results on EVENTS: probe metadata, follow-up jobs, artifacts and usage rec
   const base = { orgId: org.id, projectId: project.id, assetId, attempt: 1 }
   await publishEvent({ ...base, jobId: probeId, kind: 'probe', status: 'running', final: false })
   await until('probe running', async () => (await owner.call.jobs.get({ id: probeId })).status === 'running')
+  // progress ticks reach the row too, for clients that poll
+  nc.publish(Subjects.progress(probeId), JSON.stringify({ jobId: probeId, projectId: project.id, kind: 'probe', progress: 0.4, at: new Date().toISOString() }))
+  await until('progress on the row', async () => (await owner.call.jobs.get({ id: probeId })).progress === 0.4)
   const metadata = { durationSeconds: 2, hasVideo: true, hasAudio: true, video: { fps: { num: 25, den: 1 }, width: 640, height: 360, durationFrames: 50 } }
   await publishEvent({ ...base, jobId: probeId, kind: 'probe', status: 'succeeded', result: { metadata } })
   const jobs = await until('follow-up jobs', async () => {

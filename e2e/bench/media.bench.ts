@@ -211,7 +211,8 @@ ${throughput.join('\n')}
 The machine was shared with other work while this ran (5-minute load average ${loadBefore.toFixed(1)} at the start,
 ${loadavg()[1]!.toFixed(1)} at the end, on ${cpus().length} cores), so single figures move by tens of percent between repetitions; the
 fixed cost of a job (dispatch, ffprobe of the source over HTTP, artifact upload, result event) is best read
-from the short jobs (probe, waveform).
+from the short jobs (probe, waveform). ffmpeg already spreads one encode over every core, so on a 2-core machine a second
+worker process adds contention rather than throughput; workers scale by adding machines (or GPUs).
 
 Command: \`npm run bench media\` (repetitions: \`MEDIA_BENCH_REPS\`, default 3). Machine: ${machineInfo()}.`
   writeBenchSection('media', markdown)

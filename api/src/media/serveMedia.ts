@@ -23,13 +23,14 @@ function fail(res: ServerResponse, status: number, message: string): void {
  * GET /media/<artifactId>/<file within the artifact>: serves artifact files (HLS playlists and segments,
  * sprite sheets, peaks) to members of the artifact's organization, streamed from S3 with Range support.
  * Relative URIs inside an HLS playlist resolve to this same route, so the session cookie covers them all.
+ * GET /media/source/<assetId> serves the uploaded file itself (see serveSource).
  */
 export async function serveMedia(services: ApiServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'Only GET and HEAD.')
-  const media = services.media
-  if (!media) return fail(res, 503, 'The media pipeline is not configured on this server.')
+  if (!services.media) return fail(res, 503, 'The media pipeline is not configured on this server.')
   const pathname = new URL(req.url ?? '/', 'http://x').pathname
   const [, , artifactId = '', ...rest] = pathname.split('/')
+  if (artifactId === 'source') return serveSource(services, req, res, rest)
   let file: string
   try {
     file = rest.map(decodeURIComponent).join('/')
@@ -51,28 +52,52 @@ export async function serveMedia(services: ApiServices, req: IncomingMessage, re
   // another tenant's artifact looks exactly like a missing one
   if (!artifact || !role || !can(role, 'asset.read')) return fail(res, 404, 'Not found.')
   const folder = artifact.storageKey.slice(0, artifact.storageKey.lastIndexOf('/'))
+  return stream(services, req, res, `${folder}/${file}`, file.split('.').pop()?.toLowerCase() ?? '')
+}
+
+/**
+ * GET /media/source/<assetId>: the uploaded file itself, for playing an asset that has no HLS proxy (yet).
+ * Same authentication and tenancy as artifacts; an upload still in progress is not served.
+ */
+async function serveSource(services: ApiServices, req: IncomingMessage, res: ServerResponse, rest: string[]): Promise<void> {
+  const assetId = rest.length === 1 ? rest[0]! : ''
+  if (!isUuid(assetId)) return fail(res, 404, 'Not found.')
+  const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
+  if (!ctx.principal) return fail(res, 401, 'Sign in, or send an API key as `Authorization: Bearer crk_...`.')
+  const [asset] = await services.db
+    .select({ orgId: tables.assets.orgId, storageKey: tables.assets.storageKey, status: tables.assets.status, contentType: tables.assets.contentType })
+    .from(tables.assets)
+    .where(eq(tables.assets.id, assetId))
+  const role = asset ? await orgRoleOf({ services, principal: ctx.principal }, asset.orgId) : null
+  if (!asset || !role || !can(role, 'asset.read') || asset.status === 'uploading') return fail(res, 404, 'Not found.')
+  return stream(services, req, res, asset.storageKey, asset.storageKey.split('.').pop()?.toLowerCase() ?? '', asset.contentType)
+}
+
+/** Streams one S3 object with Range support; `type` overrides the extension's content type. */
+async function stream(services: ApiServices, req: IncomingMessage, res: ServerResponse, key: string, ext: string, type?: string): Promise<void> {
+  const media = services.media
+  if (!media) return fail(res, 503, 'The media pipeline is not configured on this server.')
   const range = typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
   const abort = new AbortController()
   res.once('close', () => abort.abort())
   let object: Awaited<ReturnType<typeof media.storage.read>>
   try {
-    object = await media.storage.read(`${folder}/${file}`, range, abort.signal)
+    object = await media.storage.read(key, range, abort.signal)
   } catch (err) {
     if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
       return fail(res, 416, 'Range not satisfiable.')
     }
-    services.log.error({ err, artifactId, file }, 'reading an artifact failed')
+    services.log.error({ err, key }, 'reading media from storage failed')
     return fail(res, 502, 'Storage did not answer; try again.')
   }
   if (!object) return fail(res, 404, 'Not found.')
-  const ext = file.split('.').pop()?.toLowerCase() ?? ''
   res.writeHead(object.contentRange ? 206 : 200, {
-    'content-type': TYPES[ext] ?? object.contentType ?? 'application/octet-stream',
+    'content-type': type ?? TYPES[ext] ?? object.contentType ?? 'application/octet-stream',
     'content-length': String(object.contentLength),
     ...(object.contentRange ? { 'content-range': object.contentRange } : {}),
     'accept-ranges': 'bytes',
     ...(object.etag ? { etag: object.etag } : {}),
-    // artifact ids are never reused for different bytes, but access can be revoked: keep it private and short
+    // artifact ids and source keys are never reused for different bytes, but access can be revoked: private and short
     'cache-control': 'private, max-age=300',
     'x-content-type-options': 'nosniff',
   })

@@ -265,6 +265,32 @@ test('results on EVENTS: probe metadata, follow-up jobs, artifacts and usage rec
   assert.is((await fetch(`${api.url}/media/${hlsId}/..%2F..%2Fsource/clip.mp4`, { headers: auth })).status, 404)
 })
 
+test('the uploaded file is served at the asset\'s sourceUrl to members, with ranges, once its bytes are complete', async () => {
+  const { owner, project } = await studio()
+  const pending = await owner.call.assets.createUpload({ projectId: project.id, filename: 'later.mp4', size: 100, contentType: 'video/mp4' })
+  const auth = { authorization: `Bearer ${owner.token}` }
+  assert.is((await owner.call.assets.get({ id: pending.asset.id })).sourceUrl, null, 'no source while uploading')
+  assert.is((await fetch(`${api.url}/media/source/${pending.asset.id}`, { headers: auth })).status, 404)
+
+  const bytes = Buffer.from(Array.from({ length: 2000 }, (_, i) => i % 251))
+  const { started } = await uploadAsset(owner.call, project.id, bytes, 'video/quicktime')
+  const asset = await owner.call.assets.get({ id: started.asset.id })
+  assert.is(asset.sourceUrl, `/media/source/${asset.id}`)
+  const listed = await owner.call.assets.list({ projectId: project.id })
+  assert.is(listed.find((a) => a.id === asset.id)?.sourceUrl, asset.sourceUrl)
+  const whole = await fetch(`${api.url}${asset.sourceUrl}`, { headers: auth })
+  assert.is(whole.status, 200)
+  assert.is(whole.headers.get('content-type'), 'video/quicktime')
+  assert.ok(Buffer.from(await whole.arrayBuffer()).equals(bytes))
+  const part = await fetch(`${api.url}${asset.sourceUrl}`, { headers: { ...auth, range: 'bytes=100-149' } })
+  assert.is(part.status, 206)
+  assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 150)))
+  assert.is((await fetch(`${api.url}${asset.sourceUrl}`)).status, 401)
+  const stranger = await person('stranger')
+  assert.is((await fetch(`${api.url}${asset.sourceUrl}`, { headers: { authorization: `Bearer ${stranger.token}` } })).status, 404)
+  assert.is((await fetch(`${api.url}/media/source/${asset.id}/x`, { headers: auth })).status, 404)
+})
+
 test('a probe refused as not playable marks the asset rejected with the reason', async () => {
   const { owner, org, project } = await studio()
   const { started, completed } = await uploadAsset(owner.call, project.id, Buffer.alloc(500, 1))

@@ -8,6 +8,7 @@ import { idempotent } from '../idempotency'
 import { artifactUrl } from '../media/artifactUrl'
 import { assertProcessingAllowed, assertUploadAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
+import { sourceUrl } from '../media/sourceUrl'
 import type { Principal } from '../principal'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
@@ -220,12 +221,13 @@ export const assetsRouter = router({
 
   list: authedProcedure.input(z.object({ projectId: id })).query(async ({ ctx, input }) => {
     const { project } = await loadProjectForPrincipal(ctx, input.projectId, 'asset.read')
-    return ctx.services.db
+    const rows = await ctx.services.db
       .select(assetColumns)
       .from(tables.assets)
       .where(eq(tables.assets.projectId, project.id))
       .orderBy(desc(tables.assets.createdAt))
       .limit(500)
+    return rows.map((asset) => ({ ...asset, sourceUrl: sourceUrl(asset) }))
   }),
 
   /** One asset with its artifacts (and, while uploading, the upload's state so a client can resume). */
@@ -259,6 +261,7 @@ export const assetsRouter = router({
     const { storageKey: _key, uploadId: _upload, ...visible } = asset
     return {
       ...visible,
+      sourceUrl: sourceUrl(asset),
       upload,
       artifacts: artifacts.map(({ storageKey, ...a }) => ({
         ...a,

@@ -3,6 +3,7 @@ import { asc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadDocumentForPrincipal, loadProjectForPrincipal } from '../access'
 import { writeAudit } from '../audit'
+import { timelineFirstUpdate } from '../documents/timelineFirstUpdate'
 import { idempotent } from '../idempotency'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
@@ -44,6 +45,10 @@ export const documentsRouter = router({
             createdBy: actorOf(ctx.principal).userId,
           })
           .returning(documentColumns)
+        if (input.kind === 'timeline') {
+          // seq 1 of the collab server's update log (it appends after the highest seq it finds)
+          await tx.insert(tables.docUpdates).values({ docId: row!.id, seq: 1, update: timelineFirstUpdate(project), userId: null })
+        }
         await writeAudit(tx, ctx.principal, {
           orgId: project.orgId,
           action: 'document.create',

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { type ApiClient, createApiClient } from '@cutroom/api'
-import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
+import { type MediaTestApi, startMediaTestApi, startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
 import { type CollabServer, createCollabServer } from '@cutroom/collab'
 import { freePort } from '@cutroom/infra'
 import { type DocumentKind, documentName, type Role } from '@cutroom/schema'
@@ -37,6 +37,8 @@ export interface NodeReplica {
  */
 export interface WorkspaceStack {
   api: TestApiServer
+  /** With `media: true`: the same api with its media pipeline, NATS and s3rver (start workers against it). */
+  media: MediaTestApi | null
   collab: CollabServer
   collabUrl: string
   sql: postgres.Sql
@@ -54,11 +56,14 @@ export interface WorkspaceStack {
 
 export async function startWorkspaceStack(
   people: Record<string, Role>,
-  options: { maxUpdateBytes?: number } = {},
+  options: { maxUpdateBytes?: number; media?: boolean } = {},
 ): Promise<WorkspaceStack> {
   const collabPort = await freePort()
   const collabUrl = `ws://127.0.0.1:${collabPort}`
-  const api = await startTestApiServer({ CLIENT_DIST, COLLAB_PUBLIC_URL: collabUrl, RATE_LIMIT_MULTIPLIER: '100' })
+  const env = { CLIENT_DIST, COLLAB_PUBLIC_URL: collabUrl, RATE_LIMIT_MULTIPLIER: '100' }
+  // with media, collab gets NATS too, so its EVENTS consumer patches worker artifacts into open timelines
+  const media = options.media ? await startMediaTestApi(env) : null
+  const api = media ?? (await startTestApiServer(env))
   const sql = postgres(api.databaseUrl, { max: 6, onnotice: () => {} })
   const collab = createCollabServer({
     config: {
@@ -67,6 +72,7 @@ export async function startWorkspaceStack(
       COLLAB_MAX_UPDATE_BYTES: options.maxUpdateBytes ?? 2 * 1024 * 1024,
       COLLAB_MAX_CONNECTIONS_PER_USER: 50,
       COLLAB_SNAPSHOT_EVERY: 500,
+      ...(media ? { NATS_URL: media.nats.url } : {}),
     },
     sql,
   })
@@ -96,6 +102,7 @@ export async function startWorkspaceStack(
   const replicas = new Set<HocuspocusProvider>()
   const stack: WorkspaceStack = {
     api,
+    media,
     collab,
     collabUrl,
     sql,

@@ -24,7 +24,11 @@ async function logOf(docId: string): Promise<Y.Doc> {
 
 test("a new timeline is born at its project's frame rate and sample rate, on top of the model's genesis", async () => {
   const anon = await api.caller()
-  const { token } = await anon.auth.signUp({ email: `fps${Date.now()}@example.com`, password: 'correct horse 42', name: 'Ed' })
+  const { token } = await anon.auth.signUp({
+    email: `fps${Date.now()}@example.com`,
+    password: 'correct horse 42',
+    name: 'Ed',
+  })
   const call = await api.caller(token)
   const org = await call.orgs.create({ name: 'Studio' })
   const pal = await call.projects.create({ orgId: org.id, name: 'PAL', fpsNum: 25, fpsDen: 1, sampleRate: 44100 })
@@ -39,10 +43,15 @@ test("a new timeline is born at its project's frame rate and sample rate, on top
   assert.is(timeline.tracksOf(doc).length, 1)
 
   const plain = await call.projects.create({ orgId: org.id, name: 'Default' })
-  assert.equal(timeline.getMeta(await logOf((await call.documents.create({ projectId: plain.id, kind: 'timeline', title: 'A' })).id)).fps, {
-    num: 30,
-    den: 1,
-  })
+  assert.equal(
+    timeline.getMeta(
+      await logOf((await call.documents.create({ projectId: plain.id, kind: 'timeline', title: 'A' })).id),
+    ).fps,
+    {
+      num: 30,
+      den: 1,
+    },
+  )
   const transcript = await call.documents.create({ projectId: plain.id, kind: 'transcript', title: 'T' })
   assert.is((await logOf(transcript.id)).share.size, 0, 'other kinds start empty, as before')
 })

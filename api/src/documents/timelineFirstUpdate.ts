@@ -9,7 +9,11 @@ import * as Y from 'yjs'
 export function timelineFirstUpdate(project: { fpsNum: number; fpsDen: number; sampleRate: number }): Uint8Array {
   const doc = new Y.Doc()
   Y.applyUpdate(doc, timeline.genesis())
-  timeline.setMeta(doc, { fps: { num: project.fpsNum, den: project.fpsDen }, sampleRate: project.sampleRate }, SERVER_ORIGIN)
+  timeline.setMeta(
+    doc,
+    { fps: { num: project.fpsNum, den: project.fpsDen }, sampleRate: project.sampleRate },
+    SERVER_ORIGIN,
+  )
   const update = Y.encodeStateAsUpdate(doc)
   doc.destroy()
   return update

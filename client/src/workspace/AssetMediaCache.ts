@@ -50,26 +50,32 @@ export class AssetMediaCache {
   update(assetId: string, urls: AssetMediaUrls): void {
     const entry = this.entries.get(assetId) ?? { urls: {} }
     this.entries.set(assetId, entry)
-    if (urls.spriteUrl && urls.spriteUrl !== entry.urls.spriteUrl) {
-      const image = new Image()
-      image.crossOrigin = 'use-credentials'
-      image.onload = () => {
-        entry.sprite = image
-        this.emit()
-      }
-      image.src = urls.spriteUrl
-    }
+    if (urls.spriteUrl && urls.spriteUrl !== entry.urls.spriteUrl) this.loadSprite(entry, urls.spriteUrl, 0)
     if (urls.spriteIndex) entry.index = urls.spriteIndex
-    if (urls.peaksUrl && urls.peaksUrl !== entry.urls.peaksUrl) {
-      void fetchJson(urls.peaksUrl).then((json) => {
-        const peaks = parsePeaks(json)
-        if (peaks) {
-          entry.peaks = peaks
-          this.emit()
-        }
-      })
-    }
+    if (urls.peaksUrl && urls.peaksUrl !== entry.urls.peaksUrl) this.loadPeaks(entry, urls.peaksUrl, 0)
     entry.urls = { ...entry.urls, ...urls }
+  }
+
+  private loadSprite(entry: Entry, url: string, attempt: number): void {
+    const image = new Image()
+    image.crossOrigin = 'use-credentials'
+    image.onload = () => {
+      if (entry.urls.spriteUrl !== url) return
+      entry.sprite = image
+      this.emit()
+    }
+    image.onerror = () => retryLater(attempt, () => entry.urls.spriteUrl === url && this.loadSprite(entry, url, attempt + 1))
+    image.src = url
+  }
+
+  private loadPeaks(entry: Entry, url: string, attempt: number): void {
+    void fetchJson(url).then((json) => {
+      if (entry.urls.peaksUrl !== url) return
+      const peaks = parsePeaks(json)
+      if (!peaks) return retryLater(attempt, () => entry.urls.peaksUrl === url && this.loadPeaks(entry, url, attempt + 1))
+      entry.peaks = peaks
+      this.emit()
+    })
   }
 
   hasFilmstrip(assetId: string): boolean {
@@ -137,6 +143,17 @@ export class AssetMediaCache {
   private emit(): void {
     for (const listener of this.listeners) listener()
   }
+}
+
+/**
+ * The collab server can set an artifact into the document a moment before the api has recorded it, and the
+ * api's route answers 404 until then: a failed load is retried with backoff (about half a minute in all).
+ */
+const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 16_000]
+
+function retryLater(attempt: number, retry: () => void): void {
+  const delay = RETRY_DELAYS_MS[attempt]
+  if (delay !== undefined) setTimeout(retry, delay)
 }
 
 async function fetchJson(url: string): Promise<unknown> {

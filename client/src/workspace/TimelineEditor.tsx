@@ -28,6 +28,9 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
   const playback = createPlayback(rate, () => view().duration)
   const undo = createUndoManager([timeline.tracksOf(doc), timeline.markersOf(doc)])
   const media = new AssetMediaCache(rate)
+  // bumps when a sprite or peaks file finished loading, for the accessible item list below
+  const [mediaLoaded, setMediaLoaded] = createSignal(0)
+  onCleanup(media.onChange(() => setMediaLoaded((n) => n + 1)))
 
   const [pxPerFrame, setPxPerFrame] = createSignal(2)
   const [scrollX, setScrollX] = createSignal(0)
@@ -293,17 +296,20 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     onCleanup(() => window.removeEventListener('keydown', onKey))
   })
 
-  const accessibleItems = createMemo(() =>
-    view().tracks.flatMap((track) =>
+  const accessibleItems = createMemo(() => {
+    mediaLoaded()
+    return view().tracks.flatMap((track) =>
       track.items.map((item) => ({
         id: item.id,
         track: track.id,
         start: item.start,
         duration: item.duration,
+        filmstrip: item.assetId ? media.hasFilmstrip(item.assetId) : false,
+        waveform: item.assetId ? media.hasWaveform(item.assetId) : false,
         text: `${track.name}: ${item.label || item.kind} at ${formatTimecode(item.start, rate())}, ${formatTimecode(item.duration, rate())} long`,
       })),
-    ),
-  )
+    )
+  })
 
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
@@ -490,7 +496,14 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
       <ol class="visually-hidden" data-testid="timeline-items" aria-label="Timeline items">
         <Index each={accessibleItems()}>
           {(item) => (
-            <li data-id={item().id} data-track={item().track} data-start={item().start} data-duration={item().duration}>
+            <li
+              data-id={item().id}
+              data-track={item().track}
+              data-start={item().start}
+              data-duration={item().duration}
+              data-filmstrip={item().filmstrip ? 'loaded' : undefined}
+              data-waveform={item().waveform ? 'loaded' : undefined}
+            >
               {item().text}
             </li>
           )}

@@ -1,5 +1,5 @@
 import Hls from 'hls.js'
-import { type Accessor, createEffect, createMemo, createSignal, onCleanup, Show } from 'solid-js'
+import { type Accessor, createEffect, createMemo, createSignal, onCleanup, Show, untrack } from 'solid-js'
 import type { Playback } from './createPlayback'
 import { formatTimecode, frameToSeconds, secondsToFrame } from './timecode'
 import type { TimelineView, ViewItem } from './timelineView'
@@ -54,9 +54,25 @@ export function Viewer(props: {
       return
     }
     if (media?.hlsUrl && Hls.isSupported()) {
-      hls = new Hls({ xhrSetup: (xhr) => {
-        xhr.withCredentials = true
-      } })
+      hls = new Hls({
+        xhrSetup: (xhr) => {
+          xhr.withCredentials = true
+        },
+        // a proxy that just landed may answer 404 for a moment (the api records it after collab announces it)
+        manifestLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: Number.POSITIVE_INFINITY,
+            maxLoadTimeMs: 20_000,
+            timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+            errorRetry: {
+              maxNumRetry: 6,
+              retryDelayMs: 250,
+              maxRetryDelayMs: 8000,
+              shouldRetry: (config, count, _timeout, response, retry) => retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
+            },
+          },
+        },
+      })
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal) setError(`Playback failed: ${data.details}`)
       })
@@ -85,7 +101,8 @@ export function Viewer(props: {
     props.playback.setVideoDriven(driven)
     if (driven) {
       video.playbackRate = speed
-      video.currentTime = frameToSeconds(sourceFrame() + 0.5, props.view().rate)
+      // untracked: the frames this playback presents move the playhead, and must not seek the video back
+      video.currentTime = untrack(() => frameToSeconds(sourceFrame() + 0.5, props.view().rate))
       void video.play().catch(() => props.playback.setVideoDriven(false))
       if (!frameHandle) frameHandle = video.requestVideoFrameCallback(onFrame)
     } else {

@@ -181,7 +181,10 @@ test('an upload in one browser becomes a filmstrip, a waveform and a playing pro
     'the playhead followed the picture',
   )
   // TIMELINE_SCREENSHOT=<file.png> saves Ben's workspace as it is now (docs/screenshots/timeline-with-media.png)
-  if (process.env.TIMELINE_SCREENSHOT) await ben.screenshot({ path: process.env.TIMELINE_SCREENSHOT })
+  if (process.env.TIMELINE_SCREENSHOT) {
+    await ben.waitForTimeout(500) // the paused viewer's seek to the playhead's frame
+    await ben.screenshot({ path: process.env.TIMELINE_SCREENSHOT })
+  }
   observer.destroy()
   await adaPage.context().close()
   await ben.context().close()

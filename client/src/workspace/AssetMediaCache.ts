@@ -129,12 +129,17 @@ export class AssetMediaCache {
     const { rate, values } = entry.peaks
     const seconds = frameToSeconds(1, this.rate())
     const mid = y + h / 2
-    ctx.fillStyle = 'rgba(180, 240, 210, 0.75)'
+    ctx.fillStyle = 'rgba(180, 240, 210, 0.85)'
     const from = Math.max(0, Math.floor(visibleX - x))
     const to = Math.min(w, Math.ceil(visibleX + visibleW - x))
-    for (let px = from; px < to; px += 2) {
-      const frame = (item.sourceIn ?? 0) + px / ppf
-      const value = values[Math.floor(frame * seconds * rate)] ?? 0
+    // peaks per pixel column: the loudest of the peaks it covers (sampling one would drop transients when zoomed out)
+    const perPx = (seconds * rate) / ppf
+    for (let px = from; px < to; px++) {
+      const first = Math.floor(((item.sourceIn ?? 0) + px / ppf) * seconds * rate)
+      if (first >= values.length) break
+      let value = 0
+      for (let i = first, end = Math.min(values.length, Math.max(first + 1, Math.ceil(first + perPx))); i < end; i++)
+        value = Math.max(value, values[i]!)
       const bar = Math.max(1, value * h)
       ctx.fillRect(x + px, mid - bar / 2, 1, bar)
     }

@@ -274,7 +274,12 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
       if (track.kind === 'video') {
         const stripH = bodyH - 16
         props.media.drawFilmstrip(ctx, item, x, top + 14, w, stripH, props.pxPerFrame(), clipX, clipW)
-        props.media.drawWaveform(ctx, item, x, top + bodyH - 12, w, 12, props.pxPerFrame(), clipX, clipW)
+        if (props.media.hasWaveform(item.assetId)) {
+          // a dark band under the filmstrip's foot so the waveform reads over any picture
+          ctx.fillStyle = 'rgba(0, 0, 0, 0.6)'
+          ctx.fillRect(clipX, top + bodyH - 14, clipW, 14)
+        }
+        props.media.drawWaveform(ctx, item, x, top + bodyH - 13, w, 12, props.pxPerFrame(), clipX, clipW)
       } else if (track.kind === 'audio') {
         props.media.drawWaveform(ctx, item, x, top + 12, w, bodyH - 12, props.pxPerFrame(), clipX, clipW)
       }

@@ -13,6 +13,11 @@ export class GuardedSocket {
 
   /** Closes the whole socket with one of our close codes; later frames are ignored. */
   close(code: CloseCode, reason: string = CloseReason[code]): void {
+    this.closeWith(code, reason)
+  }
+
+  /** Closes the socket with any WebSocket close code (e.g. 1001 when the server shuts down). */
+  closeWith(code: number, reason: string): void {
     if (this.closed) return
     this.closed = true
     try {

@@ -160,6 +160,9 @@ export function openProvider(url: string, name: string, token: string, document:
   provider.destroy = () => {
     destroy()
     websocketProvider.destroy()
+    // A reconnect scheduled by a close just before destroy() would call connect(), which sets shouldConnect
+    // again and retries forever (provider 4.7): a destroyed socket never connects again.
+    websocketProvider.connect = async () => {}
   }
   return provider
 }

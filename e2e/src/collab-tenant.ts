@@ -45,20 +45,27 @@ export function openReplica(url: string, docId: string, token: string) {
     document: doc,
   })
   provider.attach()
+  let timer: ReturnType<typeof setTimeout> | undefined
   const synced = new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${docId} did not sync`)), 10_000)
+    timer = setTimeout(() => reject(new Error(`${docId} did not sync`)), 10_000)
     provider.on('synced', () => {
-      clearTimeout(t)
+      clearTimeout(timer)
       resolve()
     })
   })
+  // Writers that are closed before they synced never await this.
+  synced.catch(() => {})
   return {
     provider,
     doc,
     synced,
     close() {
+      clearTimeout(timer)
       provider.destroy()
       socket.destroy()
+      // A reconnect scheduled by a close just before destroy() would call connect(), which sets shouldConnect
+      // again and retries forever (provider 4.7): a destroyed socket never connects again.
+      socket.connect = async () => {}
     },
   }
 }

@@ -28,6 +28,8 @@ export class ConnectionGuardExtension implements Extension {
   // Runs first: others rely on `context.socket`.
   priority = 2000
   configuration: ConnectionGuardConfiguration
+  /** Open sockets and how to release each one's Hocuspocus state. */
+  private readonly live = new Map<GuardedSocket, () => void>()
 
   constructor(configuration: Partial<ConnectionGuardConfiguration> = {}) {
     this.configuration = { maxMessageBytes: 2 * 1024 * 1024, onReject: () => {}, ...configuration }
@@ -43,6 +45,15 @@ export class ConnectionGuardExtension implements Extension {
 
   async onDisconnect({ context }: onDisconnectPayload<CollabContext>): Promise<void> {
     if (context.socket) context.socket.established -= 1
+  }
+
+  /** Closes every socket still open (server shutdown), including ones that never opened a document. */
+  async onDestroy(): Promise<void> {
+    for (const [socket, release] of this.live) {
+      socket.closeWith(1001, 'Server shutting down')
+      release()
+    }
+    this.live.clear()
   }
 
   private wrap(instance: Hocuspocus): void {
@@ -67,10 +78,16 @@ export class ConnectionGuardExtension implements Extension {
         handleMessage(data)
       }
       const handleClose = client.handleClose.bind(client)
-      client.handleClose = (event) => {
+      let released = false
+      const release = (event?: Parameters<typeof handleClose>[0]) => {
+        if (released) return
+        released = true
+        this.live.delete(socket)
         handleClose(event)
         socket.notifyClosed()
       }
+      client.handleClose = release
+      this.live.set(socket, () => release({ code: 1001, reason: 'Server shutting down' }))
       return client
     }
   }

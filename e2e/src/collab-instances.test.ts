@@ -91,6 +91,13 @@ test('clients on two instances converge, and every edit is appended once, by the
   b.close()
 })
 
+test('/healthz reports Redis alongside Postgres', async () => {
+  const res = await fetch(`${urls[0]!.replace('ws://', 'http://')}/healthz`)
+  const body = (await res.json()) as { ok: boolean; dependencies: Record<string, { ok: boolean }> }
+  assert.is(res.status, 200)
+  assert.ok(body.dependencies.redis?.ok && body.dependencies.postgres?.ok)
+})
+
 test('a server patch applied on one instance reaches a client of the other', async () => {
   const { token, docIds } = await seedCollabTenant(sql, ['qa'])
   const docId = docIds[0]!

@@ -204,7 +204,9 @@ export class DocPatcher implements Extension {
       await this.options.whenPersisted(name)
       return result
     } finally {
-      await connection.disconnect()
+      // The change is already durable (whenPersisted); keep the document warm instead of storing and unloading
+      // synchronously, which with Redis would also wait out the extension's disconnect delay on every patch.
+      await connection.disconnect({ unloadImmediately: false })
     }
   }
 }

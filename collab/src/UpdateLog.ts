@@ -39,6 +39,7 @@ interface DocState {
 }
 
 const UNIQUE_VIOLATION = '23505'
+const SERIALIZATION_FAILURE = '40001'
 const MAX_CONFLICT_RETRIES = 50
 
 /**
@@ -62,6 +63,7 @@ export class UpdateLog {
   private scheduled = false
   private closed = false
   private readonly compactions = new Set<Promise<void>>()
+  private readonly compactionChain = new Map<string, Promise<number>>()
 
   constructor(options: UpdateLogOptions) {
     this.sql = options.sql
@@ -238,8 +240,35 @@ export class UpdateLog {
     this.compactions.add(run)
   }
 
-  /** Folds the snapshot and every row of the log into a new snapshot; returns how many rows it folded. */
+  /**
+   * Folds the snapshot and every row of the log into a new snapshot; returns how many rows it folded.
+   * Compactions of one document run one at a time here; one racing on another instance makes this transaction
+   * fail to serialize, and it is retried on a fresh snapshot.
+   */
   async compact(docId: string): Promise<number> {
+    const previous = this.compactionChain.get(docId) ?? Promise.resolve(0)
+    const run = previous.catch(() => 0).then(() => this.compactWithRetry(docId))
+    this.compactionChain.set(docId, run)
+    try {
+      return await run
+    } finally {
+      if (this.compactionChain.get(docId) === run) this.compactionChain.delete(docId)
+    }
+  }
+
+  private async compactWithRetry(docId: string): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.compactOnce(docId)
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if ((code === SERIALIZATION_FAILURE || code === UNIQUE_VIOLATION) && attempt < 3) continue
+        throw err
+      }
+    }
+  }
+
+  private async compactOnce(docId: string): Promise<number> {
     return this.sql.begin('isolation level repeatable read', async (tx) => {
       // Serializes compactions of one document across instances.
       await tx`select pg_advisory_xact_lock(hashtextextended(${`cutroom.compact.${docId}`}, 0))`

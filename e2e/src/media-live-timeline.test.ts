@@ -185,6 +185,25 @@ test('an upload in one browser becomes a filmstrip, a waveform and a playing pro
     await ben.waitForTimeout(500) // the paused viewer's seek to the playhead's frame
     await ben.screenshot({ path: process.env.TIMELINE_SCREENSHOT })
   }
+
+  // The same asset, already processed, inserted into another timeline: its artifacts come along.
+  const secondId = await stack.createDocument('timeline', 'Cut 2')
+  const second = await ben.context().newPage()
+  await second.goto(`${stack.api.url}/projects/${stack.projectId}/docs/${secondId}`)
+  await second.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15_000 })
+  await second.locator(`[data-testid=bin-item][data-asset-id="${asset.id}"]`).dblclick()
+  await until(
+    'the filmstrip and the waveform in the second timeline',
+    async () => (await rows(second)).find((r) => r.filmstrip === 'loaded' && r.waveform === 'loaded'),
+    15_000,
+  )
+  const secondReplica = await stack.replica(secondId)
+  await until(
+    'the artifacts in the second timeline',
+    async () => timeline.getArtifact(secondReplica.doc, asset.id, 'hls'),
+    10_000,
+  )
+  secondReplica.destroy()
   observer.destroy()
   await adaPage.context().close()
   await ben.context().close()

@@ -3,6 +3,7 @@ import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount,
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
+import { copyAssetArtifacts } from './copyAssetArtifacts'
 import { createDocSignal } from './createDocSignal'
 import { createPlayback, oneSecond } from './createPlayback'
 import { createUndoManager } from './createUndoManager'
@@ -148,6 +149,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
         label: asset.name,
       })
       setSelection(new Set([id]))
+      void copyAssetArtifacts(doc, asset.id)
     })
 
   const split = () =>

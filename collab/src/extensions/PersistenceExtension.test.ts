@@ -84,6 +84,27 @@ test('concurrent editors are group-committed and everything survives a restart o
   reader.destroy()
 })
 
+test('loading a document that has deletions adds nothing to its log', async () => {
+  const docId = f.docs.qa
+  const a = await f.connect(docId, f.sessions.owner)
+  const cells = a.doc.getMap<number>('cells')
+  for (let i = 0; i < 5; i++) cells.set(`k${i}`, i)
+  cells.delete('k0')
+  cells.delete('k1')
+  await a.settled()
+  a.destroy()
+  const rows = async () => (await f.sql`select count(*)::int as n from doc_updates where doc_id = ${docId}`)[0]!.n as number
+  await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
+  const after = await rows()
+  for (let load = 0; load < 3; load++) {
+    const reader = await f.connect(docId, f.sessions.viewer)
+    assert.equal(Object.keys(reader.doc.getMap('cells').toJSON()).sort(), ['k2', 'k3', 'k4'])
+    reader.destroy()
+    await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
+  }
+  assert.is(await rows(), after, 'three more loads, no new rows')
+})
+
 test('/metrics and /healthz answer', async () => {
   const base = f.url.replace('ws://', 'http://')
   const metrics = await fetch(`${base}/metrics`).then((r) => r.text())

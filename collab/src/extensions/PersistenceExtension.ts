@@ -59,10 +59,18 @@ export class PersistenceExtension implements Extension {
     const { updates } = await this.configuration.updateLog.load(id)
     if (updates.length) applyAll(document, updates, this.configuration.log, id)
     if (this.configuration.prepare) {
-      const before = Y.encodeStateVector(document)
-      await this.configuration.prepare(document, id, context ?? {})
-      const change = Y.encodeStateAsUpdate(document, before)
-      if (!isEmptyUpdate(change)) await this.configuration.updateLog.append(id, change, null)
+      // Keep exactly what prepare() changed. (A diff against the state vector would always carry the whole
+      // delete set, and so log a new row on every load of any document that ever had a deletion.)
+      const changes: Uint8Array[] = []
+      const collect = (update: Uint8Array) => changes.push(update)
+      document.on('update', collect)
+      try {
+        await this.configuration.prepare(document, id, context ?? {})
+      } finally {
+        document.off('update', collect)
+      }
+      if (changes.length)
+        await this.configuration.updateLog.append(id, changes.length === 1 ? changes[0]! : Y.mergeUpdates(changes), null)
     }
   }
 

@@ -3,7 +3,12 @@ import type { GuardedSocket } from './GuardedSocket'
 
 /** Who is connected: a signed-in person (session) or an organization's API key. */
 export type Principal =
-  | { kind: 'user'; userId: string; name: string }
+  | {
+      kind: 'user'
+      userId: string
+      name: string /** Hashed session id (`sessions.id`), for live revocation. */
+      sessionId: string
+    }
   | { kind: 'apiKey'; keyId: string; orgId: string; role: Role; name: string }
 
 /** What the extensions put in a Hocuspocus connection context. */
@@ -19,6 +24,8 @@ export interface CollabContext {
   kind?: DocumentKind
   role?: Role
   access?: DocumentAccess
+  /** When the authorization read Postgres (ms since epoch); access changes after it are re-checked. */
+  authorizedAt?: number
   /** Set while this connection counts against its principal's connection limit. */
   connectionSlot?: string
 }

@@ -13,6 +13,7 @@ import { HealthExtension } from './extensions/HealthExtension'
 import { MetricsExtension } from './extensions/MetricsExtension'
 import { NatsPatchExtension } from './extensions/NatsPatchExtension'
 import { PersistenceExtension } from './extensions/PersistenceExtension'
+import { RevocationExtension } from './extensions/RevocationExtension'
 import { UpdateLog } from './UpdateLog'
 
 /** The settings the collab server reads; `CollabEnv` satisfies it. NATS and Redis are optional here. */
@@ -96,6 +97,15 @@ export function createCollabServer({
     const nats = new NatsPatchExtension({ natsUrl: config.NATS_URL, patcher, log })
     extensions.push(nats)
     checks.nats = () => nats.check()
+    // Membership, session and API key changes close or re-authorize open connections live.
+    extensions.push(
+      new RevocationExtension({
+        natsUrl: config.NATS_URL,
+        sql,
+        log,
+        onRevoke: (code) => metrics.recordRefusal(code),
+      }),
+    )
   }
   if (config.REDIS_URL) {
     const redis = new Redis({ ...redisConnection(config.REDIS_URL), prefix: redisPrefix ?? 'cutroom-collab' })

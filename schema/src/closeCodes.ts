@@ -5,6 +5,8 @@ export const CloseCode = {
   UPDATE_TOO_LARGE: 4413,
   TOO_MANY_CONNECTIONS: 4429,
   MALFORMED_MESSAGE: 4400,
+  /** The connection's rights changed (e.g. a role change): the client reconnects and is authorized afresh. */
+  REAUTHENTICATE: 4205,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
@@ -14,4 +16,5 @@ export const CloseReason: Record<CloseCode, string> = {
   4413: 'Update too large',
   4429: 'Too many connections for this user',
   4400: 'Malformed message',
+  4205: 'Access changed: reconnect',
 }

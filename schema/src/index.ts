@@ -1,3 +1,4 @@
+export * from './accessEvents'
 export * from './closeCodes'
 export * from './config/env'
 export * from './config/loadConfig'

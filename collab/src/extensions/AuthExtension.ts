@@ -66,6 +66,7 @@ export class AuthExtension implements Extension {
   private async authorize(data: onAuthenticatePayload<CollabContext>): Promise<void> {
     const token = data.token || readSessionCookie(data.requestHeaders.get('cookie'))
     if (!token) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'no token')
+    const authorizedAt = Date.now()
     const principal = await this.principalFor(token)
     if (!principal) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'invalid or expired token')
 
@@ -95,6 +96,7 @@ export class AuthExtension implements Extension {
       kind: doc.kind,
       role,
       access,
+      authorizedAt,
     } satisfies CollabContext)
   }
 
@@ -111,9 +113,10 @@ export class AuthExtension implements Extension {
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null
       return { kind: 'apiKey', keyId: row.id, orgId: row.org_id, role: row.role, name: row.name }
     }
+    const sessionId = hashToken(token)
     const [row] = await sql<{ id: string; name: string }[]>`
       select u.id, u.name from sessions s join users u on u.id = s.user_id
-      where s.id = ${hashToken(token)} and s.expires_at > now()`
-    return row ? { kind: 'user', userId: row.id, name: row.name } : null
+      where s.id = ${sessionId} and s.expires_at > now()`
+    return row ? { kind: 'user', userId: row.id, name: row.name, sessionId } : null
   }
 }

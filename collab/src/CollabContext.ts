@@ -6,7 +6,8 @@ export type Principal =
   | {
       kind: 'user'
       userId: string
-      name: string /** Hashed session id (`sessions.id`), for live revocation. */
+      name: string
+      /** Hashed session id (`sessions.id`), for live revocation. */
       sessionId: string
     }
   | { kind: 'apiKey'; keyId: string; orgId: string; role: Role; name: string }

@@ -7,6 +7,7 @@ import { generateApiKey } from '../apiKeys'
 import { writeAudit } from '../audit'
 import { idempotent } from '../idempotency'
 import { actorOf } from '../principal'
+import { publishAccessChange } from '../publishAccessChange'
 import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 import { DisplayName, Id, RoleInput } from './inputs'
@@ -88,6 +89,8 @@ export const apiKeysRouter = router({
           targetId: input.id,
         })
       })
+      // After the commit: collab closes the key's open connections.
+      publishAccessChange(ctx.services, { orgId: key.orgId, apiKeyId: input.id, reason: 'key-revoked' })
     }
     return { ok: true as const }
   }),

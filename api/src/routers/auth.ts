@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { apiError } from '../apiError'
 import { consumeRateLimit, rateLimit, resetRateLimit, withRetryAfter } from '../rateLimit'
 import type { ApiServices } from '../services'
+import { publishAccessChange } from '../publishAccessChange'
 import { createSession, invalidateSession, invalidateUserSessions } from '../sessions'
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, verifyPassword } from '../passwords'
 import { publicProcedure, router, userProcedure } from '../trpc'
@@ -93,6 +94,12 @@ export const authRouter = router({
       if (p?.kind === 'user') {
         if (input?.everywhere) await invalidateUserSessions(ctx.services.db, p.user.id)
         else await invalidateSession(ctx.services.db, p.sessionId)
+        // Collab closes the ended sessions' open document connections.
+        publishAccessChange(ctx.services, {
+          userId: p.user.id,
+          sessionIds: input?.everywhere ? undefined : [p.sessionId],
+          reason: 'signed-out',
+        })
       }
       ctx.clearSessionCookie()
       return { ok: true as const }
@@ -131,6 +138,7 @@ export const authRouter = router({
         .set({ passwordHash, passwordChangedAt: new Date() })
         .where(eq(tables.users.id, userId))
       await invalidateUserSessions(db, userId)
+      publishAccessChange(ctx.services, { userId, reason: 'signed-out' })
       const session = await createSession(db, userId, ctx.services.config.SESSION_TTL_DAYS, ctx)
       ctx.setSessionCookie(session.token, session.expiresAt)
       return { token: session.token }

@@ -6,6 +6,7 @@ import { apiError } from '../apiError'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
 import type { Principal } from '../principal'
+import { publishAccessChange } from '../publishAccessChange'
 import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 import { Id, RoleInput } from './inputs'
@@ -121,13 +122,15 @@ export const membersRouter = router({
     .input(z.object({ orgId: Id, userId: Id, role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
       await requireOrgRole(ctx, input.orgId, 'org.manageMembers')
-      return ctx.services.db.transaction(async (tx) => {
+      let changed = false
+      const result = await ctx.services.db.transaction(async (tx) => {
         await lockOrg(tx, input.orgId)
         const actor = await lockedActorRole(tx, ctx.principal, input.orgId, 'org.manageMembers')
         const current = await memberRole(tx, input.orgId, input.userId)
         if (!current) throw memberNotFound()
         checkRoleChange(actor, current, input.role)
         if (current === input.role) return { userId: input.userId, role: input.role }
+        changed = true
         if (current === 'owner') await ensureAnotherOwner(tx, input.orgId, input.userId)
         await tx
           .update(tables.memberships)
@@ -142,6 +145,10 @@ export const membersRouter = router({
         })
         return { userId: input.userId, role: input.role }
       })
+      // After the commit: open collab connections of this person are re-checked (a demoted editor turns read-only).
+      if (changed)
+        publishAccessChange(ctx.services, { orgId: input.orgId, userId: input.userId, reason: 'role-changed' })
+      return result
     }),
 
   /** Removes a member; any member may remove themselves (leave), except the last owner. */
@@ -150,7 +157,7 @@ export const membersRouter = router({
     const leaving = p.kind === 'user' && p.user.id === input.userId
     const action = leaving ? 'org.read' : 'org.manageMembers'
     await requireOrgRole(ctx, input.orgId, action)
-    return ctx.services.db.transaction(async (tx) => {
+    const result = await ctx.services.db.transaction(async (tx) => {
       await lockOrg(tx, input.orgId)
       const actor = await lockedActorRole(tx, ctx.principal, input.orgId, action)
       const current = await memberRole(tx, input.orgId, input.userId)
@@ -169,5 +176,8 @@ export const membersRouter = router({
       })
       return { ok: true as const }
     })
+    // After the commit: their open collab connections to this organization's documents are closed.
+    publishAccessChange(ctx.services, { orgId: input.orgId, userId: input.userId, reason: 'removed' })
+    return result
   }),
 })

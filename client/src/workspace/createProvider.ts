@@ -47,10 +47,13 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
   const [readOnly, setReadOnly] = createSignal(false)
   const [ended, setEnded] = createSignal<ConnectionEnd | null>(null)
 
+  // Set once the connection ended for good or the provider was destroyed: the socket never connects again.
+  let stopped = false
   const end = (code: number, message: string) => {
     if (ended()) return
     setEnded({ code, message })
-    // Reconnecting cannot help after a refusal; stop the retry loop.
+    // Reconnecting cannot help after a refusal (at connect or a live close: removed, signed out); stop retrying.
+    stopped = true
     provider.disconnect()
   }
 
@@ -79,6 +82,12 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     },
   })
 
+  // A close schedules a reconnect before our close handler runs, and that later connect() would undo
+  // disconnect()/destroy() and retry forever (provider 4.7): a stopped socket ignores it.
+  const socket = provider.configuration.websocketProvider
+  const connectSocket = socket.connect.bind(socket)
+  socket.connect = () => (stopped ? Promise.resolve() : connectSocket())
+
   // When the browser reports the network gone, drop the socket at once instead of waiting for a timeout; edits
   // keep going into the local document and sync when the browser is back online.
   const goOffline = () => {
@@ -93,6 +102,7 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
   onCleanup(() => {
     window.removeEventListener('offline', goOffline)
     window.removeEventListener('online', goOnline)
+    stopped = true
     provider.destroy()
   })
   return { provider, doc, status, synced, loaded, unsynced, readOnly, ended }

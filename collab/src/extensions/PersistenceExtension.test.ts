@@ -93,7 +93,8 @@ test('loading a document that has deletions adds nothing to its log', async () =
   cells.delete('k1')
   await a.settled()
   a.destroy()
-  const rows = async () => (await f.sql`select count(*)::int as n from doc_updates where doc_id = ${docId}`)[0]!.n as number
+  const rows = async () =>
+    (await f.sql`select count(*)::int as n from doc_updates where doc_id = ${docId}`)[0]!.n as number
   await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
   const after = await rows()
   for (let load = 0; load < 3; load++) {
@@ -103,6 +104,37 @@ test('loading a document that has deletions adds nothing to its log', async () =
     await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
   }
   assert.is(await rows(), after, 'three more loads, no new rows')
+})
+
+test("a client's offline edits in its sync step 2 are logged; a step 2 with nothing new is not", async () => {
+  const docId = f.docs.transcript
+  const stored = async () => {
+    const doc = new Y.Doc()
+    for (const r of await f.sql<{ state: Uint8Array }[]>`select state from doc_snapshots where doc_id = ${docId}`)
+      Y.applyUpdate(doc, r.state)
+    const rows = await f.sql<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId}`
+    for (const r of rows) Y.applyUpdate(doc, r.update)
+    return { doc, rows: rows.length }
+  }
+  const offline = new Y.Doc()
+  offline.getMap('offline').set('kept', 1)
+  offline.getMap('offline').set('dropped', 2)
+  offline.getMap('offline').delete('dropped')
+  const a = await f.connect(docId, f.sessions.editor, { document: offline })
+  await waitFor(async () => (await stored()).doc.getMap('offline').get('kept') === 1, 5000, 'offline edit logged')
+  a.destroy()
+  await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
+  const before = await stored()
+  assert.equal(before.doc.getMap('offline').toJSON(), { kept: 1 })
+  // A client holding exactly the stored state (deletions included) reconnects: its step 2 adds nothing.
+  const copy = new Y.Doc()
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(before.doc))
+  const b = await f.connect(docId, f.sessions.editor, { document: copy })
+  await b.settled()
+  await new Promise((r) => setTimeout(r, 200))
+  b.destroy()
+  await waitFor(() => !f.collab.hocuspocus.documents.has(`doc:${docId}`), 5000, 'unload')
+  assert.is((await stored()).rows, before.rows)
 })
 
 test('/metrics and /healthz answer', async () => {

@@ -70,7 +70,11 @@ export class PersistenceExtension implements Extension {
         document.off('update', collect)
       }
       if (changes.length)
-        await this.configuration.updateLog.append(id, changes.length === 1 ? changes[0]! : Y.mergeUpdates(changes), null)
+        await this.configuration.updateLog.append(
+          id,
+          changes.length === 1 ? changes[0]! : Y.mergeUpdates(changes),
+          null,
+        )
     }
   }
 
@@ -96,7 +100,12 @@ export class PersistenceExtension implements Extension {
     }
     if (isEmptyUpdate(payload)) return
     // A reconnecting client's sync step 2 often holds nothing new: do not log it again.
-    if (type === SYNC_STEP_2 && Y.snapshotContainsUpdate(Y.snapshot(document), payload)) return
+    if (
+      type === SYNC_STEP_2 &&
+      !hasNewStructs(document, payload) &&
+      Y.snapshotContainsUpdate(Y.snapshot(document), payload)
+    )
+      return
     const id = context.documentId ?? parseDocumentName(document.name)
     if (!id) throw new CollabRejection(CloseCode.FORBIDDEN)
     await this.configuration.updateLog.append(id, payload, context.user?.id ?? null)
@@ -122,6 +131,20 @@ function isEmptyUpdate(update: Uint8Array): boolean {
   return update.byteLength === 2 && update[0] === 0 && update[1] === 0
 }
 
+/**
+ * Whether an update carries structs beyond the document's state vector: cheap (it reads only the update itself) and, when true, the update is new without the full check, which walks the whole document.
+ */
+function hasNewStructs(document: Y.Doc, update: Uint8Array): boolean {
+  let to: Map<number, number>
+  try {
+    to = Y.parseUpdateMeta(update).to
+  } catch {
+    return false
+  }
+  for (const [client, clock] of to) if (clock > Y.getState(document.store, client)) return true
+  return false
+}
+
 function userIdOfOrigin(origin: unknown): string | null {
   if (isTransactionOrigin(origin) && origin.source === 'local') {
     const userId = (origin.context as { userId?: unknown } | undefined)?.userId
@@ -130,19 +153,44 @@ function userIdOfOrigin(origin: unknown): string | null {
   return null
 }
 
-/** Applies snapshot + log in one merged update; falls back to one by one so a damaged row cannot block a load. */
+/**
+ * Applies snapshot + log in one transaction (no Y.mergeUpdates: that would decode and re-encode the whole snapshot
+ * to add a small tail); falls back to one by one so a damaged row cannot block a load.
+ */
 function applyAll(document: Y.Doc, updates: Uint8Array[], log: Logger | undefined, id: string): void {
-  try {
-    Y.applyUpdate(document, updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates), LOAD_ORIGIN)
-    return
-  } catch (err) {
-    log?.error({ err, documentId: id }, 'merged load failed; applying the log row by row')
-  }
-  for (const update of updates) {
-    try {
-      Y.applyUpdate(document, update, LOAD_ORIGIN)
-    } catch (err) {
-      log?.error({ err, documentId: id }, 'skipping an update that cannot be applied')
+  // Nothing may observe the replay: no connection is attached while a document loads and the state is already in
+  // the log, yet with an `update` listener present (Hocuspocus' own broadcast) Yjs re-encodes the whole loaded state
+  // into an update event, which costs about half of a bare applyUpdate again.
+  const silenced = new Map<string, Set<unknown>>()
+  for (const name of ['update', 'updateV2']) {
+    const observers = document._observers.get(name)
+    if (observers) {
+      silenced.set(name, observers)
+      document._observers.delete(name)
     }
+  }
+  try {
+    try {
+      Y.transact(
+        document,
+        () => {
+          for (const update of updates) Y.applyUpdate(document, update)
+        },
+        LOAD_ORIGIN,
+      )
+      return
+    } catch (err) {
+      log?.error({ err, documentId: id }, 'loading the log in one transaction failed; applying it row by row')
+    }
+    // Applying an update twice is a no-op, so rows applied before the failure are harmless.
+    for (const update of updates) {
+      try {
+        Y.applyUpdate(document, update, LOAD_ORIGIN)
+      } catch (err) {
+        log?.error({ err, documentId: id }, 'skipping an update that cannot be applied')
+      }
+    }
+  } finally {
+    for (const [name, observers] of silenced) document._observers.set(name, observers)
   }
 }

@@ -96,4 +96,31 @@ test('compaction folds the log into a snapshot; load = snapshot + tail; appends 
   await fresh.close()
 })
 
+test("one document's slow commit does not hold back appends to another; its own appends stay in order", async () => {
+  const slow = await newDocument()
+  const other = await newDocument()
+  const log = new UpdateLog({ sql, snapshotEvery: 10_000 })
+  await log.load(slow)
+  await log.load(other)
+  // An open transaction holds seq 1 of `slow`: an INSERT of that seq waits until it ends.
+  const blocker = await sql.reserve()
+  await blocker`begin`
+  await blocker`insert into doc_updates (doc_id, seq, update) values (${slow}, 1, ${Buffer.from(updates(1, 'held')[0]!)})`
+  const slowDone = Promise.all(updates(3, 's').map((u) => log.append(slow, u, null)))
+  await new Promise((r) => setTimeout(r, 100))
+  const started = performance.now()
+  await log.append(other, updates(1, 'o')[0]!, null)
+  assert.ok(performance.now() - started < 1000, 'the other document committed while the first one waits')
+  await blocker`rollback`
+  blocker.release()
+  await slowDone
+  const rows = await sql<{ seq: string; update: Uint8Array }[]>`
+    select seq, update from doc_updates where doc_id = ${slow} order by seq`
+  assert.equal(
+    rows.map((r) => Object.keys(contentOf([r.update]))[0]),
+    ['s0', 's1', 's2'],
+  )
+  await log.close()
+})
+
 test.run()

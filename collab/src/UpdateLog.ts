@@ -11,6 +11,8 @@ export interface UpdateLogOptions {
   snapshotEvery: number
   /** Rows per INSERT (bounded by Postgres' 65535 parameters). */
   maxBatchRows?: number
+  /** INSERTs in flight at once, each on documents none of the others holds (keep below the pool size). */
+  maxConcurrentBatches?: number
 }
 
 export interface LoadedDocument {
@@ -45,8 +47,8 @@ const MAX_CONFLICT_RETRIES = 50
 /**
  * The durable update log of every document in Postgres (`doc_updates`, folded into `doc_snapshots`).
  *
- * Appends are group-committed: whatever arrives while one INSERT is in flight goes into the next one, for every
- * document together. The INSERT itself assigns seqs after the last one in the log, so one round trip per batch;
+ * Appends are group-committed: whatever arrives while a document's INSERT is in flight goes into its next one, for
+ * every document together; documents without a batch in flight do not wait for another document's commit. The INSERT itself assigns seqs after the last one in the log, so one round trip per batch;
  * when two instances append to one document at the same moment the primary key refuses one of them, which retries
  * with the next seqs.
  *
@@ -56,10 +58,15 @@ const MAX_CONFLICT_RETRIES = 50
  */
 export class UpdateLog {
   private readonly sql: postgres.Sql
-  private readonly options: Required<Pick<UpdateLogOptions, 'snapshotEvery' | 'maxBatchRows'>> & UpdateLogOptions
+  private readonly options: Required<
+    Pick<UpdateLogOptions, 'snapshotEvery' | 'maxBatchRows' | 'maxConcurrentBatches'>
+  > &
+    UpdateLogOptions
   private readonly docs = new Map<string, DocState>()
   private queue: PendingAppend[] = []
-  private flushing: Promise<void> | null = null
+  /** Running INSERTs, and the documents they hold: a document's appends are committed one batch at a time, in order. */
+  private readonly batches = new Set<Promise<void>>()
+  private readonly busyDocs = new Set<string>()
   private scheduled = false
   private closed = false
   private readonly compactions = new Set<Promise<void>>()
@@ -67,7 +74,7 @@ export class UpdateLog {
 
   constructor(options: UpdateLogOptions) {
     this.sql = options.sql
-    this.options = { maxBatchRows: 1000, ...options }
+    this.options = { maxBatchRows: 1000, maxConcurrentBatches: 4, ...options }
   }
 
   /** Snapshot + log of a document, read in one consistent snapshot; seeds the seq counter. */
@@ -119,9 +126,9 @@ export class UpdateLog {
   /** Flushes what is queued and waits for running compactions; later appends are refused. */
   async close(): Promise<void> {
     this.closed = true
-    while (this.flushing || this.queue.length) {
-      if (!this.flushing) this.flushing = this.flush()
-      await this.flushing
+    while (this.batches.size || this.queue.length) {
+      this.pump()
+      await Promise.allSettled([...this.batches])
     }
     await Promise.allSettled([...this.compactions])
   }
@@ -136,29 +143,51 @@ export class UpdateLog {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return
+    if (this.scheduled) return
     this.scheduled = true
     // setImmediate: every frame read from the sockets in this poll phase joins the batch.
     setImmediate(() => {
       this.scheduled = false
-      this.flushing = this.flush()
+      this.pump()
     })
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, this.options.maxBatchRows)
-        try {
-          await this.insert(batch)
-          for (const item of batch) item.resolve()
-        } catch (err) {
-          this.options.log?.error({ err, rows: batch.length }, 'appending updates failed')
-          for (const item of batch) item.reject(err)
-        }
+  /**
+   * Starts INSERTs for what is queued: while one batch commits, appends to other documents go out in another batch
+   * instead of waiting behind it (with many documents an edit would otherwise often wait for two commits). A
+   * document with a batch in flight keeps its appends queued, in order, until that batch settles.
+   */
+  private pump(): void {
+    while (this.queue.length && this.batches.size < this.options.maxConcurrentBatches) {
+      const batch: PendingAppend[] = []
+      const rest: PendingAppend[] = []
+      const held = new Set(this.busyDocs)
+      for (const item of this.queue) {
+        if (held.has(item.docId) || batch.length >= this.options.maxBatchRows) {
+          rest.push(item)
+          held.add(item.docId)
+        } else batch.push(item)
       }
-    } finally {
-      this.flushing = null
+      if (!batch.length) return
+      this.queue = rest
+      const docs = new Set(batch.map((b) => b.docId))
+      for (const d of docs) this.busyDocs.add(d)
+      const run = this.commit(batch).finally(() => {
+        for (const d of docs) this.busyDocs.delete(d)
+        this.batches.delete(run)
+        if (this.queue.length) this.pump()
+      })
+      this.batches.add(run)
+    }
+  }
+
+  private async commit(batch: PendingAppend[]): Promise<void> {
+    try {
+      await this.insert(batch)
+      for (const item of batch) item.resolve()
+    } catch (err) {
+      this.options.log?.error({ err, rows: batch.length }, 'appending updates failed')
+      for (const item of batch) item.reject(err)
     }
   }
 

@@ -14,7 +14,7 @@ try {
 }
 log.level = config.LOG_LEVEL
 
-const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
+const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_PREPARED_STATEMENTS)
 const media = await startMediaServices({ config, db, log })
 const server = createApiServer({ config, db, log, media })
 server.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'api listening'))

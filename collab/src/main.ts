@@ -13,7 +13,11 @@ try {
 }
 log.level = config.LOG_LEVEL
 
-const sql = postgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE, onnotice: () => {} })
+const sql = postgres(config.DATABASE_URL, {
+  max: config.DATABASE_POOL_SIZE,
+  prepare: config.DATABASE_PREPARED_STATEMENTS,
+  onnotice: () => {},
+})
 const collab = createCollabServer({ config, sql, log })
 const { port } = await collab.listen()
 log.info({ port, redis: Boolean(config.REDIS_URL) }, 'collab listening')

@@ -162,6 +162,8 @@ export async function launch(): Promise<void> {
     CLIENT_DIST: path.join(ROOT, 'client/dist'),
     // embedded PGlite serves one query at a time; a small pool per service is plenty
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (env.DATABASE_URL ? '10' : '4'),
+    // the embedded database's clients share one backend session, where statement names would collide
+    DATABASE_PREPARED_STATEMENTS: env.DATABASE_URL ? (process.env.DATABASE_PREPARED_STATEMENTS ?? 'true') : 'false',
   }
   const specs: ServiceSpec[] = [
     { name: 'api', entry: 'api/src/main.ts', healthUrl: `${apiUrl}/healthz` },

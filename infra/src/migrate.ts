@@ -5,7 +5,7 @@ import postgres from 'postgres'
 
 /** Applies every committed migration that the database has not seen yet. Safe to run concurrently. */
 export async function migrateDatabase(url: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  const sql = postgres(url, { max: 1, prepare: false, onnotice: () => {} })
   try {
     await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_DIR })
   } finally {

@@ -18,6 +18,8 @@ export const DatabaseEnv = z.object({
   DATABASE_URL: url(['postgres', 'postgresql']),
   /** Connections per service process. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Named prepared statements; off for servers whose clients share one backend session (embedded PGlite). */
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
 })
 
 export const NatsEnv = z.object({

@@ -34,7 +34,7 @@ test('concurrent parameterized queries from many connections each get their own 
         : sql`select ${i}::int as a`.then((r) => [r[0]!.a])
     }),
   )
-  results.forEach((r, i) => assert.equal(r, i % 2 ? [i, `text-${i}`] : [i], `query ${i}`))
+  for (const [i, r] of results.entries()) assert.equal(r, i % 2 ? [i, `text-${i}`] : [i], `query ${i}`)
   await Promise.all(clients.map((c) => c.end()))
 })
 

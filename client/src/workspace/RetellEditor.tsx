@@ -7,7 +7,7 @@ import Placeholder from '@tiptap/extension-placeholder'
 import Text from '@tiptap/extension-text'
 import { createMemo, createSignal, For, Show } from 'solid-js'
 import { createDocSignal } from './createDocSignal'
-import { createTiptapEditor } from './createTiptapEditor'
+import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import type { EditorContext } from './EditorContext'
 import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
 import { Chapter, Narration, ShotReference } from './RetellNodes'
@@ -50,28 +50,31 @@ export function RetellEditor(props: { ctx: EditorContext }) {
   const insertBlock = (type: 'chapter' | 'narration') => {
     const instance = editor()
     if (!instance) return
-    // An empty block with the caret in it: the placeholder says what to write.
+    // An empty block with the caret in it: the placeholder says what to write. The view takes the focus now, not on
+    // the next frame as the chain's focus() would, so the first key typed lands in the new block.
+    instance.view.focus()
     instance
       .chain()
-      .focus()
       .insertContent(type === 'narration' ? { type, attrs: { id: crypto.randomUUID() } } : { type })
+      .scrollIntoView()
       .run()
   }
 
   const insertShots = (shots: { assetId: string; sourceIn: number; sourceOut: number; label: string }[]) => {
     const instance = editor()
     if (!instance || shots.length === 0) return
+    instance.view.focus()
     instance
       .chain()
-      .focus()
       .insertContent(shots.map((attrs) => ({ type: 'shot', attrs })))
+      .scrollIntoView()
       .run()
   }
 
   return (
     <div class="text-editor-layout">
       <main class="text-editor-main">
-        <div class="text-toolbar">
+        <div class="text-toolbar" role="toolbar" aria-label="Script tools" onMouseDown={keepEditorFocus}>
           <button type="button" disabled={props.ctx.readOnly()} onClick={() => insertBlock('chapter')}>
             + Chapter
           </button>
@@ -94,7 +97,9 @@ export function RetellEditor(props: { ctx: EditorContext }) {
           <span>Shots from a timeline</span>
         </header>
         <LinkedTimeline projectId={props.ctx.projectId} collabUrl={props.ctx.collabUrl}>
-          {(linked) => <ShotPicker linked={linked} userId={user.id} readOnly={props.ctx.readOnly()} onInsert={insertShots} />}
+          {(linked) => (
+            <ShotPicker linked={linked} userId={user.id} readOnly={props.ctx.readOnly()} onInsert={insertShots} />
+          )}
         </LinkedTimeline>
       </aside>
     </div>
@@ -115,7 +120,8 @@ function ShotPicker(props: {
   // What this person has selected in that timeline (in another tab), from its awareness.
   const mySelection = createMemo(() => {
     const ids = new Set<string>()
-    for (const peer of props.linked.peers()) if (peer.user.id === props.userId) for (const id of peer.selection ?? []) ids.add(id)
+    for (const peer of props.linked.peers())
+      if (peer.user.id === props.userId) for (const id of peer.selection ?? []) ids.add(id)
     return ids
   })
   const [checked, setChecked] = createSignal<ReadonlySet<string>>(new Set())

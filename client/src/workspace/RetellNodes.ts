@@ -1,4 +1,5 @@
 import { mergeAttributes, Node } from '@tiptap/core'
+import { Plugin, PluginKey } from '@tiptap/pm/state'
 
 /**
  * The retell script's blocks: chapters (title text, source ranges), narration blocks (text, voice, synthesized
@@ -27,12 +28,41 @@ export const Narration = Node.create({
   content: 'text*',
   addAttributes() {
     return {
-      // The model keys synthesized audio to this id; y-tiptap keeps only declared attributes.
-      id: { default: null },
+      // The model keys synthesized audio to this id; y-tiptap keeps only declared attributes. Splitting a block
+      // (Enter in the middle) must not copy the id, its audio or its duration to the second half.
+      id: { default: null, keepOnSplit: false },
       voice: { default: 'narrator' },
-      audioArtifactId: { default: null },
-      duration: { default: null },
+      audioArtifactId: { default: null, keepOnSplit: false },
+      duration: { default: null, keepOnSplit: false },
     }
+  },
+  addProseMirrorPlugins() {
+    const type = this.type
+    return [
+      new Plugin({
+        key: new PluginKey('narrationIds'),
+        // A narration block made by this person's edit without an id of its own (split, paste, a copy of another
+        // block) gets a fresh one, in the same dispatch. Remote changes (y-sync applies them without history) are
+        // left to their author.
+        appendTransaction: (transactions, _old, state) => {
+          if (!transactions.some((tr) => tr.docChanged && tr.getMeta('addToHistory') !== false)) return null
+          const seen = new Set<string>()
+          const tr = state.tr
+          state.doc.forEach((node, offset) => {
+            if (node.type !== type) return
+            const id = typeof node.attrs.id === 'string' ? node.attrs.id : ''
+            if (id && !seen.has(id)) {
+              seen.add(id)
+              return
+            }
+            const fresh = crypto.randomUUID()
+            seen.add(fresh)
+            tr.setNodeAttribute(offset, 'id', fresh)
+          })
+          return tr.docChanged ? tr : null
+        },
+      }),
+    ]
   },
   parseHTML() {
     return [{ tag: 'div[data-narration]' }]

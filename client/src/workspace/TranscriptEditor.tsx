@@ -6,7 +6,8 @@ import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
 import { ActiveWordHighlight, activeWordKey } from './ActiveWordHighlight'
 import { ApplyDeletionsPanel } from './ApplyDeletionsPanel'
-import { createTiptapEditor } from './createTiptapEditor'
+import { CaretBlock } from './CaretBlock'
+import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import { createYSignal } from './createYSignal'
 import type { EditorContext } from './EditorContext'
 import { SourcePlayer } from './SourcePlayer'
@@ -46,6 +47,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
         Text,
         WordMark,
         ActiveWordHighlight,
+        CaretBlock,
         Collaboration.configure({ fragment: doc.getXmlFragment('body') }),
         CollaborationCaret.configure({ provider, user }),
       ],
@@ -106,12 +108,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
   return (
     <div class="text-editor-layout">
       <aside class="panel side-left">
-        <SourcePlayer
-          media={media()}
-          seekTo={seekTo()}
-          onTime={onTime}
-          label={asset()?.name ?? 'No asset linked'}
-        />
+        <SourcePlayer media={media()} seekTo={seekTo()} onTime={onTime} label={asset()?.name ?? 'No asset linked'} />
         <header class="panel-head sub">
           <span>Speakers</span>
         </header>
@@ -131,7 +128,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
         </ul>
       </aside>
       <main class="text-editor-main">
-        <div class="text-toolbar">
+        <div class="text-toolbar" role="toolbar" aria-label="Transcript tools" onMouseDown={keepEditorFocus}>
           <button
             type="button"
             disabled={props.ctx.readOnly()}
@@ -140,10 +137,17 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
           >
             Undo
           </button>
-          <button type="button" disabled={props.ctx.readOnly()} onClick={() => editor()?.commands.redo()} title="Redo (Shift+Ctrl/Cmd+Z)">
+          <button
+            type="button"
+            disabled={props.ctx.readOnly()}
+            onClick={() => editor()?.commands.redo()}
+            title="Redo (Shift+Ctrl/Cmd+Z)"
+          >
             Redo
           </button>
-          <span class="muted small">Click a word to jump to it. Delete words, then apply the deletions to a timeline.</span>
+          <span class="muted small">
+            Click a word to jump to it. Delete words, then apply the deletions to a timeline.
+          </span>
         </div>
         <div class="text-scroll">
           <div ref={setHost} class="text-page" />

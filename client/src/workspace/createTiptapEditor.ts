@@ -28,3 +28,12 @@ export function createTiptapEditor(
   })
   return editor
 }
+
+/**
+ * `onMouseDown` for an editor's toolbar: a click on a toolbar button must not move the focus out of the editor.
+ * Tiptap's `focus()` command gives it back only on the next animation frame, and a key typed before then goes to
+ * the button and is lost (the first letter after "+ Narration").
+ */
+export function keepEditorFocus(event: MouseEvent): void {
+  if (event.target instanceof Element && event.target.closest('button')) event.preventDefault()
+}

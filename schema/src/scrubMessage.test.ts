@@ -15,7 +15,10 @@ test('a presigned URL in ffprobe’s message becomes the file name and the reaso
 
 test('http, https, s3 and ws URLs are removed; a URL that names no file becomes [url]', () => {
   assert.is(scrubMessage('GET https://s3.eu-west-1.amazonaws.com/prod-media/clip.mov failed'), 'GET clip.mov failed')
-  assert.is(scrubMessage('copy from s3://prod-media/orgs/a/b/source/take%201.wav refused'), 'copy from take 1.wav refused')
+  assert.is(
+    scrubMessage('copy from s3://prod-media/orgs/a/b/source/take%201.wav refused'),
+    'copy from take 1.wav refused',
+  )
   assert.is(scrubMessage('cannot reach ws://10.0.3.7:4001/collab (timeout).'), 'cannot reach [url] (timeout).')
   assert.is(scrubMessage('fetch failed: http://localhost:4000/trpc/jobs?batch=1'), 'fetch failed: [url]')
   const out = scrubMessage('POST https://hooks.example.com/in/abc123 returned 500')
@@ -23,21 +26,33 @@ test('http, https, s3 and ws URLs are removed; a URL that names no file becomes 
 })
 
 test('presigned query strings without their URL are removed', () => {
-  const out = scrubMessage('request ?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20250101&X-Amz-Signature=deadbeefcafe&X-Amz-Expires=60 denied')
+  const out = scrubMessage(
+    'request ?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20250101&X-Amz-Signature=deadbeefcafe&X-Amz-Expires=60 denied',
+  )
   assert.not.match(out, /X-Amz|AKIA|deadbeef/)
   assert.match(out, /request .*denied/)
 })
 
 test('AWS access key ids, the s3rver default key and named secrets are removed', () => {
-  assert.is(scrubMessage('The AWS Access Key Id AKIAIOSFODNN7EXAMPLE does not exist'), 'The AWS Access Key Id [redacted] does not exist')
-  assert.is(scrubMessage('credential S3RVER/20250101/us-east-1/s3/aws4_request rejected'), 'credential [redacted]/20250101/us-east-1/s3/aws4_request rejected')
-  const out = scrubMessage('config: { accessKeyId: "ASIAY34FZKBOKMUTVV7A", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }')
+  assert.is(
+    scrubMessage('The AWS Access Key Id AKIAIOSFODNN7EXAMPLE does not exist'),
+    'The AWS Access Key Id [redacted] does not exist',
+  )
+  assert.is(
+    scrubMessage('credential S3RVER/20250101/us-east-1/s3/aws4_request rejected'),
+    'credential [redacted]/20250101/us-east-1/s3/aws4_request rejected',
+  )
+  const out = scrubMessage(
+    'config: { accessKeyId: "ASIAY34FZKBOKMUTVV7A", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }',
+  )
   assert.not.match(out, /ASIAY34|wJalrXUtnFEMI|EXAMPLEKEY/)
   assert.match(scrubMessage('password=hunter2hunter2 was refused'), /^password=\[redacted\] was refused$/)
 })
 
 test('configured secrets and names passed in `redact` are removed wherever they appear', () => {
-  const out = scrubMessage('NoSuchBucket: t-9f3a1c2b7d (key minioadmin99)', { redact: ['t-9f3a1c2b7d', 'minioadmin99', '', undefined, 'ab'] })
+  const out = scrubMessage('NoSuchBucket: t-9f3a1c2b7d (key minioadmin99)', {
+    redact: ['t-9f3a1c2b7d', 'minioadmin99', '', undefined, 'ab'],
+  })
   assert.is(out, 'NoSuchBucket: [redacted] (key [redacted])')
 })
 
@@ -63,11 +78,22 @@ test('crk_ API keys, whsec_ secrets, Stripe keys and Bearer tokens are removed',
 })
 
 test('internal paths become their file name, or [path] when the name tells nothing', () => {
-  assert.is(scrubMessage('/tmp/cutroom-thumbnails-Ab12Cd/sprite.jpg: Permission denied'), 'sprite.jpg: Permission denied')
-  assert.is(scrubMessage("ENOENT: no such file or directory, open '/work/main/.data/s3/bucket'"), "ENOENT: no such file or directory, open '[path]'")
-  assert.is(scrubMessage('Cannot find module /work/main/node_modules/.pnpm/x@1/node_modules/x/index.js'), 'Cannot find module [path]')
   assert.is(
-    scrubMessage('object orgs/0b7e5f0c-4f8a-4c55-9a51-9e6f3b1e2d10/projects/p/assets/a/source/interview.mov is missing'),
+    scrubMessage('/tmp/cutroom-thumbnails-Ab12Cd/sprite.jpg: Permission denied'),
+    'sprite.jpg: Permission denied',
+  )
+  assert.is(
+    scrubMessage("ENOENT: no such file or directory, open '/work/main/.data/s3/bucket'"),
+    "ENOENT: no such file or directory, open '[path]'",
+  )
+  assert.is(
+    scrubMessage('Cannot find module /work/main/node_modules/.pnpm/x@1/node_modules/x/index.js'),
+    'Cannot find module [path]',
+  )
+  assert.is(
+    scrubMessage(
+      'object orgs/0b7e5f0c-4f8a-4c55-9a51-9e6f3b1e2d10/projects/p/assets/a/source/interview.mov is missing',
+    ),
     'object interview.mov is missing',
   )
   assert.is(scrubMessage('connect ECONNREFUSED 127.0.0.1:5432'), 'connect ECONNREFUSED [address]')
@@ -75,7 +101,9 @@ test('internal paths become their file name, or [path] when the name tells nothi
 
 test('multi-line stack traces are dropped and the message line is kept', () => {
   const err = new Error('relation "jobs" does not exist')
-  const out = scrubMessage(`${err.stack}\n    at async Promise.all (index 0)\n    at node:internal/process/task_queues:105:5\n    ... 2 lines matching cause stack trace ...`)
+  const out = scrubMessage(
+    `${err.stack}\n    at async Promise.all (index 0)\n    at node:internal/process/task_queues:105:5\n    ... 2 lines matching cause stack trace ...`,
+  )
   assert.is(out, 'Error: relation "jobs" does not exist')
   assert.is(scrubMessage('first\n\n  second  \nsecond\n'), 'first\nsecond', 'blank and repeated lines go')
 })

@@ -11,7 +11,8 @@ export interface ScrubOptions {
 const REDACTED = '[redacted]'
 
 /** `    at fn (/work/x.ts:1:2)`, `    at async Promise.all (index 0)`, `    at node:internal/...`. */
-const STACK_FRAME = /^\s*at\s.*(?:\(.*:\d+(?::\d+)?\)|:\d+:\d+|\((?:native|index \d+|<anonymous>)\)|<anonymous>|node:[\w/]+(?::\d+)*\)?)\s*$/
+const STACK_FRAME =
+  /^\s*at\s.*(?:\(.*:\d+(?::\d+)?\)|:\d+:\d+|\((?:native|index \d+|<anonymous>)\)|<anonymous>|node:[\w/]+(?::\d+)*\)?)\s*$/
 const STACK_ELLIPSIS = /^\s*\.\.\.\s*\d+\s+(?:more|lines matching)/
 /** scheme://anything up to white space or a quote; trailing punctuation is given back afterwards. */
 const URL = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s'"<>`]+/gi
@@ -49,10 +50,6 @@ export function scrubMessage(text: unknown, options: ScrubOptions = {}): string 
   // bound the work before any regular expression runs
   s = s.slice(0, Math.max(max * 8, 8000))
 
-  for (const secret of options.redact ?? []) {
-    if (secret && secret.length >= 3) s = s.split(secret).join(REDACTED)
-  }
-
   s = s
     .split(/\r?\n/)
     .filter((line) => !STACK_FRAME.test(line) && !STACK_ELLIPSIS.test(line))
@@ -62,6 +59,11 @@ export function scrubMessage(text: unknown, options: ScrubOptions = {}): string 
     const { url, tail } = splitTrailingPunctuation(match)
     return fileNameOfUrl(url) + tail
   })
+  // after URLs, which go whole (a bucket name in a URL is gone with it)
+  for (const secret of options.redact ?? []) {
+    if (secret && secret.length >= 3) s = s.split(secret).join(REDACTED)
+  }
+
   s = s
     .replace(SIGNED_PARAM, '')
     .replace(API_KEY, '[api key]')
@@ -131,7 +133,8 @@ function looksLikeToken(s: string): boolean {
   if (/^[0-9a-f]{24,}$/i.test(core)) return true
   if (!/[0-9]/.test(core) || !/[A-Za-z]/.test(core)) return false
   // one unbroken chunk of 20+ letters and digits (base32 session tokens, base64 without separators)
-  if (core.split(/[_\-./+=]/).some((chunk) => chunk.length >= 20 && /[0-9]/.test(chunk) && /[A-Za-z]/.test(chunk))) return true
+  if (core.split(/[_\-./+=]/).some((chunk) => chunk.length >= 20 && /[0-9]/.test(chunk) && /[A-Za-z]/.test(chunk)))
+    return true
   // base64 with separators: upper, lower and digits mixed over 32+ characters
   return core.length >= 32 && /[A-Z]/.test(core) && /[a-z]/.test(core) && !/[_-]{2}/.test(core) && /[+/]/.test(core)
 }

@@ -1,3 +1,5 @@
+import { scrubMessage } from '@cutroom/schema'
+
 /** A dependency check for /healthz: resolves when healthy, rejects with the reason otherwise. */
 export type HealthCheck = () => Promise<unknown>
 
@@ -13,7 +15,8 @@ export async function runHealthChecks(checks: Record<string, HealthCheck>, timeo
         ])
         return [name, { ok: true, ms: Date.now() - started, ...(isPlainObject(detail) ? detail : {}) }] as const
       } catch (err) {
-        return [name, { ok: false, ms: Date.now() - started, error: (err as Error).message }] as const
+        // /healthz is public: the reason without addresses or credentials ("connect ECONNREFUSED [address]")
+        return [name, { ok: false, ms: Date.now() - started, error: scrubMessage(err) }] as const
       }
     }),
   )

@@ -1,4 +1,4 @@
-import { CutroomError, ErrorCode } from '@cutroom/schema'
+import { CutroomError, ErrorCode, scrubMessage } from '@cutroom/schema'
 import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
@@ -19,18 +19,24 @@ const t = initTRPC.context<Context>().create({
     const hidden = error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof CutroomError)
     return {
       ...shape,
+      // every message leaves scrubbed: one written by us can still quote a URL, a key or a path it was given
       message: zod
-        ? `Invalid input: ${describeIssues(zod)}`
+        ? scrubMessage(`Invalid input: ${describeIssues(zod)}`)
         : hidden
           ? 'Something went wrong on the server. Try again; if it keeps happening, contact support.'
-          : shape.message,
+          : scrubMessage(shape.message),
       data: {
         ...shape.data,
         /** The stable code from @cutroom/schema ErrorCode; clients branch on this. */
         code: stableCodeOf(error),
         trpcCode: shape.data.code,
         retryAfterSeconds: error.cause instanceof RateLimitedError ? error.cause.retryAfterSeconds : undefined,
-        issues: zod ? zod.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
+        issues: zod
+          ? zod.issues
+              .slice(0, 20)
+              .map((i) => ({ path: scrubMessage(i.path.join('.')), message: scrubMessage(i.message) }))
+          : undefined,
+        // tRPC adds the stack in development; no client ever gets one
         stack: undefined,
       },
     }

@@ -1,4 +1,4 @@
-import { type CloseCode, CloseReason } from '@cutroom/schema'
+import { type CloseCode, CloseReason, scrubMessage } from '@cutroom/schema'
 
 /**
  * Thrown by a hook to refuse a connection or a message. Hocuspocus sends `reason` to the provider
@@ -14,6 +14,7 @@ export class CollabRejection extends Error {
   ) {
     // Empty message on purpose: Hocuspocus prints every hook error that has one, and refusals are routine.
     super('')
-    this.reason = CloseReason[code]
+    // Hocuspocus sends `reason` as the permission-denied message: only the fixed text of the code, scrubbed
+    this.reason = scrubMessage(CloseReason[code], { maxLength: 120 })
   }
 }

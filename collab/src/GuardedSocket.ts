@@ -1,4 +1,4 @@
-import { type CloseCode, CloseReason } from '@cutroom/schema'
+import { type CloseCode, CloseReason, scrubMessage } from '@cutroom/schema'
 import type { WebSocketLike } from '@hocuspocus/server'
 
 /** One client WebSocket as the collab extensions see it; a socket may carry several documents. */
@@ -21,7 +21,8 @@ export class GuardedSocket {
     if (this.closed) return
     this.closed = true
     try {
-      this.ws.close(code, reason.slice(0, 120))
+      // the one way a close reason leaves: scrubbed and within the 123 bytes a close frame allows
+      this.ws.close(code, scrubMessage(reason, { maxLength: 120 }))
     } catch {
       // already closing
     }

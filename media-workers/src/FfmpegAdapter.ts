@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import type { Writable } from 'node:stream'
 import ffmpeg, { type FfmpegCommand, type FfprobeData } from 'fluent-ffmpeg'
+import { ffmpegReason } from './ffmpegReason'
 import { JobCancelledError } from './JobErrors'
 
 /** One ffmpeg invocation, described as data so the same arguments can be run bare (benchmarks) or inspected. */
@@ -18,7 +19,8 @@ export interface FfmpegRunOptions {
   onProgress?: (fraction: number) => void
 }
 
-const STDERR_TAIL_LINES = 30
+/** stderr lines kept for the error message; ffmpeg's reason is in its last lines. */
+const STDERR_TAIL_LINES = 60
 
 /**
  * The only place fluent-ffmpeg is used: runs ffmpeg and ffprobe, parses progress from ffmpeg's stderr, and
@@ -49,13 +51,16 @@ export class FfmpegAdapter {
         else if (err) reject(err)
         else resolve()
       }
+      const tail: string[] = []
       command.on('stderr', (line: string) => {
+        tail.push(line)
+        if (tail.length > STDERR_TAIL_LINES) tail.shift()
         if (!onProgress || !durationSeconds) return
         const seconds = parseProgressTime(line)
         if (seconds !== null) onProgress(Math.min(1, Math.max(0, seconds / durationSeconds)))
       })
       command.on('end', () => done())
-      command.on('error', (err: Error) => done(new Error(cleanFfmpegError(err.message))))
+      command.on('error', (err: Error) => done(ffmpegFailure(err, tail, filesOf(spec))))
       command.run()
     })
   }
@@ -63,7 +68,7 @@ export class FfmpegAdapter {
   probe(path: string): Promise<FfprobeData> {
     return new Promise((resolve, reject) => {
       const command = ffmpeg(path).setFfprobePath(this.ffprobePath)
-      command.ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(err) : resolve(data)))
+      command.ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(ffprobeFailure(err, path)) : resolve(data)))
     })
   }
 
@@ -113,11 +118,24 @@ export function parseProgressTime(line: string): number | null {
   return Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])
 }
 
-/** fluent-ffmpeg appends ffmpeg's last stderr lines; keep the message readable and bounded. */
-function cleanFfmpegError(message: string): string {
-  const lines = message
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-  return lines.slice(-STDERR_TAIL_LINES).join('\n').slice(-4000)
+/** Inputs and outputs of a spec that may appear in ffmpeg's messages (URLs, scratch paths). */
+function filesOf(spec: FfmpegSpec): string[] {
+  return [...spec.inputs.map((i) => i.path), ...spec.outputs.flatMap((o) => (typeof o.target === 'string' ? [o.target] : []))]
+}
+
+/**
+ * ffmpeg's own reason, from the stderr lines we kept (fluent-ffmpeg's message keeps only the lines after the
+ * last `[demuxer @ 0x...]` one, which drops reasons such as "moov atom not found"). Inputs and outputs are named
+ * by file name, so a presigned source URL never reaches the message.
+ */
+function ffmpegFailure(err: Error, stderr: string[], files: string[]): Error {
+  const exit = /^ffmpeg (exited with code \d+|was killed with signal \w+)/.exec(err.message)
+  const reason = ffmpegReason(exit ? stderr : [err.message, ...stderr], files)
+  return new Error(`ffmpeg ${exit ? exit[1] : 'failed'}${reason ? `: ${reason}` : ''}`)
+}
+
+/** fluent-ffmpeg's ffprobe error is "ffprobe exited with code 1" and the whole stderr. */
+function ffprobeFailure(err: Error, input: string): Error {
+  const [first = '', ...rest] = err.message.split('\n')
+  return new Error(ffmpegReason(rest, [input]) || ffmpegReason([first], [input]) || 'ffprobe could not read the file')
 }

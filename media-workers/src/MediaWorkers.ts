@@ -14,6 +14,7 @@ import {
   Streams,
   Subjects,
   consumerName,
+  scrubMessage,
   type WorkersEnv,
 } from '@cutroom/schema'
 import type { Logger } from 'pino'
@@ -84,7 +85,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   })
 
   const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string) => {
-    const checked = JobEventSchema.parse({ ...event, at: new Date().toISOString() })
+    // the one way out for a job's error: whatever a job module or library threw, people see it scrubbed
+    const error = event.error === undefined ? undefined : scrubMessage(event.error, { redact: deps.storage.redactions })
+    const checked = JobEventSchema.parse({ ...event, error, at: new Date().toISOString() })
     await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId })
   }
 
@@ -173,7 +176,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
             artifacts: [],
             usage: [],
             final,
-            error: error.slice(0, 8000),
+            error,
             result: permanent ? { code: (err as PermanentJobError).code } : undefined,
           },
           final ? eventId('failed') : `${eventId('failed')}:${delivery}`,
@@ -231,9 +234,10 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       mediaInfo() {
         info ??= ctx.source().then(async (file) => {
           const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
+            // the adapter names the source by its file name and keeps ffprobe's reason
             throw new PermanentJobError(
               ErrorCode.UNSUPPORTED_MEDIA,
-              `This file is not playable media (${lastLine(err.message)}); upload a video or audio file.`,
+              `This file is not playable media (${err.message}); upload a video or audio file.`,
             )
           })
           return mediaInfoFrom(data)
@@ -301,11 +305,6 @@ function servedKinds(list: string | undefined): JobKind[] {
 
 function assetIdOf(payload: JobPayload): string | undefined {
   return 'input' in payload && 'assetId' in payload.input ? payload.input.assetId : undefined
-}
-
-function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
-  return (lines.at(-1) ?? text).slice(0, 300)
 }
 
 /** A counting semaphore; `drain` waits until every permit is back. */

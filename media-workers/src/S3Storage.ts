@@ -26,10 +26,13 @@ export function contentTypeOf(file: string): string {
 /** The workers' one S3 adapter: read URLs for sources, uploads for artifacts. */
 export class S3Storage {
   readonly client: S3Client
+  /** What an error shown to people must never contain: the bucket and the credentials (URLs go whole). */
+  readonly redactions: string[]
   constructor(
     config: Pick<S3Env, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_FORCE_PATH_STYLE'>,
     readonly bucket = config.S3_BUCKET,
   ) {
+    this.redactions = [bucket, config.S3_ACCESS_KEY_ID, config.S3_SECRET_ACCESS_KEY].filter((s): s is string => !!s)
     this.client = new S3Client({
       endpoint: config.S3_ENDPOINT,
       region: config.S3_REGION,

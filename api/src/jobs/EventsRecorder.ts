@@ -2,6 +2,7 @@ import {
   type JobEvent,
   JobEventSchema,
   type JobKind,
+  scrubMessage,
   Streams,
   TERMINAL_JOB_STATUSES,
   tables,
@@ -81,7 +82,9 @@ export class EventsRecorder {
     })()
   }
 
-  async record(event: JobEvent): Promise<void> {
+  async record(received: JobEvent): Promise<void> {
+    // anyone on NATS can publish an event: its error is scrubbed before it lands where clients read it
+    const event = received.error === undefined ? received : { ...received, error: scrubMessage(received.error) }
     const [job] = await this.db
       .select({
         id: tables.jobs.id,

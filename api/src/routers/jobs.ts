@@ -1,4 +1,4 @@
-import { ErrorCode, JobEventSchema, JobProgressSchema, jobMessageId, JobPayloadSchema, Subjects, TERMINAL_JOB_STATUSES, tables } from '@cutroom/schema'
+import { ErrorCode, JobEventSchema, JobProgressSchema, jobMessageId, JobPayloadSchema, scrubMessage, Subjects, TERMINAL_JOB_STATUSES, tables } from '@cutroom/schema'
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadProjectForPrincipal, requireOrgRole } from '../access'
@@ -141,7 +141,7 @@ export const jobsRouter = router({
       void pump(events, (data) => {
         const ev = JobEventSchema.parse(data)
         if (ev.projectId !== project.id) return
-        push({ type: 'status', jobId: ev.jobId, kind: ev.kind, status: ev.status, assetId: ev.assetId, error: ev.error, final: ev.final })
+        push({ type: 'status', jobId: ev.jobId, kind: ev.kind, status: ev.status, assetId: ev.assetId, error: ev.error === undefined ? undefined : scrubMessage(ev.error), final: ev.final })
       })
       const stop = () => {
         progress.unsubscribe()

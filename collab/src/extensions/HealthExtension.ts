@@ -1,3 +1,4 @@
+import { scrubMessage } from '@cutroom/schema'
 import type { Extension, onRequestPayload } from '@hocuspocus/server'
 
 export interface HealthConfiguration {
@@ -25,7 +26,8 @@ export class HealthExtension implements Extension {
           ])
           results[name] = { ok: true }
         } catch (err) {
-          results[name] = { ok: false, error: (err as Error).message }
+          // public endpoint: the reason without addresses or credentials
+          results[name] = { ok: false, error: scrubMessage(err) }
         }
       }),
     )

@@ -11,9 +11,11 @@ export class CollabRejection extends Error {
     readonly code: CloseCode,
     /** Why, for our logs only: never sent to the client, so a refusal reveals nothing. */
     readonly detail: string = CloseReason[code],
+    /** What the client is told, when the code's standard reason would not say what to do. */
+    reason: string = CloseReason[code],
   ) {
     // Empty message on purpose: Hocuspocus prints every hook error that has one, and refusals are routine.
     super('')
-    this.reason = CloseReason[code]
+    this.reason = reason
   }
 }

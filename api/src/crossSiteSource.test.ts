@@ -16,7 +16,10 @@ let token: string
 let userId: string
 
 test.before(async () => {
-  server = await startTestApiServer({ ALLOWED_ORIGINS: 'http://localhost:5173', PUBLIC_URL: 'https://cutroom.example.com' })
+  server = await startTestApiServer({
+    ALLOWED_ORIGINS: 'http://localhost:5173',
+    PUBLIC_URL: 'https://cutroom.example.com',
+  })
   const signedUp = await createApiClient({ url: server.url }).auth.signUp.mutate({
     email: 'csrf@example.com',
     password: 'correct horse 42',
@@ -54,7 +57,12 @@ function post(procedure: string, input: unknown, headers: Record<string, string>
 
 const cookie = () => `cutroom_session=${token}`
 const orgsNamed = async (name: string) =>
-  (await server.services.db.select({ id: tables.organizations.id }).from(tables.organizations).where(eq(tables.organizations.name, name))).length
+  (
+    await server.services.db
+      .select({ id: tables.organizations.id })
+      .from(tables.organizations)
+      .where(eq(tables.organizations.name, name))
+  ).length
 
 test('a cookie mutation from another origin is refused with CSRF_REFUSED (403) and changes nothing', async () => {
   const audit = async () => (await server.services.db.select().from(tables.auditLog)).length
@@ -113,7 +121,11 @@ test("the app's own origin, PUBLIC_URL and ALLOWED_ORIGINS are accepted with the
 })
 
 test('Bearer requests are not subject to it, whatever their Origin', async () => {
-  const res = await post('orgs.create', { name: 'Script' }, { authorization: `Bearer ${token}`, origin: 'https://evil.example' })
+  const res = await post(
+    'orgs.create',
+    { name: 'Script' },
+    { authorization: `Bearer ${token}`, origin: 'https://evil.example' },
+  )
   assert.is(res.status, 200)
   assert.is(await orgsNamed('Script'), 1)
 })
@@ -122,19 +134,25 @@ test('signing in from another site is refused too (login CSRF), while scripts wi
   const input = { email: 'csrf@example.com', password: 'correct horse 42' }
   const forged = await post('auth.signIn', input, { origin: 'https://evil.example' })
   assert.is(forged.body.error?.data.code, 'CSRF_REFUSED')
-  const before = (await server.services.db.select().from(tables.sessions).where(eq(tables.sessions.userId, userId))).length
+  const before = (await server.services.db.select().from(tables.sessions).where(eq(tables.sessions.userId, userId)))
+    .length
   const script = await post('auth.signIn', input, {})
   assert.is(script.status, 200)
-  const after = (await server.services.db.select().from(tables.sessions).where(eq(tables.sessions.userId, userId))).length
+  const after = (await server.services.db.select().from(tables.sessions).where(eq(tables.sessions.userId, userId)))
+    .length
   assert.is(after, before + 1, 'only the script got a session')
 })
 
 test('queries are reads: a foreign Origin gets an answer the browser will not let that page read', async () => {
   const res = await new Promise<{ status: number; allowOrigin: unknown }>((resolve, reject) => {
-    const req = request(`${server.url}/trpc/auth.me`, { headers: { cookie: cookie(), origin: 'https://evil.example' } }, (r) => {
-      r.resume()
-      resolve({ status: r.statusCode ?? 0, allowOrigin: r.headers['access-control-allow-origin'] })
-    })
+    const req = request(
+      `${server.url}/trpc/auth.me`,
+      { headers: { cookie: cookie(), origin: 'https://evil.example' } },
+      (r) => {
+        r.resume()
+        resolve({ status: r.statusCode ?? 0, allowOrigin: r.headers['access-control-allow-origin'] })
+      },
+    )
     req.on('error', reject)
     req.end()
   })

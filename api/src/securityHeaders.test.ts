@@ -70,7 +70,10 @@ test('client pages carry a CSP with no inline script, framing refused, and the h
 
 test('without COLLAB_PUBLIC_URL the page may connect where the client falls back to: ws://<page host>:4001', async () => {
   const res = await get(proxied.url, '/', { host: 'studio.local:8080' })
-  assert.equal(directives(res.headers['content-security-policy']).get('connect-src'), ["'self'", 'ws://studio.local:4001'])
+  assert.equal(directives(res.headers['content-security-policy']).get('connect-src'), [
+    "'self'",
+    'ws://studio.local:4001',
+  ])
 })
 
 test('HSTS only when the request came over https: through a trusted proxy, never on a claim without one', async () => {
@@ -82,7 +85,11 @@ test('HSTS only when the request came over https: through a trusted proxy, never
   const plainHttp = await get(proxied.url, '/')
   assert.is(plainHttp.headers['strict-transport-security'], undefined)
   const untrusted = await get(plain.url, '/', { 'x-forwarded-proto': 'https' })
-  assert.is(untrusted.headers['strict-transport-security'], undefined, 'X-Forwarded-Proto is ignored without API_TRUST_PROXY')
+  assert.is(
+    untrusted.headers['strict-transport-security'],
+    undefined,
+    'X-Forwarded-Proto is ignored without API_TRUST_PROXY',
+  )
   const api = await get(proxied.url, '/trpc/system.ping', { 'x-forwarded-proto': 'https' })
   assert.is(api.headers['strict-transport-security'], 'max-age=31536000', 'on API answers too')
 })

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { validateApiKey } from './apiKeys'
+import { configuredOrigins, crossSiteSource, requestOrigin } from './crossSiteSource'
 import type { Principal } from './principal'
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './sessionCookie'
 import type { ApiServices } from './services'
@@ -17,6 +18,12 @@ export interface Context {
   userAgent: string | null
   /** The `Idempotency-Key` header, honoured by create mutations. */
   idempotencyKey: string | null
+  /**
+   * Where a browser request without an Authorization header came from when that is not the app's own origin
+   * (`origin https://evil.example`); mutations are then refused (CSRF). Null for same-origin, Bearer and
+   * non-browser requests.
+   */
+  crossSite: string | null
   /** Sends the session cookie (browsers); a no-op without an HTTP response. */
   setSessionCookie(token: string, expiresAt: Date): void
   clearSessionCookie(): void
@@ -30,6 +37,8 @@ export interface Context {
 export interface ContextInput {
   headers: IncomingHttpHeaders
   ip?: string | null
+  /** Whether the request came over https (directly or through a trusted proxy); gives the api's own origin. */
+  https?: boolean
   req?: IncomingMessage
   res?: ServerResponse
 }
@@ -81,6 +90,10 @@ export async function createContext(services: ApiServices, input: ContextInput):
   }
 
   const idempotencyKey = header(headers, 'idempotency-key') ?? null
+  // a script holding a Bearer credential is not a browser tricked into sending someone's cookie
+  const own = requestOrigin(headers, input.https ?? false)
+  const crossSite =
+    authorization === undefined ? crossSiteSource(headers, [...(own ? [own] : []), ...configuredOrigins(services.config)]) : null
   return {
     services,
     principal,
@@ -88,6 +101,7 @@ export async function createContext(services: ApiServices, input: ContextInput):
     ip: input.ip ?? null,
     userAgent: header(headers, 'user-agent') ?? null,
     idempotencyKey,
+    crossSite,
     setSessionCookie: (t, expiresAt) => setCookie(sessionCookie(t, expiresAt, secure)),
     clearSessionCookie: () => setCookie(clearedSessionCookie(secure)),
     setHeader: (name, value) => {

@@ -1,12 +1,15 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { sql } from 'drizzle-orm'
 import { clientAddress } from './clientAddress'
 import { createContext } from './context'
+import { requestOrigin } from './crossSiteSource'
 import { runHealthChecks } from './health'
 import { serveMedia } from './media/serveMedia'
 import { appRouter } from './router'
 import type { ApiServices } from './services'
+import { requestIsHttps } from './requestIsHttps'
+import { pageContentSecurityPolicy, setApiHeaders, setMediaHeaders, setPageHeaders } from './securityHeaders'
 import { serveStatic } from './staticFiles'
 
 /** The api's HTTP server: tRPC at /trpc, /healthz, and the built client at `/`. */
@@ -21,6 +24,7 @@ export function createApiServer(services: ApiServices): Server {
       createContext(services, {
         headers: req.headers,
         ip: clientAddress(req, services.config.API_TRUST_PROXY),
+        https: requestIsHttps(req, services.config.API_TRUST_PROXY),
         req,
         res,
       }),
@@ -29,11 +33,30 @@ export function createApiServer(services: ApiServices): Server {
     },
   })
   const client = services.config.CLIENT_DIST ? serveStatic(services.config.CLIENT_DIST) : null
+  // computed once, on the first page served; signing the probe URL is local, but asynchronous
+  let storageOrigin: Promise<string | null> | null = null
+  const pagePolicy = async (req: IncomingMessage, https: boolean): Promise<string> => {
+    storageOrigin ??= services.media
+      ? services.media.storage.browserOrigin().catch((err) => {
+          services.log.error({ err }, 'could not derive the storage origin for the Content-Security-Policy')
+          return null
+        })
+      : Promise.resolve(null)
+    return pageContentSecurityPolicy({ collab: collabOrigin(services, req, https), storage: await storageOrigin })
+  }
   return createServer(async (req, res) => {
     const url = req.url ?? '/'
-    if (url.startsWith('/trpc/')) return trpc(req, res)
-    if (url.startsWith('/media/')) return serveMedia(services, req, res)
+    const https = requestIsHttps(req, services.config.API_TRUST_PROXY)
+    if (url.startsWith('/trpc/')) {
+      setApiHeaders(res, https)
+      return trpc(req, res)
+    }
+    if (url.startsWith('/media/')) {
+      setMediaHeaders(res, https)
+      return serveMedia(services, req, res)
+    }
     if (url === '/healthz') {
+      setApiHeaders(res, https)
       const health = await runHealthChecks({
         postgres: () => services.db.execute(sql`select 1`),
         ...(services.media ? { nats: () => services.media!.nc.flush() } : {}),
@@ -41,7 +64,22 @@ export function createApiServer(services: ApiServices): Server {
       res.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(health))
       return
     }
-    if (client?.(req, res)) return
+    if (client && (req.method === 'GET' || req.method === 'HEAD')) {
+      setPageHeaders(res, https, await pagePolicy(req, https))
+      if (client(req, res)) return
+    }
+    setApiHeaders(res, https)
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
   })
+}
+
+/**
+ * The collab WebSocket origin the page connects to: COLLAB_PUBLIC_URL's, or what the client falls back to without
+ * it, `ws://<page host name>:4001`.
+ */
+function collabOrigin(services: ApiServices, req: IncomingMessage, https: boolean): string | null {
+  const configured = services.config.COLLAB_PUBLIC_URL
+  if (configured) return new URL(configured).origin
+  const own = requestOrigin(req.headers, https)
+  return own ? `ws://${new URL(own).hostname}:4001` : null
 }

@@ -56,7 +56,22 @@ const stableErrors = t.middleware(async ({ next }) => {
   return result
 })
 
-export const publicProcedure = t.procedure.use(stableErrors)
+/**
+ * Cross-site request forgery: a mutation a browser sent from another site, with the person's cookie, is refused
+ * before it runs (SameSite=Lax already keeps the cookie off cross-site posts; this also covers other origins of
+ * the same site, such as another port or a sibling subdomain). Bearer requests are never subject to it.
+ */
+const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && ctx.crossSite) {
+    throw apiError(
+      ErrorCode.CSRF_REFUSED,
+      `This request came from another site (${ctx.crossSite}) and was refused. Reload Cutroom and try again.`,
+    )
+  }
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(stableErrors).use(sameOriginMutations)
 
 /** Any principal: a session or an API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

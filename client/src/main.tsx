@@ -1,3 +1,4 @@
+import './zodJitless'
 import { render } from 'solid-js/web'
 import { App } from './App'
 import './styles.css'

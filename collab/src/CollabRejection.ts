@@ -11,10 +11,12 @@ export class CollabRejection extends Error {
     readonly code: CloseCode,
     /** Why, for our logs only: never sent to the client, so a refusal reveals nothing. */
     readonly detail: string = CloseReason[code],
+    /** What the client is told, when the code's standard reason would not say what to do. */
+    reason: string = CloseReason[code],
   ) {
     // Empty message on purpose: Hocuspocus prints every hook error that has one, and refusals are routine.
     super('')
-    // Hocuspocus sends `reason` as the permission-denied message: only the fixed text of the code, scrubbed
-    this.reason = scrubMessage(CloseReason[code], { maxLength: 120 })
+    // Hocuspocus sends `reason` as the permission-denied message: a fixed text, scrubbed all the same
+    this.reason = scrubMessage(reason, { maxLength: 160 })
   }
 }

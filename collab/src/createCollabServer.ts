@@ -24,7 +24,13 @@ export type CollabServerConfig = Pick<
   | 'COLLAB_MAX_UPDATE_BYTES'
   | 'COLLAB_MAX_CONNECTIONS_PER_USER'
   | 'COLLAB_SNAPSHOT_EVERY'
-> & { NATS_URL?: string; REDIS_URL?: string }
+> & {
+  NATS_URL?: string
+  REDIS_URL?: string
+  /** Where the browser app is served; with ALLOWED_ORIGINS, the Origins a cookie-authenticated upgrade may come from. */
+  PUBLIC_URL?: string
+  ALLOWED_ORIGINS?: string[]
+}
 
 export interface CollabServerOptions {
   config: CollabServerConfig
@@ -83,7 +89,12 @@ export function createCollabServer({
       maxMessageBytes: config.COLLAB_MAX_UPDATE_BYTES + 1024,
       onReject: (code) => metrics.recordRefusal(code),
     }),
-    new AuthExtension({ sql, log, onReject: (code) => metrics.recordRefusal(code) }),
+    new AuthExtension({
+      sql,
+      log,
+      onReject: (code) => metrics.recordRefusal(code),
+      allowedOrigins: [...(config.PUBLIC_URL ? [new URL(config.PUBLIC_URL).origin] : []), ...(config.ALLOWED_ORIGINS ?? [])],
+    }),
     new ConnectionLimitExtension({
       maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,
       onReject: (code) => metrics.recordRefusal(code),

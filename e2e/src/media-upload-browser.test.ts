@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { launchChromium } from './chromium'
+import { watchCspViolations } from './cspViolations'
 import { makeClip, spawnWorker, type WorkerProcess } from './media-fixtures'
 
 /**
@@ -71,7 +72,9 @@ async function studio() {
   const project = await client.projects.create.mutate({ orgId: org.id, name: 'Film' })
   const context = await browser.newContext()
   await context.addCookies([{ name: 'cutroom_session', value: token, url: api.url }])
-  return { client, project, context }
+  // the page runs under the api's CSP: uploads go straight to s3rver, which connect-src must allow
+  const cspViolations = await watchCspViolations(context)
+  return { client, project, context, cspViolations }
 }
 
 test.before(async () => {
@@ -96,7 +99,7 @@ test.after(async () => {
 })
 
 test('uploading shows a progress bar, then the jobs appear with live progress and finish', async () => {
-  const { client, project, context } = await studio()
+  const { client, project, context, cspViolations } = await studio()
   const clip = path.join(dir, 'clip.mp4')
   await makeClip(clip, { seconds: 8, width: 640, height: 360 })
   const page = await context.newPage()
@@ -126,11 +129,12 @@ test('uploading shows a progress bar, then the jobs appear with live progress an
   const assets = await client.assets.list.query({ projectId: project.id })
   assert.equal(assets.map((a) => a.status), ['ready'])
   assert.equal(errors, [])
+  assert.equal(cspViolations, [], 'nothing the page did broke its Content-Security-Policy')
   await context.close()
 })
 
 test('a multipart upload paused and reloaded resumes with the parts it still needs', async () => {
-  const { client, project, context } = await studio()
+  const { client, project, context, cspViolations } = await studio()
   // three parts of 5 MiB; the bytes do not matter for resuming (the probe afterwards refuses them)
   const clip = path.join(dir, 'big.mp4')
   writeFileSync(clip, randomBytes(12 * MiB))
@@ -177,6 +181,7 @@ test('a multipart upload paused and reloaded resumes with the parts it still nee
   assert.is(asset.size, 12 * MiB)
   assert.is(asset.id, started.id, 'the same asset, resumed')
   assert.is((await client.assets.list.query({ projectId: project.id })).length, 1)
+  assert.equal(cspViolations, [], 'nothing the page did broke its Content-Security-Policy')
   await context.close()
 })
 

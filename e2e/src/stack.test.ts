@@ -5,6 +5,7 @@ import postgres from 'postgres'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { launchChromium } from './chromium'
+import { watchCspViolations } from './cspViolations'
 import { launchStack } from './launchStack'
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'cutroom-stack-'))
@@ -30,7 +31,9 @@ test('npm start brings up every service on embedded defaults, healthy, with the 
 
     const browser = await launchChromium()
     try {
-      const page = await browser.newPage()
+      const context = await browser.newContext()
+      const cspViolations = await watchCspViolations(context)
+      const page = await context.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
       const res = await page.goto(stack.apiUrl)
@@ -38,6 +41,8 @@ test('npm start brings up every service on embedded defaults, healthy, with the 
       assert.is(await page.title(), 'Cutroom')
       await page.waitForSelector('#root *', { timeout: 10_000 })
       assert.equal(errors, [])
+      assert.equal(cspViolations, [], 'the built client runs under the CSP the api sends')
+      assert.match((await res?.allHeaders())?.['content-security-policy'] ?? '', "script-src 'self'")
     } finally {
       await browser.close()
     }

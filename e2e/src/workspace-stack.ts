@@ -10,6 +10,7 @@ import postgres from 'postgres'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { launchChromium } from './chromium'
+import { watchCspViolations } from './cspViolations'
 
 /** The built client the api serves; `CLIENT_DIST` points elsewhere (e.g. a build in progress). */
 const CLIENT_DIST = process.env.CLIENT_DIST ?? path.resolve(import.meta.dirname, '../../client/dist')
@@ -50,6 +51,8 @@ export interface WorkspaceStack {
   replica(docId: string, person?: Person): Promise<NodeReplica>
   /** A browser context signed in as `person` (their session cookie set for the api host). */
   contextFor(person: Person): Promise<BrowserContext>
+  /** Content-Security-Policy violations of every page opened through `contextFor`; a suite asserts none. */
+  cspViolations: string[]
   openDocument(context: BrowserContext, docId: string): Promise<Page>
   close(): Promise<void>
 }
@@ -100,7 +103,9 @@ export async function startWorkspaceStack(
   }
 
   const replicas = new Set<HocuspocusProvider>()
+  const cspViolations: string[] = []
   const stack: WorkspaceStack = {
+    cspViolations,
     api,
     media,
     collab,
@@ -135,6 +140,7 @@ export async function startWorkspaceStack(
     async contextFor(person) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
       await context.addCookies([{ name: 'cutroom_session', value: person.token, url: api.url, httpOnly: true, sameSite: 'Lax' }])
+      await watchCspViolations(context, cspViolations)
       return context
     },
     async openDocument(context, docId) {

@@ -269,4 +269,8 @@ test('dragging a storyline clip moves it, and the caption anchored to it moves a
   await ben.context().close()
 })
 
+test('no page broke its Content-Security-Policy (the editor, player and collab socket all run under it)', () => {
+  assert.equal(stack.cspViolations, [])
+})
+
 test.run()

@@ -159,6 +159,8 @@ export async function launch(): Promise<void> {
     COLLAB_PORT: String(env.COLLAB_PORT),
     WORKERS_HEALTH_PORT: String(env.WORKERS_HEALTH_PORT),
     COLLAB_PUBLIC_URL: process.env.COLLAB_PUBLIC_URL ?? collabUrl,
+    // the collab server accepts cookie-authenticated sockets only from the app's pages, not from another port
+    ...(process.env.PUBLIC_URL || process.env.ALLOWED_ORIGINS ? {} : { ALLOWED_ORIGINS: apiUrl }),
     CLIENT_DIST: path.join(ROOT, 'client/dist'),
     // embedded PGlite serves one query at a time; a small pool per service is plenty
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (env.DATABASE_URL ? '10' : '4'),

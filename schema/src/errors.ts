@@ -14,6 +14,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA: 'UNSUPPORTED_MEDIA',
   INVALID_STATE: 'INVALID_STATE',
+  /** A cookie-authenticated change sent from another site (cross-site request forgery). */
+  CSRF_REFUSED: 'CSRF_REFUSED',
   INTERNAL: 'INTERNAL',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

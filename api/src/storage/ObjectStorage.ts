@@ -58,6 +58,15 @@ export class ObjectStorage {
     this.signer = config.S3_PUBLIC_ENDPOINT ? s3Client(config, config.S3_PUBLIC_ENDPOINT) : this.client
   }
 
+  /**
+   * The origin browsers upload to, for the pages' Content-Security-Policy: taken from a presigned URL itself
+   * (signing is local), so path-style, virtual-hosted and S3_PUBLIC_ENDPOINT all come out as the browser sees them.
+   */
+  async browserOrigin(): Promise<string> {
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: 'origin' })
+    return new URL(await getSignedUrl(this.signer, command, { expiresIn: 60 })).origin
+  }
+
   presignPut(key: string, contentType: string, size: number): Promise<string> {
     const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ContentLength: size })
     return getSignedUrl(this.signer, command, { expiresIn: PRESIGN_TTL_SECONDS })

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
 import { type CollabFixture, createCollabFixture, createSession, waitFor } from '../createCollabFixture'
 import { decodeAuthReply, encodeAuth } from '../testFrames'
+import { CROSS_SITE_REASON } from './AuthExtension'
 
 let f: CollabFixture
 
@@ -81,6 +82,82 @@ test('a browser without a token is authorized by the session cookie of the upgra
   await waitFor(() => replies.length > 0, 3000, 'auth reply')
   assert.equal(decodeAuthReply(replies[0]!), { kind: 'authenticated', scope: 'read-write' })
   ws.close()
+})
+
+/** Opens a raw socket with these upgrade headers, asks for a document with an empty token, and reports how it ended. */
+async function cookieUpgrade(url: string, docId: string, headers: Record<string, string>) {
+  const ws = new WebSocket(url, { headers })
+  const replies: Uint8Array[] = []
+  ws.on('message', (data: Buffer) => replies.push(new Uint8Array(data)))
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  )
+  await new Promise((r) => ws.once('open', r))
+  ws.send(encodeAuth(`doc:${docId}`, ''))
+  await waitFor(() => replies.length > 0, 3000, 'auth reply')
+  const reply = decodeAuthReply(replies[0]!)
+  if (reply.kind === 'authenticated') {
+    ws.close()
+    return { reply, close: null }
+  }
+  return { reply, close: await closed }
+}
+
+test('a cookie upgrade from a page of another site is refused with 4403 and a reason saying why (WebSocket hijacking)', async () => {
+  const host = new URL(f.url).host
+  const refusedBefore = f.collab.metrics.connectionsRefused[CloseCode.FORBIDDEN] ?? 0
+  for (const origin of ['https://evil.example', 'null', `http://evil.example:${new URL(f.url).port}`]) {
+    const { reply, close } = await cookieUpgrade(f.url, f.docs.timeline, {
+      cookie: `cutroom_session=${f.sessions.owner}`,
+      origin,
+      host,
+    })
+    assert.equal(reply, { kind: 'denied', reason: CROSS_SITE_REASON }, origin)
+    assert.equal(close, { code: CloseCode.FORBIDDEN, reason: CROSS_SITE_REASON }, origin)
+  }
+  assert.is(f.collab.metrics.connectionsRefused[CloseCode.FORBIDDEN], refusedBefore + 3, 'counted as refusals')
+  // the app on the same host (another port), and a client that sends no Origin (not a browser), are let in
+  for (const headers of [{ origin: 'http://127.0.0.1:4000', host }, {}] as Record<string, string>[]) {
+    const { reply } = await cookieUpgrade(f.url, f.docs.timeline, {
+      cookie: `cutroom_session=${f.sessions.owner}`,
+      ...headers,
+    })
+    assert.equal(reply, { kind: 'authenticated', scope: 'read-write' }, JSON.stringify(headers))
+  }
+  // an explicit token is a credential the page already holds: its Origin does not matter
+  const ws = new WebSocket(f.url, { headers: { origin: 'https://evil.example' } })
+  const replies: Uint8Array[] = []
+  ws.on('message', (data: Buffer) => replies.push(new Uint8Array(data)))
+  await new Promise((r) => ws.once('open', r))
+  ws.send(encodeAuth(`doc:${f.docs.timeline}`, f.sessions.owner))
+  await waitFor(() => replies.length > 0, 3000, 'auth reply')
+  assert.equal(decodeAuthReply(replies[0]!), { kind: 'authenticated', scope: 'read-write' })
+  ws.close()
+})
+
+test('with PUBLIC_URL and ALLOWED_ORIGINS configured, only those origins may use the cookie', async () => {
+  const configured = await createCollabFixture({
+    PUBLIC_URL: 'https://cutroom.example.com/app',
+    ALLOWED_ORIGINS: ['http://localhost:5173'],
+  })
+  try {
+    const cookie = `cutroom_session=${configured.sessions.editor}`
+    const host = new URL(configured.url).host
+    for (const origin of ['https://cutroom.example.com', 'http://localhost:5173']) {
+      const { reply } = await cookieUpgrade(configured.url, configured.docs.timeline, { cookie, origin, host })
+      assert.equal(reply, { kind: 'authenticated', scope: 'read-write' }, origin)
+    }
+    // the same host name is no longer enough once the app's origins are known
+    const { reply, close } = await cookieUpgrade(configured.url, configured.docs.timeline, {
+      cookie,
+      origin: 'http://127.0.0.1:9999',
+      host,
+    })
+    assert.equal(reply, { kind: 'denied', reason: CROSS_SITE_REASON })
+    assert.is(close?.code, CloseCode.FORBIDDEN)
+  } finally {
+    await configured.close()
+  }
 })
 
 test('the connection context carries the person for persistence', async () => {

@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import type postgres from 'postgres'
 import type { CollabContext, Principal } from '../CollabContext'
 import { CollabRejection } from '../CollabRejection'
+import { isAllowedOrigin } from '../isAllowedOrigin'
 import { readSessionCookie } from '../readSessionCookie'
 
 export interface AuthConfiguration {
@@ -22,7 +23,15 @@ export interface AuthConfiguration {
   closeDelayMs: number
   /** Called for every refused connection (metrics). */
   onReject: (code: CloseCode) => void
+  /**
+   * Origins the browser app is served from (PUBLIC_URL, ALLOWED_ORIGINS); an upgrade authenticated by the cookie
+   * from any other Origin is refused. Empty: the Origin's host name must be the upgrade's own.
+   */
+  allowedOrigins: readonly string[]
 }
+
+/** Told to a page of another site that tried to use the person's session cookie. */
+export const CROSS_SITE_REASON = 'Forbidden: this page is on another site and may not use your Cutroom session; open Cutroom itself'
 
 /**
  * Authorizes every document connection: the token (or the session cookie of the upgrade request) names a
@@ -36,7 +45,7 @@ export class AuthExtension implements Extension {
   configuration: AuthConfiguration
 
   constructor(configuration: Partial<AuthConfiguration> & Pick<AuthConfiguration, 'sql'>) {
-    this.configuration = { closeDelayMs: 50, onReject: () => {}, ...configuration }
+    this.configuration = { closeDelayMs: 50, onReject: () => {}, allowedOrigins: [], ...configuration }
   }
 
   async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<void> {
@@ -56,7 +65,7 @@ export class AuthExtension implements Extension {
       const socket = data.context.socket
       if (socket && socket.established === 0) {
         setTimeout(() => {
-          if (socket.established === 0) socket.close(rejection.code)
+          if (socket.established === 0) socket.close(rejection.code, rejection.reason)
         }, this.configuration.closeDelayMs)
       }
       throw rejection
@@ -64,7 +73,18 @@ export class AuthExtension implements Extension {
   }
 
   private async authorize(data: onAuthenticatePayload<CollabContext>): Promise<void> {
-    const token = data.token || readSessionCookie(data.requestHeaders.get('cookie'))
+    const cookieToken = data.token ? null : readSessionCookie(data.requestHeaders.get('cookie'))
+    if (cookieToken) {
+      const origin = data.requestHeaders.get('origin')
+      if (!isAllowedOrigin(origin, data.requestHeaders.get('host'), this.configuration.allowedOrigins)) {
+        this.configuration.log?.warn(
+          { origin: origin?.slice(0, 200) },
+          'refused a cookie-authenticated connection from another origin; if this is the app, set PUBLIC_URL or ALLOWED_ORIGINS on the collab server',
+        )
+        throw new CollabRejection(CloseCode.FORBIDDEN, `cross-site upgrade from ${origin?.slice(0, 200)}`, CROSS_SITE_REASON)
+      }
+    }
+    const token = data.token || cookieToken
     if (!token) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'no token')
     const authorizedAt = Date.now()
     const principal = await this.principalFor(token)

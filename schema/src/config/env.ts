@@ -8,6 +8,43 @@ const url = (protocols: string[]) =>
     .refine((u) => protocols.some((p) => u.startsWith(`${p}://`)), `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`)
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
+/** A comma-separated list of web origins (`https://host[:port]`, no path), normalized to `URL.origin`. */
+const origins = z
+  .string()
+  .max(4000)
+  .transform((value, ctx) => {
+    const list: string[] = []
+    for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      let u: URL | null = null
+      try {
+        u = new URL(item)
+      } catch {}
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+        ctx.addIssue({ code: 'custom', message: `"${item.slice(0, 80)}" is not an origin like https://app.example.com or http://localhost:5173` })
+        return z.NEVER
+      }
+      list.push(u.origin)
+    }
+    if (list.length > 20) {
+      ctx.addIssue({ code: 'custom', message: 'at most 20 origins' })
+      return z.NEVER
+    }
+    return list
+  })
+
+/**
+ * Where the browser app is served from: the api refuses cookie-authenticated mutations, and the collab server
+ * cookie-authenticated WebSocket upgrades, whose Origin is none of these (cross-site request forgery and
+ * WebSocket hijacking).
+ */
+export const WebOriginEnv = z.object({
+  /** The URL people open; used for cookies' Secure flag, links and the same-origin checks. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Further origins the app may be served from (e.g. the Vite dev server, http://localhost:5173). */
+  ALLOWED_ORIGINS: origins.default([]),
+})
+export type WebOriginEnv = z.infer<typeof WebOriginEnv>
+
 /** Variables every service reads. */
 export const CommonEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -44,11 +81,10 @@ export type S3Env = z.infer<typeof S3Env>
 export const ApiEnv = CommonEnv.merge(DatabaseEnv)
   .merge(NatsEnv)
   .merge(S3Env)
+  .merge(WebOriginEnv)
   .extend({
     API_HOST: z.string().default('127.0.0.1'),
     API_PORT: port(4000),
-    /** The URL people open; used for cookies' Secure flag and links. */
-    PUBLIC_URL: z.string().url().optional(),
     COLLAB_PUBLIC_URL: z.string().url().optional(),
     /** Folder of the built client served at `/`. */
     CLIENT_DIST: z.string().optional(),
@@ -71,6 +107,7 @@ export type ApiEnv = z.infer<typeof ApiEnv>
 
 export const CollabEnv = CommonEnv.merge(DatabaseEnv)
   .merge(NatsEnv)
+  .merge(WebOriginEnv)
   .extend({
     COLLAB_HOST: z.string().default('127.0.0.1'),
     COLLAB_PORT: port(4001),

@@ -41,4 +41,13 @@ test('empty strings count as unset', () => {
   assert.is(loadConfig(ApiEnv, { ...base, API_PORT: '' }).API_PORT, 4000)
 })
 
+test('ALLOWED_ORIGINS is a list of origins, normalized; a path or another scheme is refused by name', () => {
+  assert.equal(loadConfig(ApiEnv, base).ALLOWED_ORIGINS, [])
+  const c = loadConfig(CollabEnv, { ...base, ALLOWED_ORIGINS: ' http://localhost:5173 , HTTPS://App.Example.com:443 ' })
+  assert.equal(c.ALLOWED_ORIGINS, ['http://localhost:5173', 'https://app.example.com'])
+  for (const bad of ['https://app.example.com/path', 'ws://localhost:4001', 'localhost:5173']) {
+    assert.throws(() => loadConfig(ApiEnv, { ...base, ALLOWED_ORIGINS: bad }), /ALLOWED_ORIGINS: .* is not an origin/, bad)
+  }
+})
+
 test.run()

@@ -44,3 +44,8 @@ export function passwordWeakness(password: string, email: string): string | null
   if (new Set(password).size < 4) return 'Use more distinct characters.'
   return null
 }
+
+/** The argon2id cost the api is configured with. */
+export function passwordCostOf(config: { ARGON2_MEMORY_KIB: number; ARGON2_TIME_COST: number }): PasswordCost {
+  return { memoryKib: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }
+}

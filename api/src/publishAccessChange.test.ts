@@ -104,6 +104,38 @@ test('signing out names the ended session; everywhere and a password change name
   assert.equal(got.event, { userId: cy.user.id, reason: 'signed-out' })
 })
 
+test('revoking sessions and completing a password reset name the ended sessions or the person', async () => {
+  const dee = await person('dee')
+  const { token: laptop } = await (await api.caller()).auth.signIn({
+    email: dee.user.email,
+    password: 'correct horse 42',
+  })
+  const { token: phone } = await (await api.caller()).auth.signIn({
+    email: dee.user.email,
+    password: 'correct horse 42',
+  })
+  await dee.call.auth.sessions.revoke({ id: hashToken(laptop!) })
+  let got = await next()
+  assert.is(got.subject, AccessSubjects.user(dee.user.id))
+  assert.equal(got.event, { userId: dee.user.id, sessionIds: [hashToken(laptop!)], reason: 'signed-out' })
+
+  await dee.call.auth.sessions.revokeOthers()
+  got = await next()
+  assert.equal(got.event, { userId: dee.user.id, sessionIds: [hashToken(phone!)], reason: 'signed-out' })
+
+  await (await api.caller()).auth.passwordReset.request({ email: dee.user.email })
+  const [reset] = await api.sql<{ user_id: string }[]>`select user_id from password_reset_tokens`
+  assert.is(reset?.user_id, dee.user.id)
+  // The token itself only travels in the mail; a known one is planted here to complete the reset.
+  await api.sql`update password_reset_tokens set id = ${hashToken('planted-reset-token-0001')}`
+  await (await api.caller()).auth.passwordReset.complete({
+    token: 'planted-reset-token-0001',
+    password: 'a fresh horse 55',
+  })
+  got = await next()
+  assert.equal(got.event, { userId: dee.user.id, reason: 'signed-out' })
+})
+
 test('a mutation succeeds when NATS is gone', async () => {
   const owner = await person('solo')
   const org = await owner.call.orgs.create({ name: 'Solo' })

@@ -4,6 +4,7 @@ import type { Db } from './db'
 import type { SessionUser } from './principal'
 
 const DAY_MS = 24 * 60 * 60 * 1000
+const LAST_SEEN_EVERY_MS = 60 * 1000
 
 export interface SessionValidation {
   user: SessionUser
@@ -42,6 +43,7 @@ export async function validateSessionToken(db: Db, token: string, ttlDays: numbe
   const [row] = await db
     .select({
       expiresAt: tables.sessions.expiresAt,
+      lastSeenAt: tables.sessions.lastSeenAt,
       id: tables.users.id,
       email: tables.users.email,
       name: tables.users.name,
@@ -60,7 +62,14 @@ export async function validateSessionToken(db: Db, token: string, ttlDays: numbe
   if (expiresAt.getTime() - now < (ttlDays * DAY_MS) / 2) {
     expiresAt = new Date(now + ttlDays * DAY_MS)
     extended = true
-    await db.update(tables.sessions).set({ expiresAt }).where(eq(tables.sessions.id, sessionId))
+  }
+  // "Last seen" for the sessions list, written at most once a minute per session.
+  const seenStale = now - row.lastSeenAt.getTime() > LAST_SEEN_EVERY_MS
+  if (extended || seenStale) {
+    await db
+      .update(tables.sessions)
+      .set(extended ? { expiresAt, lastSeenAt: new Date(now) } : { lastSeenAt: new Date(now) })
+      .where(eq(tables.sessions.id, sessionId))
   }
   return { user: { id: row.id, email: row.email, name: row.name }, sessionId, expiresAt, extended }
 }
@@ -70,6 +79,6 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
 }
 
 /** Signs a person out everywhere (password change, "sign out all devices"). */
-export async function invalidateUserSessions(db: Db, userId: string): Promise<void> {
+export async function invalidateUserSessions(db: Pick<Db, 'delete'>, userId: string): Promise<void> {
   await db.delete(tables.sessions).where(eq(tables.sessions.userId, userId))
 }

@@ -20,8 +20,10 @@ import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AppShell } from './pages/AppShell'
 import { AuditPage } from './pages/AuditPage'
 import { CreateOrgPage } from './pages/CreateOrgPage'
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
 import { MembersPage } from './pages/MembersPage'
 import { ProjectsPage } from './pages/ProjectsPage'
+import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
 import { SignUpPage } from './pages/SignUpPage'
 import './pages/pages.css'
@@ -30,7 +32,7 @@ import './pages/pages.css'
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
 
-const PUBLIC = ['/signin', '/signup']
+const PUBLIC = ['/signin', '/signup', '/forgot-password']
 
 /** Sends signed-out people to sign in (and back here afterwards). */
 function RequireUser(props: { children: JSX.Element }) {
@@ -114,6 +116,12 @@ export function App() {
       </Match>
       <Match when={pathname() === '/signup'}>
         <SignUpPage />
+      </Match>
+      <Match when={pathname() === '/forgot-password'}>
+        <ForgotPasswordPage />
+      </Match>
+      <Match when={pathname() === '/reset-password'}>
+        <ResetPasswordPage />
       </Match>
       <Match when={route('/projects/:projectId/docs/:documentId')}>
         {(params) => (

@@ -46,6 +46,9 @@ const cases: Case[] = [
   { name: 'system.ping', need: 'public', run: (c) => c.system.ping.query() },
   { name: 'system.config', need: 'public', run: (c) => c.system.config.query() },
   { name: 'auth.me', need: 'public', run: (c) => c.auth.me.query() },
+  { name: 'auth.sessions.list', need: 'user', run: (c) => c.auth.sessions.list.query() },
+  { name: 'auth.totp.status', need: 'user', run: (c) => c.auth.totp.status.query() },
+  { name: 'auth.totp.setup', need: 'user', run: (c) => c.auth.totp.setup.mutate() },
   { name: 'orgs.create', need: 'user', run: (c) => c.orgs.create.mutate({ name: 'Another' }) },
   { name: 'orgs.list', need: 'authed', run: (c) => c.orgs.list.query() },
   { name: 'orgs.get', need: 'org.read', run: (c, f) => c.orgs.get.query({ id: f.orgId }) },
@@ -105,7 +108,21 @@ const cases: Case[] = [
 ]
 
 /** Procedures that end or replace the caller's own session; auth tests cover them. */
-const COVERED_ELSEWHERE = ['auth.signUp', 'auth.signIn', 'auth.signOut', 'auth.changePassword']
+const COVERED_ELSEWHERE = [
+  'auth.signUp',
+  'auth.signIn',
+  'auth.signOut',
+  'auth.changePassword',
+  // Two-factor, sessions and password reset: api/src/routers/accounts.test.ts.
+  'auth.signIn2fa',
+  'auth.totp.enable',
+  'auth.totp.disable',
+  'auth.recoveryCodes.regenerate',
+  'auth.sessions.revoke',
+  'auth.sessions.revokeOthers',
+  'auth.passwordReset.request',
+  'auth.passwordReset.complete',
+]
 /** Routers this matrix is responsible for; document versions are tested with their own router. */
 const OWN_ROUTERS = ['system', 'auth', 'orgs', 'apiKeys', 'projects', 'documents', 'audit']
 const OTHERS_INSIDE = ['documents.versions.']

@@ -62,7 +62,8 @@ test('wrong password and unknown email give the same INVALID_CREDENTIALS', async
   assert.is(codeOf(unknown), 'INVALID_CREDENTIALS')
   assert.is((wrong as Error).message, (unknown as Error).message)
   const ok = await anon.auth.signIn({ email: ' BOB@example.com', password: 'correct horse 42' })
-  assert.is(ok.user.email, 'bob@example.com')
+  assert.is(ok.twoFactorRequired, false)
+  assert.is(ok.user?.email, 'bob@example.com')
 })
 
 test('sign-in is throttled per account after 10 failures, with a retry time', async () => {

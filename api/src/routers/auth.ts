@@ -1,5 +1,5 @@
-import { ErrorCode, tables } from '@cutroom/schema'
-import { eq } from 'drizzle-orm'
+import { ErrorCode, generateToken, hashToken, tables } from '@cutroom/schema'
+import { and, eq, gt } from 'drizzle-orm'
 import { z } from 'zod'
 import { apiError } from '../apiError'
 import { consumeRateLimit, rateLimit, resetRateLimit, withRetryAfter } from '../rateLimit'
@@ -8,6 +8,11 @@ import { publishAccessChange } from '../publishAccessChange'
 import { createSession, invalidateSession, invalidateUserSessions } from '../sessions'
 import { hashPassword, PASSWORD_MAX_LENGTH, passwordWeakness, verifyPassword } from '../passwords'
 import { publicProcedure, router, userProcedure } from '../trpc'
+import { writeAccountAudit } from '../audit'
+import { acceptTotpCode, clearCodeAttempts, consumeRecoveryCode, throttleCodeAttempt } from '../secondFactor'
+import { accountSessionsRouter } from './accountSessions'
+import { passwordResetRouter } from './passwordReset'
+import { RecoveryCodeInput, recoveryCodesRouter, TotpCode, totpRouter } from './twoFactor'
 
 /** Emails are compared trimmed and lower-cased. */
 const Email = z
@@ -22,6 +27,8 @@ const Name = z.string().trim().min(1, 'Enter your name.').max(100)
 /** Sign-in throttling: failures per account, attempts per address. */
 const SIGN_IN_PER_ACCOUNT = { limit: 10, windowSeconds: 15 * 60 }
 const SIGN_IN_PER_IP = { limit: 100, windowSeconds: 15 * 60 }
+/** How long the second step of a two-factor sign-in may take. */
+const CHALLENGE_TTL_MS = 5 * 60 * 1000
 
 const userColumns = { id: tables.users.id, email: tables.users.email, name: tables.users.name }
 
@@ -54,7 +61,11 @@ export const authRouter = router({
       return { user, token: session.token }
     }),
 
-  /** `{ user, token }` plus the session cookie. Unknown email and wrong password get the same answer. */
+  /**
+   * `{ twoFactorRequired: false, user, token }` plus the session cookie. Unknown email and wrong password get the
+   * same answer. With two-factor on, the password alone gives `{ twoFactorRequired: true, challenge }`: finish
+   * with `auth.signIn2fa`.
+   */
   signIn: publicProcedure.input(z.object({ email: Email, password: Password })).mutation(async ({ ctx, input }) => {
     const { db } = ctx.services
     const accountBucket = `signin:account:${input.email}`
@@ -75,16 +86,91 @@ export const authRouter = router({
       )
     })
     const [row] = await db
-      .select({ ...userColumns, passwordHash: tables.users.passwordHash })
+      .select({ ...userColumns, passwordHash: tables.users.passwordHash, totpSecret: tables.users.totpSecret })
       .from(tables.users)
       .where(eq(tables.users.email, input.email))
     const ok = await verifyPassword(row?.passwordHash ?? null, input.password, cost(ctx.services))
     if (!row || !ok) throw apiError(ErrorCode.INVALID_CREDENTIALS, 'Wrong email or password.')
     await resetRateLimit(db, accountBucket)
+    if (row.totpSecret) {
+      const challenge = generateToken()
+      await db.insert(tables.signInChallenges).values({
+        id: hashToken(challenge),
+        userId: row.id,
+        expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS),
+      })
+      return { twoFactorRequired: true as const, challenge }
+    }
     const session = await createSession(db, row.id, ctx.services.config.SESSION_TTL_DAYS, ctx)
     ctx.setSessionCookie(session.token, session.expiresAt)
-    return { user: { id: row.id, email: row.email, name: row.name }, token: session.token }
+    return {
+      twoFactorRequired: false as const,
+      user: { id: row.id, email: row.email, name: row.name },
+      token: session.token,
+    }
   }),
+
+  /**
+   * The second step: the challenge from `signIn` and a code from the authenticator app, or one recovery code
+   * (consumed). `{ user, token, recoveryCodesLeft? }` plus the session cookie. The challenge works once.
+   */
+  signIn2fa: publicProcedure
+    .input(
+      z
+        .object({
+          challenge: z.string().trim().min(1).max(128),
+          code: TotpCode.optional(),
+          recoveryCode: RecoveryCodeInput.optional(),
+        })
+        .refine((i) => (i.code === undefined) !== (i.recoveryCode === undefined), {
+          message: 'Enter either the code from your app or a recovery code.',
+        }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services
+      const c = tables.signInChallenges
+      const challengeId = hashToken(input.challenge)
+      const expired = () =>
+        apiError(ErrorCode.UNAUTHENTICATED, 'This sign-in has expired or was already finished. Sign in again.')
+      const [row] = await db
+        .select({ userId: c.userId, ...userColumns })
+        .from(c)
+        .innerJoin(tables.users, eq(tables.users.id, c.userId))
+        .where(and(eq(c.id, challengeId), gt(c.expiresAt, new Date())))
+      if (!row) throw expired()
+      await throttleCodeAttempt(ctx, row.userId)
+      const ok = input.code
+        ? await acceptTotpCode(ctx, row.userId, input.code)
+        : await consumeRecoveryCode(ctx, row.userId, input.recoveryCode!)
+      if (!ok) {
+        throw apiError(
+          ErrorCode.INVALID_CREDENTIALS,
+          input.code
+            ? 'That code is wrong or was already used. Wait for the next one from your app.'
+            : 'That recovery code is wrong or was already used.',
+        )
+      }
+      // Single use: only the request that deletes the challenge gets a session.
+      const used = await db.delete(c).where(eq(c.id, challengeId)).returning({ id: c.id })
+      if (used.length === 0) throw expired()
+      await clearCodeAttempts(ctx, row.userId)
+      if (input.recoveryCode) {
+        await writeAccountAudit(db, {
+          userId: row.userId,
+          actorUserId: row.userId,
+          action: 'account.recovery_code.used',
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+        })
+      }
+      const session = await createSession(db, row.userId, ctx.services.config.SESSION_TTL_DAYS, ctx)
+      ctx.setSessionCookie(session.token, session.expiresAt)
+      return {
+        twoFactorRequired: false as const,
+        user: { id: row.id, email: row.email, name: row.name },
+        token: session.token,
+      }
+    }),
 
   /** Ends this session (or every session of the account with `everywhere`) and clears the cookie. */
   signOut: publicProcedure
@@ -143,4 +229,9 @@ export const authRouter = router({
       ctx.setSessionCookie(session.token, session.expiresAt)
       return { token: session.token }
     }),
+
+  totp: totpRouter,
+  recoveryCodes: recoveryCodesRouter,
+  sessions: accountSessionsRouter,
+  passwordReset: passwordResetRouter,
 })

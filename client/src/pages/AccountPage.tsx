@@ -1,8 +1,10 @@
 import { createSignal, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
 import { currentUser } from '../lib/session'
+import { SessionsSection } from './SessionsSection'
+import { TwoFactorSection } from './TwoFactorSection'
 
-/** The person's account: change the password (which signs out every other device). */
+/** The person's account: password, two-factor sign-in and the sessions where they are signed in. */
 export function AccountPage() {
   const [current, setCurrent] = createSignal('')
   const [next, setNext] = createSignal('')
@@ -63,6 +65,8 @@ export function AccountPage() {
           Change password
         </button>
       </form>
+      <TwoFactorSection />
+      <SessionsSection />
     </section>
   )
 }

@@ -14,13 +14,20 @@ export function SignInPage() {
   const [password, setPassword] = createSignal('')
   const [error, setError] = createSignal<string | null>(null)
   const [busy, setBusy] = createSignal(false)
+  /** Set once the password was right for an account with two-factor sign-in: the code step follows. */
+  const [challenge, setChallenge] = createSignal<string | null>(null)
   const submit = async (e: Event) => {
     e.preventDefault()
     setError(null)
     setBusy(true)
     try {
-      const { user } = await api.auth.signIn.mutate({ email: email(), password: password() })
-      await sessionStarted(user)
+      const result = await api.auth.signIn.mutate({ email: email(), password: password() })
+      if (result.twoFactorRequired) {
+        setPassword('')
+        setChallenge(result.challenge)
+        return
+      }
+      await sessionStarted(result.user)
       navigate(nextPath(), { replace: true })
     } catch (err) {
       setError(apiErrorMessage(err))
@@ -30,6 +37,14 @@ export function SignInPage() {
   }
   return (
     <main class="auth-page">
+      <Show when={challenge()} fallback={passwordStep()}>
+        {(c) => <TwoFactorStep challenge={c()} onRestart={() => setChallenge(null)} />}
+      </Show>
+    </main>
+  )
+
+  function passwordStep() {
+    return (
       <form class="auth-card panel" onSubmit={submit}>
         <h1>Sign in to Cutroom</h1>
         <label>
@@ -65,9 +80,83 @@ export function SignInPage() {
           {busy() ? 'Signing in…' : 'Sign in'}
         </button>
         <p class="muted">
+          <a href="/forgot-password">Forgot password?</a>
+        </p>
+        <p class="muted">
           New here? <a href={`/signup${search()}`}>Create an account</a>
         </p>
       </form>
-    </main>
+    )
+  }
+}
+
+/** The second step: a code from the authenticator app, or one of the recovery codes. */
+function TwoFactorStep(props: { challenge: string; onRestart: () => void }) {
+  const [useRecovery, setUseRecovery] = createSignal(false)
+  const [code, setCode] = createSignal('')
+  const [error, setError] = createSignal<string | null>(null)
+  const [busy, setBusy] = createSignal(false)
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    setError(null)
+    setBusy(true)
+    try {
+      const value = code().trim()
+      const { user } = await api.auth.signIn2fa.mutate(
+        useRecovery()
+          ? { challenge: props.challenge, recoveryCode: value }
+          : { challenge: props.challenge, code: value.replace(/\s/g, '') },
+      )
+      await sessionStarted(user)
+      navigate(nextPath(), { replace: true })
+    } catch (err) {
+      setError(apiErrorMessage(err))
+      setCode('')
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <form class="auth-card panel" onSubmit={submit}>
+      <h1>Two-factor sign-in</h1>
+      <label>
+        {useRecovery() ? 'Recovery code' : 'Code from your authenticator app'}
+        <input
+          name={useRecovery() ? 'recoveryCode' : 'code'}
+          autocomplete="one-time-code"
+          inputMode={useRecovery() ? 'text' : 'numeric'}
+          required
+          maxLength={useRecovery() ? 64 : 8}
+          value={code()}
+          onInput={(e) => setCode(e.currentTarget.value)}
+          autofocus
+        />
+      </label>
+      <Show when={error()}>
+        <p class="error" role="alert">
+          {error()}
+        </p>
+      </Show>
+      <button class="primary" type="submit" disabled={busy()}>
+        {busy() ? 'Checking…' : 'Verify'}
+      </button>
+      <p class="muted">
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            setUseRecovery(!useRecovery())
+            setCode('')
+            setError(null)
+          }}
+        >
+          {useRecovery() ? 'Use a code from the app instead' : 'Use a recovery code instead'}
+        </button>
+        {' · '}
+        <button type="button" class="link" onClick={() => props.onRestart()}>
+          Start over
+        </button>
+      </p>
+    </form>
   )
 }

@@ -102,6 +102,10 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(16 * 1024 * 1024),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    /** Outgoing mail (password reset links): `smtp://user:pass@host:587` or `smtps://...:465`. */
+    SMTP_URL: url(['smtp', 'smtps']).optional(),
+    /** The From address of outgoing mail. */
+    MAIL_FROM: z.string().min(3).max(200).default('Cutroom <no-reply@localhost>'),
   })
 export type ApiEnv = z.infer<typeof ApiEnv>
 

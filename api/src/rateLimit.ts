@@ -48,13 +48,49 @@ export async function withRetryAfter<T>(ctx: Pick<Context, 'setHeader'>, run: ()
   }
 }
 
-/** A middleware for expensive mutations: at most `limit` calls per principal (or address) per window. */
-export function rateLimit(name: string, limit: number, windowSeconds: number) {
+/**
+ * How many calls of one kind an address may make, as a multiple of one principal's limit: an office behind one
+ * NAT is several people, but one address cannot spread unbounded work over many accounts or keys.
+ */
+export const ADDRESS_LIMIT_FACTOR = 5
+
+/** The bucket of a client address (`unknown` when the transport gave none). */
+export function addressBucket(name: string, ip: string | null): string {
+  return `${name}:ip:${ip ?? 'unknown'}`
+}
+
+/**
+ * A middleware for rate-limited procedures. Every call counts twice: against the caller's principal (person or API
+ * key; at most `limit` per window, whatever addresses it comes from) and against the client address (at most
+ * `perAddress`, default `limit * ADDRESS_LIMIT_FACTOR`, whichever accounts or keys it uses). Anonymous calls count
+ * only against their address, at `limit`; procedures with a target account (sign-up) count it themselves.
+ */
+export function rateLimit(
+  name: string,
+  limit: number,
+  windowSeconds: number,
+  { perAddress = limit * ADDRESS_LIMIT_FACTOR }: { perAddress?: number } = {},
+) {
   return middleware(async ({ ctx, next }) => {
-    const who = ctx.principal ? principalKey(ctx.principal) : `ip:${ctx.ip ?? 'unknown'}`
-    await withRetryAfter(ctx, () =>
-      consumeRateLimit(ctx.services, `${name}:${who}`, limit, windowSeconds, `requests of this kind (${name})`),
-    )
+    const principal = ctx.principal
+    await withRetryAfter(ctx, async () => {
+      if (principal) {
+        await consumeRateLimit(
+          ctx.services,
+          `${name}:${principalKey(principal)}`,
+          limit,
+          windowSeconds,
+          `requests of this kind (${name})`,
+        )
+      }
+      await consumeRateLimit(
+        ctx.services,
+        addressBucket(name, ctx.ip),
+        principal ? perAddress : limit,
+        windowSeconds,
+        `requests of this kind from your address (${name})`,
+      )
+    })
     return next()
   })
 }

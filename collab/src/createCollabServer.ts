@@ -1,10 +1,12 @@
 import { type CollabEnv, type DocumentKind, documentModels, prepareDocument } from '@cutroom/schema'
 import { Redis } from '@hocuspocus/extension-redis'
 import { type Extension, type Hocuspocus, Server } from '@hocuspocus/server'
+import { Redis as RedisClient } from 'ioredis'
 import type { Logger } from 'pino'
 import type postgres from 'postgres'
 import type { CollabContext } from './CollabContext'
 import { CollabMetrics } from './CollabMetrics'
+import { type ConnectionSlots, MemoryConnectionSlots } from './ConnectionSlots'
 import { DocPatcher } from './DocPatcher'
 import { AuthExtension } from './extensions/AuthExtension'
 import { ConnectionGuardExtension } from './extensions/ConnectionGuardExtension'
@@ -14,6 +16,7 @@ import { MetricsExtension } from './extensions/MetricsExtension'
 import { NatsPatchExtension } from './extensions/NatsPatchExtension'
 import { PersistenceExtension } from './extensions/PersistenceExtension'
 import { RevocationExtension } from './extensions/RevocationExtension'
+import { RedisConnectionSlots } from './RedisConnectionSlots'
 import { UpdateLog } from './UpdateLog'
 
 /** The settings the collab server reads; `CollabEnv` satisfies it. NATS and Redis are optional here. */
@@ -24,20 +27,21 @@ export type CollabServerConfig = Pick<
   | 'COLLAB_MAX_UPDATE_BYTES'
   | 'COLLAB_MAX_CONNECTIONS_PER_USER'
   | 'COLLAB_SNAPSHOT_EVERY'
-> & {
-  NATS_URL?: string
-  REDIS_URL?: string
-  /** Where the browser app is served; with ALLOWED_ORIGINS, the Origins a cookie-authenticated upgrade may come from. */
-  PUBLIC_URL?: string
-  ALLOWED_ORIGINS?: string[]
-}
+> &
+  Partial<Pick<CollabEnv, 'COLLAB_CONNECTION_SLOT_TTL_SECONDS' | 'COLLAB_REDIS_PREFIX'>> & {
+    NATS_URL?: string
+    REDIS_URL?: string
+    /** Where the browser app is served; with ALLOWED_ORIGINS, the Origins a cookie-authenticated upgrade may come from. */
+    PUBLIC_URL?: string
+    ALLOWED_ORIGINS?: string[]
+  }
 
 export interface CollabServerOptions {
   config: CollabServerConfig
   /** The process' Postgres pool; the caller owns it and ends it after `destroy()`. */
   sql: postgres.Sql
   log?: Logger
-  /** Redis key prefix (default `cutroom-collab`); tests give each run its own. */
+  /** Redis key prefix (default `COLLAB_REDIS_PREFIX`, else `cutroom-collab`); tests give each run its own. */
   redisPrefix?: string
   /** Whether a loaded document gets its model's genesis and migrations (default true). */
   prepareDocuments?: boolean
@@ -82,6 +86,18 @@ export function createCollabServer({
       : undefined,
   })
   const checks: Record<string, () => Promise<unknown>> = { postgres: () => sql`select 1` }
+  const prefix = redisPrefix ?? config.COLLAB_REDIS_PREFIX ?? 'cutroom-collab'
+  const { host, port, options: redisOptions } = config.REDIS_URL ? redisConnection(config.REDIS_URL) : {}
+  // With Redis, one person's connection limit is counted across every instance.
+  const slotsRedis = config.REDIS_URL ? new RedisClient({ host, port, ...redisOptions }) : null
+  const slots: ConnectionSlots = slotsRedis
+    ? new RedisConnectionSlots({
+        redis: slotsRedis,
+        prefix,
+        ttlMs: (config.COLLAB_CONNECTION_SLOT_TTL_SECONDS ?? 30) * 1000,
+        log,
+      })
+    : new MemoryConnectionSlots()
   const extensions: Extension[] = [
     new HealthExtension({ checks }),
     new ConnectionGuardExtension({
@@ -97,6 +113,8 @@ export function createCollabServer({
     }),
     new ConnectionLimitExtension({
       maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,
+      slots,
+      log,
       onReject: (code) => metrics.recordRefusal(code),
     }),
     persistence,
@@ -119,7 +137,7 @@ export function createCollabServer({
     )
   }
   if (config.REDIS_URL) {
-    const redis = new Redis({ ...redisConnection(config.REDIS_URL), prefix: redisPrefix ?? 'cutroom-collab' })
+    const redis = new Redis({ ...redisConnection(config.REDIS_URL), prefix })
     extensions.push(redis)
     checks.redis = () => redis.pub.ping()
   }
@@ -143,6 +161,7 @@ export function createCollabServer({
     },
     async destroy() {
       await server.destroy()
+      await slotsRedis?.quit().catch(() => slotsRedis.disconnect())
     },
   }
 }

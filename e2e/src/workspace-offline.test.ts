@@ -1,4 +1,4 @@
-import { timeline } from '@cutroom/schema'
+import { timeline, transcript } from '@cutroom/schema'
 import type { Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -11,6 +11,7 @@ import { startWorkspaceStack, waitFor, type WorkspaceStack } from './workspace-s
 
 let stack: WorkspaceStack
 let docId: string
+let transcriptId: string
 
 const saveState = (page: Page) => page.locator('[data-testid=save-state]').getAttribute('data-state')
 const storylineCount = (page: Page) =>
@@ -39,6 +40,27 @@ test.before(async () => {
     })
   await seed.settled()
   seed.destroy()
+  transcriptId = await stack.createDocument('transcript', 'Offline interview')
+  const words = await stack.replica(transcriptId)
+  transcript.buildTranscript(words.doc, {
+    assetId: 'asset-interview',
+    language: 'en',
+    source: 'manual',
+    sampleRate: 48_000,
+    segments: [
+      {
+        speaker: 'Host',
+        words: ['Welcome', 'back'].map((text, i) => ({
+          text,
+          start: i * 24_000,
+          end: i * 24_000 + 20_000,
+          confidence: 0.9,
+        })),
+      },
+    ],
+  })
+  await words.settled()
+  words.destroy()
 })
 
 test.after(async () => {
@@ -61,7 +83,7 @@ test('edits made offline are kept, shown as unsaved, and sync when the browser i
   await ada.keyboard.press('Shift+ArrowRight')
   await ada.keyboard.press('s')
   assert.is(await storylineCount(ada), 5)
-  assert.is(await saveState(ada), 'offline', 'never "Saved" while edits are only local')
+  assert.is(await saveState(ada), 'local', 'never "Saved" while edits are only local: "Saved on this device"')
   await ben.waitForTimeout(500)
   assert.is(await storylineCount(ben), 3, 'nothing reached the other editor yet')
 
@@ -73,6 +95,45 @@ test('edits made offline are kept, shown as unsaved, and sync when the browser i
   observer.destroy()
   await ada.context().close()
   await ben.context().close()
+})
+
+/** The plain text of a transcript body (marks and paragraphs stripped). */
+const plainText = (xml: string) => xml.replace(/<[^>]*>/g, '')
+
+test('edits typed offline survive a reload while offline ("Saved on this device") and reach the server online', async () => {
+  const context = await stack.contextFor(stack.people.Ada!)
+  const page = await stack.openDocument(context, transcriptId)
+  await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15_000 })
+  // The app's service worker takes over this tab; one online load through it keeps the app for offline reloads.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 10_000 })
+  await page.reload()
+  await page.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 15_000 })
+
+  await context.setOffline(true)
+  await waitFor(async () => (await saveState(page)) === 'offline', 5000, 'the offline state')
+  const typed = ' and typed without a network'
+  await page.locator('[data-testid=transcript-editor] p').first().click()
+  await page.keyboard.press('End')
+  await page.keyboard.type(typed)
+  await waitFor(async () => (await saveState(page)) === 'local', 5000, '"Saved on this device"')
+  assert.match((await page.textContent('[data-testid=save-state]')) ?? '', /Saved on this device/)
+
+  await page.reload()
+  await page.waitForSelector('[data-testid=transcript-editor] p', { timeout: 15_000 })
+  const afterReload = (await page.textContent('[data-testid=transcript-editor]')) ?? ''
+  assert.ok(afterReload.includes(`Welcome back${typed}`), `after the offline reload: ${afterReload}`)
+  // A fresh page has no unsynced count of its own: the device copy still knows the server lacks these edits.
+  await waitFor(async () => (await saveState(page)) === 'local', 5000, '"Saved on this device" after the reload')
+  await page.waitForTimeout(500)
+  assert.is(await saveState(page), 'local', 'never "Saved" for edits only on this device')
+
+  await context.setOffline(false)
+  await waitFor(async () => (await saveState(page)) === 'saved', 15_000, 'Saved once the server has the edits')
+  const observer = await stack.replica(transcriptId)
+  const onServer = plainText(observer.doc.getXmlFragment('body').toString())
+  observer.destroy()
+  assert.ok(onServer.includes(`Welcome back${typed}`), `the server's copy: ${onServer}`)
+  await context.close()
 })
 
 test('a removed membership ends the open session at once with a clear message', async () => {

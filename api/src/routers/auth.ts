@@ -25,8 +25,11 @@ const Password = z.string().min(1, 'Enter a password.').max(PASSWORD_MAX_LENGTH)
 const Name = z.string().trim().min(1, 'Enter your name.').max(100)
 
 /** Sign-in throttling: failures per account, attempts per address. */
-const SIGN_IN_PER_ACCOUNT = { limit: 10, windowSeconds: 15 * 60 }
-const SIGN_IN_PER_IP = { limit: 100, windowSeconds: 15 * 60 }
+export const SIGN_IN_PER_ACCOUNT = { limit: 10, windowSeconds: 15 * 60 }
+export const SIGN_IN_PER_IP = { limit: 100, windowSeconds: 15 * 60 }
+/** Sign-up throttling: attempts per address (the middleware) and per email asked for, from any address. */
+export const SIGN_UP_PER_IP = { limit: 30, windowSeconds: 60 * 60 }
+export const SIGN_UP_PER_EMAIL = { limit: 5, windowSeconds: 60 * 60 }
 /** How long the second step of a two-factor sign-in may take. */
 const CHALLENGE_TTL_MS = 5 * 60 * 1000
 
@@ -44,10 +47,20 @@ function rejectWeak(password: string, email: string) {
 export const authRouter = router({
   /** Creates an account and signs it in: `{ user, token }` plus the session cookie. */
   signUp: publicProcedure
-    .use(rateLimit('auth.signUp', 30, 60 * 60))
+    .use(rateLimit('auth.signUp', SIGN_UP_PER_IP.limit, SIGN_UP_PER_IP.windowSeconds))
     .input(z.object({ email: Email, password: Password, name: Name }))
     .mutation(async ({ ctx, input }) => {
       const { db } = ctx.services
+      // Per target account too: many addresses probing one email (EMAIL_TAKEN tells that it exists) are bounded.
+      await withRetryAfter(ctx, () =>
+        consumeRateLimit(
+          ctx.services,
+          `auth.signUp:email:${input.email}`,
+          SIGN_UP_PER_EMAIL.limit,
+          SIGN_UP_PER_EMAIL.windowSeconds,
+          'sign-up attempts for this email',
+        ),
+      )
       rejectWeak(input.password, input.email)
       const passwordHash = await hashPassword(input.password, cost(ctx.services))
       const [user] = await db

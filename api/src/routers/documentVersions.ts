@@ -15,6 +15,7 @@ import { apiError, stableCodeOf } from '../apiError'
 import { writeAudit } from '../audit'
 import type { Context } from '../context'
 import { actorOf } from '../principal'
+import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
 
@@ -54,6 +55,7 @@ async function requestPatch(ctx: Pick<Context, 'services'>, documentId: string, 
 export const documentVersionsRouter = router({
   /** Keeps the live state of a document as a named version. Needs write access to the document kind. */
   create: authedProcedure
+    .use(rateLimit('documents.versions.create', 300, 60 * 60))
     .input(z.object({ documentId: Id, name: z.string().trim().min(1, 'Name the version.').max(200) }))
     .mutation(async ({ ctx, input }) => {
       const { document, project, access } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
@@ -96,37 +98,40 @@ export const documentVersionsRouter = router({
    * Makes the document equal to a version again, as a new change everyone sees live. Needs write access to the
    * document kind. `undoVersionId` is the state from just before: restoring it undoes the restore.
    */
-  restore: authedProcedure.input(z.object({ versionId: Id })).mutation(async ({ ctx, input }) => {
-    const notFound = () => apiError(ErrorCode.NOT_FOUND, 'Version not found.')
-    if (!isUuid(input.versionId)) throw notFound()
-    const [row] = await ctx.services.db
-      .select({ documentId: tables.docVersions.docId, name: tables.docVersions.name })
-      .from(tables.docVersions)
-      .where(eq(tables.docVersions.id, input.versionId))
-    if (!row) throw notFound()
-    // Another tenant's version answers exactly like a missing one.
-    const { document, project, access } = await loadDocumentForPrincipal(ctx, row.documentId, 'document.read').catch(
-      (err) => {
-        throw err instanceof TRPCError && stableCodeOf(err) === ErrorCode.NOT_FOUND ? notFound() : err
-      },
-    )
-    if (access !== 'write')
-      throw apiError(
-        ErrorCode.FORBIDDEN_ROLE,
-        `Your role cannot change this ${document.kind} document, so it cannot restore it.`,
+  restore: authedProcedure
+    .use(rateLimit('documents.versions.restore', 100, 60 * 60))
+    .input(z.object({ versionId: Id }))
+    .mutation(async ({ ctx, input }) => {
+      const notFound = () => apiError(ErrorCode.NOT_FOUND, 'Version not found.')
+      if (!isUuid(input.versionId)) throw notFound()
+      const [row] = await ctx.services.db
+        .select({ documentId: tables.docVersions.docId, name: tables.docVersions.name })
+        .from(tables.docVersions)
+        .where(eq(tables.docVersions.id, input.versionId))
+      if (!row) throw notFound()
+      // Another tenant's version answers exactly like a missing one.
+      const { document, project, access } = await loadDocumentForPrincipal(ctx, row.documentId, 'document.read').catch(
+        (err) => {
+          throw err instanceof TRPCError && stableCodeOf(err) === ErrorCode.NOT_FOUND ? notFound() : err
+        },
       )
-    const reply = await requestPatch(ctx, document.id, {
-      type: 'restore-version',
-      versionId: input.versionId,
-      actorUserId: actorOf(ctx.principal).userId,
-    })
-    await writeAudit(ctx.services.db, ctx.principal, {
-      orgId: project.orgId,
-      action: 'document.version.restore',
-      targetType: 'document',
-      targetId: document.id,
-      details: { versionId: input.versionId, name: row.name, undoVersionId: reply.undoVersionId ?? null },
-    })
-    return { documentId: document.id, changed: reply.changed, undoVersionId: reply.undoVersionId ?? null }
-  }),
+      if (access !== 'write')
+        throw apiError(
+          ErrorCode.FORBIDDEN_ROLE,
+          `Your role cannot change this ${document.kind} document, so it cannot restore it.`,
+        )
+      const reply = await requestPatch(ctx, document.id, {
+        type: 'restore-version',
+        versionId: input.versionId,
+        actorUserId: actorOf(ctx.principal).userId,
+      })
+      await writeAudit(ctx.services.db, ctx.principal, {
+        orgId: project.orgId,
+        action: 'document.version.restore',
+        targetType: 'document',
+        targetId: document.id,
+        details: { versionId: input.versionId, name: row.name, undoVersionId: reply.undoVersionId ?? null },
+      })
+      return { documentId: document.id, changed: reply.changed, undoVersionId: reply.undoVersionId ?? null }
+    }),
 })

@@ -1,4 +1,14 @@
-import { ErrorCode, JobEventSchema, JobProgressSchema, jobMessageId, JobPayloadSchema, scrubMessage, Subjects, TERMINAL_JOB_STATUSES, tables } from '@cutroom/schema'
+import {
+  ErrorCode,
+  JobEventSchema,
+  JobProgressSchema,
+  jobMessageId,
+  JobPayloadSchema,
+  scrubMessage,
+  Subjects,
+  TERMINAL_JOB_STATUSES,
+  tables,
+} from '@cutroom/schema'
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadProjectForPrincipal, requireOrgRole } from '../access'
@@ -9,6 +19,7 @@ import { jobColumns } from '../jobs/jobColumns'
 import { assertProcessingAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
 import type { Principal } from '../principal'
+import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 
 const id = z.string().uuid()
@@ -23,7 +34,8 @@ async function loadJob(ctx: Authed, jobId: string, action: 'job.read' | 'job.dis
   try {
     await requireOrgRole(ctx, job.orgId, action)
   } catch (err) {
-    if ((err as { cause?: { code?: string } }).cause?.code === ErrorCode.NOT_FOUND) throw apiError(ErrorCode.NOT_FOUND, 'Job not found.')
+    if ((err as { cause?: { code?: string } }).cause?.code === ErrorCode.NOT_FOUND)
+      throw apiError(ErrorCode.NOT_FOUND, 'Job not found.')
     throw err
   }
   return job
@@ -42,7 +54,12 @@ export const jobsRouter = router({
       return ctx.services.db
         .select(jobColumns)
         .from(tables.jobs)
-        .where(and(eq(tables.jobs.projectId, project.id), input.assetId ? eq(tables.jobs.assetId, input.assetId) : undefined))
+        .where(
+          and(
+            eq(tables.jobs.projectId, project.id),
+            input.assetId ? eq(tables.jobs.assetId, input.assetId) : undefined,
+          ),
+        )
         .orderBy(desc(tables.jobs.createdAt))
         .limit(input.limit)
     }),
@@ -55,7 +72,11 @@ export const jobsRouter = router({
   /** Stops a queued or running job; a running worker kills its ffmpeg. */
   cancel: authedProcedure.input(z.object({ id })).mutation(async ({ ctx, input }) => {
     const job = await loadJob(ctx, input.id, 'job.dispatch')
-    if (TERMINAL_JOB_STATUSES.includes(job.status)) throw apiError(ErrorCode.INVALID_STATE, `This job has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}.`)
+    if (TERMINAL_JOB_STATUSES.includes(job.status))
+      throw apiError(
+        ErrorCode.INVALID_STATE,
+        `This job has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}.`,
+      )
     const media = mediaOf(ctx.services)
     const [updated] = await ctx.services.db.transaction(async (tx) => {
       const rows = await tx
@@ -75,33 +96,56 @@ export const jobsRouter = router({
   }),
 
   /** Runs a failed or cancelled job again as a new attempt on the same row. */
-  retry: authedProcedure.input(z.object({ id })).mutation(async ({ ctx, input }) => {
-    const job = await loadJob(ctx, input.id, 'job.dispatch')
-    if (job.status !== 'failed' && job.status !== 'cancelled') {
-      throw apiError(ErrorCode.INVALID_STATE, `Only failed or cancelled jobs can be retried; this one is ${job.status}.`)
-    }
-    await assertProcessingAllowed(ctx.services.db, job.orgId)
-    const attempt = job.attempt + 1
-    const payload = JobPayloadSchema.parse({ ...job.payload, attempt })
-    const [updated] = await ctx.services.db.transaction(async (tx) => {
-      const rows = await tx
-        .update(tables.jobs)
-        .set({ status: 'queued', attempt, payload: payload as unknown as Record<string, unknown>, error: null, result: null, progress: 0, startedAt: null, finishedAt: null })
-        .where(and(eq(tables.jobs.id, job.id), eq(tables.jobs.attempt, job.attempt), inArray(tables.jobs.status, ['failed', 'cancelled'])))
-        .returning(jobColumns)
-      if (rows.length && job.assetId) {
-        await tx
-          .update(tables.assets)
-          .set(job.kind === 'probe' ? { status: 'uploaded', error: null } : { status: 'processing', error: null })
-          .where(eq(tables.assets.id, job.assetId))
+  retry: authedProcedure
+    .use(rateLimit('jobs.retry', 200, 60 * 60))
+    .input(z.object({ id }))
+    .mutation(async ({ ctx, input }) => {
+      const job = await loadJob(ctx, input.id, 'job.dispatch')
+      if (job.status !== 'failed' && job.status !== 'cancelled') {
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `Only failed or cancelled jobs can be retried; this one is ${job.status}.`,
+        )
       }
-      return rows
-    })
-    if (!updated) throw apiError(ErrorCode.CONFLICT, 'This job was retried meanwhile.')
-    const media = mediaOf(ctx.services)
-    await media.js.publish(Subjects.job(payload.kind), JSON.stringify(payload), { msgID: jobMessageId(payload.jobId, attempt) })
-    return updated
-  }),
+      await assertProcessingAllowed(ctx.services.db, job.orgId)
+      const attempt = job.attempt + 1
+      const payload = JobPayloadSchema.parse({ ...job.payload, attempt })
+      const [updated] = await ctx.services.db.transaction(async (tx) => {
+        const rows = await tx
+          .update(tables.jobs)
+          .set({
+            status: 'queued',
+            attempt,
+            payload: payload as unknown as Record<string, unknown>,
+            error: null,
+            result: null,
+            progress: 0,
+            startedAt: null,
+            finishedAt: null,
+          })
+          .where(
+            and(
+              eq(tables.jobs.id, job.id),
+              eq(tables.jobs.attempt, job.attempt),
+              inArray(tables.jobs.status, ['failed', 'cancelled']),
+            ),
+          )
+          .returning(jobColumns)
+        if (rows.length && job.assetId) {
+          await tx
+            .update(tables.assets)
+            .set(job.kind === 'probe' ? { status: 'uploaded', error: null } : { status: 'processing', error: null })
+            .where(eq(tables.assets.id, job.assetId))
+        }
+        return rows
+      })
+      if (!updated) throw apiError(ErrorCode.CONFLICT, 'This job was retried meanwhile.')
+      const media = mediaOf(ctx.services)
+      await media.js.publish(Subjects.job(payload.kind), JSON.stringify(payload), {
+        msgID: jobMessageId(payload.jobId, attempt),
+      })
+      return updated
+    }),
 
   /** Live progress ticks and status changes of one project's jobs (SSE), for progress bars. */
   progress: authedProcedure
@@ -141,7 +185,15 @@ export const jobsRouter = router({
       void pump(events, (data) => {
         const ev = JobEventSchema.parse(data)
         if (ev.projectId !== project.id) return
-        push({ type: 'status', jobId: ev.jobId, kind: ev.kind, status: ev.status, assetId: ev.assetId, error: ev.error === undefined ? undefined : scrubMessage(ev.error), final: ev.final })
+        push({
+          type: 'status',
+          jobId: ev.jobId,
+          kind: ev.kind,
+          status: ev.status,
+          assetId: ev.assetId,
+          error: ev.error === undefined ? undefined : scrubMessage(ev.error),
+          final: ev.final,
+        })
       })
       const stop = () => {
         progress.unsubscribe()

@@ -30,10 +30,14 @@ export async function createTestApi(env: Record<string, string> = {}) {
   return {
     services,
     sql,
-    /** A caller as the bearer of `token` (session token or API key), or anonymous. Each gets its own address. */
-    async caller(token?: string | null, headers: IncomingHttpHeaders = {}) {
+    /**
+     * A caller as the bearer of `token` (session token or API key), or anonymous. Each gets its own address unless
+     * `ip` names one (rate limits count per address).
+     */
+    async caller(token?: string | null, headers: IncomingHttpHeaders = {}, options: { ip?: string } = {}) {
       const all = token ? { authorization: `Bearer ${token}`, ...headers } : headers
-      const ctx = await createContext(services, { headers: all, ip: `10.0.0.${++ipCounter % 250}` })
+      const ip = options.ip ?? `10.0.${Math.floor(++ipCounter / 250) % 250}.${ipCounter % 250}`
+      const ctx = await createContext(services, { headers: all, ip })
       return createCaller(ctx)
     },
     async close() {

@@ -1,3 +1,4 @@
+import { forgetOfflineCopies } from './offlineStore'
 import type { Role } from '@cutroom/schema'
 import { createMemo, createRoot, createSignal } from 'solid-js'
 import { api, setUnauthenticatedHandler } from './api'
@@ -68,7 +69,10 @@ export async function sessionStarted(user: SessionUser) {
 }
 
 export async function signOut() {
+  const userId = state.user()?.id
   await api.auth.signOut.mutate()
+  if (userId) void forgetOfflineCopies(userId)
+  navigator.serviceWorker?.controller?.postMessage({ type: 'signed-out' })
   state.setUser(null)
   state.setOrgs([])
 }

@@ -33,7 +33,7 @@ export function DocumentSession(props: {
   assets: Accessor<BinAsset[]>
   refetchAssets: () => void
 }) {
-  const connection = createProvider({ url: props.collabUrl, name: props.name })
+  const connection = createProvider({ url: props.collabUrl, name: props.name, userId: props.user.id })
   const user: PresenceUser = { ...props.user, color: userColor(props.user.id) }
   connection.provider.setAwarenessField('user', user)
   const peers = createAwarenessPeers(connection.provider)
@@ -53,9 +53,9 @@ export function DocumentSession(props: {
     return null
   })
   const state = () => saveState(connection)
-  // Warn before closing the tab while edits are not on the server yet.
+  // Warn before closing the tab while edits are neither on the server nor kept on this device.
   const beforeUnload = (e: BeforeUnloadEvent) => {
-    if (connection.unsynced() > 0) e.preventDefault()
+    if (connection.unsynced() > 0 && !connection.deviceCopy()) e.preventDefault()
   }
   window.addEventListener('beforeunload', beforeUnload)
   onCleanup(() => window.removeEventListener('beforeunload', beforeUnload))

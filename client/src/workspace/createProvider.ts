@@ -1,7 +1,9 @@
 import { CloseCode } from '@cutroom/schema'
 import { HocuspocusProvider } from '@hocuspocus/provider'
 import { type Accessor, createSignal, onCleanup } from 'solid-js'
+import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
+import { offlineStoreName } from '../lib/offlineStore'
 
 /** Why a document connection ended for good (the editor shows this instead of the document). */
 export interface ConnectionEnd {
@@ -16,10 +18,20 @@ export interface ProviderState {
   status: Accessor<'connecting' | 'connected' | 'disconnected'>
   /** True while synced with the server (false again after a disconnect until the next handshake). */
   synced: Accessor<boolean>
-  /** True once the document has been loaded from the server at least once; stays true offline. */
+  /**
+   * True once the document has content to show: loaded from the server, or from this device's copy (IndexedDB)
+   * when that copy holds the document (opened before). Stays true offline.
+   */
   loaded: Accessor<boolean>
-  /** Local updates the server has not yet acknowledged (persisted). */
+  /** Local updates the server has not yet acknowledged (persisted), in this page's life. */
   unsynced: Accessor<number>
+  /**
+   * True when this device holds changes the server has not acknowledged, including ones from before a reload
+   * (compared with the last server-acknowledged state kept next to the device copy). Only with `userId`.
+   */
+  localOnly: Accessor<boolean>
+  /** True once this device's copy is open: every later edit is kept across a reload. */
+  deviceCopy: Accessor<boolean>
   /** The server granted only read access. */
   readOnly: Accessor<boolean>
   /** Set when the server refused or ended the connection permanently. */
@@ -28,8 +40,10 @@ export interface ProviderState {
 
 const END_MESSAGES: Record<number, string> = {
   [CloseCode.UNAUTHORIZED]: 'Your session has expired. Sign in again to keep editing.',
-  [CloseCode.FORBIDDEN]: 'You no longer have access to this document (your membership was removed or the document is gone).',
-  [CloseCode.UPDATE_TOO_LARGE]: 'An edit was too large for the server to accept. Reload to continue from the saved state.',
+  [CloseCode.FORBIDDEN]:
+    'You no longer have access to this document (your membership was removed or the document is gone).',
+  [CloseCode.UPDATE_TOO_LARGE]:
+    'An edit was too large for the server to accept. Reload to continue from the saved state.',
   [CloseCode.TOO_MANY_CONNECTIONS]: 'Too many open connections for your account. Close other tabs and reload.',
 }
 
@@ -38,7 +52,7 @@ const END_MESSAGES: Record<number, string> = {
  * The browser authenticates with the HttpOnly session cookie sent on the WebSocket upgrade, so the token is empty.
  * The provider is destroyed with the owning scope.
  */
-export function createProvider(options: { url: string; name: string; doc?: Y.Doc }): ProviderState {
+export function createProvider(options: { url: string; name: string; doc?: Y.Doc; userId?: string }): ProviderState {
   const doc = options.doc ?? new Y.Doc()
   const [status, setStatus] = createSignal<'connecting' | 'connected' | 'disconnected'>('connecting')
   const [synced, setSynced] = createSignal(false)
@@ -46,6 +60,8 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
   const [unsynced, setUnsynced] = createSignal(0)
   const [readOnly, setReadOnly] = createSignal(false)
   const [ended, setEnded] = createSignal<ConnectionEnd | null>(null)
+  const [localOnly, setLocalOnly] = createSignal(false)
+  const [deviceCopy, setDeviceCopy] = createSignal(false)
 
   // Set once the connection ended for good or the provider was destroyed: the socket never connects again.
   let stopped = false
@@ -82,6 +98,45 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     },
   })
 
+  // The device copy: edits survive a reload while offline and are sent when the connection returns.
+  const local = options.userId ? new IndexeddbPersistence(offlineStoreName(options.userId, options.name), doc) : null
+  if (local) {
+    // The server-acknowledged state (state vector and delete set) as of the last time nothing was pending.
+    let acked: Y.Snapshot | null = null
+    let localReady = false
+    const upToDate = () => status() === 'connected' && synced() && provider.unsyncedChanges === 0
+    const check = () => {
+      if (!localReady) return
+      if (upToDate()) {
+        const now = Y.snapshot(doc)
+        if (!acked || !Y.equalSnapshots(acked, now)) {
+          acked = now
+          void local.set('acknowledged', Y.encodeSnapshot(now).slice().buffer as ArrayBuffer)
+        }
+        setLocalOnly(false)
+      } else {
+        setLocalOnly(acked === null ? doc.store.clients.size > 0 : !Y.equalSnapshots(acked, Y.snapshot(doc)))
+      }
+    }
+    void local.whenSynced.then(async () => {
+      const stored = (await local.get('acknowledged')) as ArrayBuffer | undefined
+      if (stored) acked = Y.decodeSnapshot(new Uint8Array(stored))
+      localReady = true
+      setDeviceCopy(true)
+      // A document this device has held before opens from it at once, online or not.
+      if (doc.store.clients.size > 0) setLoaded(true)
+      check()
+    })
+    doc.on('update', check)
+    provider.on('unsyncedChanges', check)
+    provider.on('synced', check)
+    provider.on('status', () => queueMicrotask(check))
+    onCleanup(() => {
+      doc.off('update', check)
+      void local.destroy()
+    })
+  }
+
   // A close schedules a reconnect before our close handler runs, and that later connect() would undo
   // disconnect()/destroy() and retry forever (provider 4.7): a stopped socket ignores it.
   const socket = provider.configuration.websocketProvider
@@ -105,5 +160,5 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     stopped = true
     provider.destroy()
   })
-  return { provider, doc, status, synced, loaded, unsynced, readOnly, ended }
+  return { provider, doc, status, synced, loaded, unsynced, localOnly, deviceCopy, readOnly, ended }
 }

@@ -119,6 +119,13 @@ export const CollabEnv = CommonEnv.merge(DatabaseEnv)
     REDIS_URL: url(['redis', 'rediss']).optional(),
     COLLAB_MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
     COLLAB_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
+    /**
+     * With Redis: how long a connection slot outlives its last heartbeat (refreshed every third of it), i.e. how
+     * long the connections of a killed instance keep counting against their people's limit.
+     */
+    COLLAB_CONNECTION_SLOT_TTL_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /** Redis key and channel prefix; instances that serve the same documents share it. */
+    COLLAB_REDIS_PREFIX: z.string().min(1).max(100).default('cutroom-collab'),
     /** Fold the update log into a snapshot after this many updates. */
     COLLAB_SNAPSHOT_EVERY: z.coerce.number().int().min(10).default(500),
   })

@@ -128,9 +128,13 @@ export function fcpTime(frames: number, fps: FrameRate): string {
   return fps.num / g === 1 ? `${num / g}s` : `${num / g}/${fps.num / g}s`
 }
 
+/** XML 1.0 allows no control characters but tab, newline and carriage return. */
+function withoutControls(s: string): string {
+  return [...s].filter((c) => c.charCodeAt(0) >= 0x20 || c === '\t' || c === '\n' || c === '\r').join('')
+}
+
 function xmlAttr(s: string): string {
-  return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  return withoutControls(s)
     .replace(/&/g, '&amp;')
     .replace(/"/g, '&quot;')
     .replace(/</g, '&lt;')

@@ -126,6 +126,14 @@ test('versionOf stacks uploads: numbered 1, 2, 3, listed newest first, flagged l
   assert.is((await owner.call.assets.list({ projectId: elsewhere.id })).length, 0, 'refusals created nothing')
 })
 
+test('an asset inserted without a stack (older code, plain SQL) is version 1 of its own stack', async () => {
+  const { org, project } = await studio()
+  const [row] = await api.sql<{ id: string; stack_id: string; version: number }[]>`
+    insert into assets (org_id, project_id, filename, content_type, size, status, storage_key)
+    values (${org.id}, ${project.id}, 'old.mov', 'video/quicktime', 1, 'ready', 'k') returning id, stack_id, version`
+  assert.equal([row!.stack_id, row!.version], [row!.id, 1])
+})
+
 test('concurrent new versions of one stack get distinct, consecutive numbers', async () => {
   const { owner, project } = await studio()
   const v1 = await uploaded(owner.call, project.id)

@@ -197,7 +197,7 @@ test('reviews.create makes the qa and qa-workflow documents and dispatches frame
     .from(tables.auditLog)
     .where(and(eq(tables.auditLog.action, 'review.create'), eq(tables.auditLog.targetId, created.id)))
   assert.is(audit?.actor, reviewer.user.id)
-  assert.is((audit?.details as { framediffJobId?: string }).framediffJobId, created.framediffJobId)
+  assert.is((audit!.details as { framediffJobId?: string }).framediffJobId, created.framediffJobId)
 
   // Without compareTo: documents only, no job.
   const single = await owner.call.reviews.create({ projectId: project.id, assetId: v1.id, title: 'First look' })

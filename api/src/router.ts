@@ -6,6 +6,8 @@ import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
+import { qaRouter } from './routers/qa'
+import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { router } from './trpc'
 
@@ -20,6 +22,8 @@ export const appRouter = router({
   audit: auditRouter,
   assets: assetsRouter,
   jobs: jobsRouter,
+  reviews: reviewsRouter,
+  qa: qaRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -1,4 +1,5 @@
 import {
+  CutroomError,
   type DocPatchReply,
   type DocPatchRequest,
   DocPatchRequestSchema,
@@ -77,7 +78,9 @@ export class DocPatcher implements Extension {
 
   private async apply(documentId: string, request: DocPatchRequest): Promise<DocPatchReply> {
     const { sql } = this.options
-    const [doc] = await sql<{ kind: DocumentKind }[]>`select kind from documents where id = ${documentId}`
+    const [doc] = await sql<
+      { kind: DocumentKind; project_id: string }[]
+    >`select kind, project_id from documents where id = ${documentId}`
     if (!doc) return { ok: false, code: ErrorCode.NOT_FOUND, message: 'No such document.' }
     const actor = request.actorUserId ?? null
     switch (request.type) {
@@ -123,6 +126,80 @@ export class DocPatcher implements Extension {
           source.destroy()
         }
       }
+      case 'qa-workflow-op':
+        if (doc.kind !== 'qa-workflow')
+          return {
+            ok: false,
+            code: ErrorCode.BAD_INPUT,
+            message: 'Workflow changes apply to qa-workflow documents only.',
+          }
+        return this.applyWorkflowOp(documentId, doc.project_id, request)
+    }
+  }
+
+  /**
+   * One qa-workflow change against the live document: the finding must exist in the review's qa document, the
+   * assignee condition and the transition rule are checked in the same state the change is applied to, so
+   * concurrent changes of one finding serialize here. A refused change writes nothing.
+   */
+  private async applyWorkflowOp(
+    documentId: string,
+    projectId: string,
+    request: Extract<DocPatchRequest, { type: 'qa-workflow-op' }>,
+  ): Promise<DocPatchReply> {
+    const { sql } = this.options
+    const noFinding: DocPatchReply = {
+      ok: false,
+      code: ErrorCode.NOT_FOUND,
+      message: 'No such finding in this review.',
+    }
+    const [qaDoc] = await sql<{ id: string }[]>`
+      select id from documents where id = ${request.qaDocumentId} and kind = 'qa' and project_id = ${projectId}`
+    if (!qaDoc) return noFinding
+    const finding = await this.withDocument(request.qaDocumentId, null, async (d) =>
+      qa.getFinding(d, request.findingId),
+    )
+    if (!finding) return noFinding
+    let refusal: DocPatchReply | null = null
+    let after: ReturnType<typeof qaWorkflow.getWorkflow> | null = null
+    let eventCount = 0
+    const change = { eventId: request.eventId, findingId: request.findingId, actor: request.actor }
+    const changed = await this.transact(documentId, request.actorUserId ?? null, (d) => {
+      const current = qaWorkflow.getWorkflow(d, request.findingId)
+      if (request.onlyIfAssignee && current.assignee !== request.onlyIfAssignee) {
+        refusal = {
+          ok: false,
+          code: ErrorCode.FORBIDDEN_ROLE,
+          message: 'Only the person assigned to this finding (or an owner, admin or editor) can do this.',
+        }
+        return
+      }
+      try {
+        const { op } = request
+        if (op.kind === 'transition') qaWorkflow.applyAction(d, { ...change, action: op.action })
+        else if (op.kind === 'assign') qaWorkflow.assign(d, { ...change, assignee: op.assignee })
+        else qaWorkflow.setDue(d, { ...change, due: op.due })
+      } catch (err) {
+        if (!(err instanceof CutroomError)) throw err
+        refusal = { ok: false, code: err.code, message: err.message }
+        return
+      }
+      after = qaWorkflow.getWorkflow(d, request.findingId)
+      eventCount = qaWorkflow.eventsOf(d).length
+    })
+    if (refusal) return refusal
+    const state = after as ReturnType<typeof qaWorkflow.getWorkflow> | null
+    if (!state) throw new Error('the workflow change left no state')
+    return {
+      ok: true,
+      changed,
+      workflow: {
+        status: state.status,
+        assignee: state.assignee,
+        due: state.due,
+        eventCount,
+        finding: { title: finding.title, severity: finding.severity, frame: finding.frame, frameEnd: finding.frameEnd },
+      },
     }
   }
 

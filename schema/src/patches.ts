@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ACTIONS, STATUSES } from './docs/qaWorkflow'
 import { ErrorCode } from './errors'
 
 /**
@@ -30,6 +31,34 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
    * `Before restoring "<name>"` (`undoVersionId` in the reply): restoring that one undoes the restore.
    */
   z.object({ type: z.literal('restore-version'), versionId: uuid, actorUserId: actor }),
+  /**
+   * One workflow change of a qa-workflow document, applied by collab with the qaWorkflow model against the live
+   * document (so concurrent changes serialize there). The finding must exist in the review's qa document
+   * (`qaDocumentId`). `onlyIfAssignee`: refuse with FORBIDDEN_ROLE unless the finding is assigned to that user
+   * (checked in the same live state). An action that does not apply replies INVALID_STATE and changes nothing.
+   * `eventId` is the idempotency key: the same op twice replies `changed: false`.
+   */
+  z.object({
+    type: z.literal('qa-workflow-op'),
+    qaDocumentId: uuid,
+    findingId: z.string().min(1).max(200),
+    eventId: z.string().min(1).max(200),
+    /** The event's actor: a user id, or `key:<id>` for an API key. */
+    actor: z.string().min(1).max(200),
+    onlyIfAssignee: uuid.optional(),
+    op: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('transition'), action: z.enum(ACTIONS) }),
+      z.object({ kind: z.literal('assign'), assignee: uuid.nullable() }),
+      z.object({
+        kind: z.literal('set_due'),
+        due: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .nullable(),
+      }),
+    ]),
+    actorUserId: actor,
+  }),
 ])
 export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
 
@@ -41,6 +70,22 @@ export const DocPatchReplySchema = z.discriminatedUnion('ok', [
     versionId: uuid.optional(),
     /** restore-version: the version holding the state from just before the restore. */
     undoVersionId: uuid.optional(),
+    /** qa-workflow-op: the finding's workflow after the op, and what the qa document says of the finding. */
+    workflow: z
+      .object({
+        status: z.enum(STATUSES),
+        assignee: z.string().nullable(),
+        due: z.string().nullable(),
+        /** Length of the document's event trail after the op: orders the api's copies of this state. */
+        eventCount: z.number().int().min(0),
+        finding: z.object({
+          title: z.string(),
+          severity: z.string(),
+          frame: z.number().int(),
+          frameEnd: z.number().int(),
+        }),
+      })
+      .optional(),
   }),
   z.object({
     ok: z.literal(false),

@@ -58,3 +58,22 @@ export type Action = keyof typeof ACTION_MIN_ROLE
 export function can(role: Role, action: Action): boolean {
   return roleAtLeast(role, ACTION_MIN_ROLE[action])
 }
+
+/**
+ * Who may change a finding's workflow (`qa.*`), per change. Not a rank: editors may start and submit work but
+ * not approve it. `start` and `submit` are also open to the finding's assignee (unless a viewer); viewers
+ * change nothing.
+ */
+export const QA_WORKFLOW_ROLES = {
+  assign: ['owner', 'admin', 'editor', 'reviewer'],
+  setDue: ['owner', 'admin', 'editor', 'reviewer'],
+  block: ['owner', 'admin', 'editor', 'reviewer'],
+  reopen: ['owner', 'admin', 'editor', 'reviewer'],
+  approve: ['owner', 'admin', 'reviewer'],
+  request_changes: ['owner', 'admin', 'reviewer'],
+  start: ['owner', 'admin', 'editor'],
+  submit: ['owner', 'admin', 'editor'],
+} as const satisfies Record<string, readonly Role[]>
+export type QaWorkflowChange = keyof typeof QA_WORKFLOW_ROLES
+/** Workflow changes the assignee may make whatever their role (viewers excepted). */
+export const QA_ASSIGNEE_CHANGES: readonly QaWorkflowChange[] = ['start', 'submit']

@@ -1,5 +1,5 @@
 import { ErrorCode, tables } from '@cutroom/schema'
-import { and, desc, eq } from 'drizzle-orm'
+import { and, desc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadProjectForPrincipal, requireOrgRole } from '../access'
 import { apiError } from '../apiError'
@@ -30,6 +30,8 @@ const assetColumns = {
   metadata: tables.assets.metadata,
   error: tables.assets.error,
   createdAt: tables.assets.createdAt,
+  stackId: tables.assets.stackId,
+  version: tables.assets.version,
 }
 
 const id = z.string().uuid()
@@ -82,10 +84,16 @@ export const assetsRouter = router({
         filename: z.string().trim().min(1).max(255),
         size: z.number().int().positive().max(5 * 1024 ** 4),
         contentType: z.string().trim().min(1).max(255),
+        /** Makes the upload the next version of this asset's stack (same project). */
+        versionOf: id.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { project } = await loadProjectForPrincipal(ctx, input.projectId, 'asset.upload')
+      const versionOf = input.versionOf ? await loadAsset(ctx, input.versionOf, 'asset.upload') : null
+      if (versionOf && versionOf.projectId !== project.id) {
+        throw apiError(ErrorCode.BAD_INPUT, 'A new version goes into the same project as the asset it follows.')
+      }
       if (!isMediaType(input.contentType)) {
         throw apiError(
           ErrorCode.UNSUPPORTED_MEDIA,
@@ -94,14 +102,24 @@ export const assetsRouter = router({
       }
       await assertUploadAllowed(ctx.services.db, project.orgId, input.size)
       const media = mediaOf(ctx.services)
-      const assetId = crypto.randomUUID()
+      const assetId: string = crypto.randomUUID()
       const key = sourceKey(project.orgId, project.id, assetId, input.filename)
       const multipart = input.size > media.uploads.multipartThresholdBytes
       const uploadId = multipart ? await media.storage.createMultipart(key, input.contentType) : null
-      const [asset] = await ctx.services.db
-        .insert(tables.assets)
-        .values({
+      const [asset] = await ctx.services.db.transaction(async (tx) => {
+        let stack = { stackId: assetId, version: 1 }
+        if (versionOf) {
+          // One new version of a stack at a time: the next number is read and taken under the same lock.
+          await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${versionOf.stackId}, 0))`)
+          const [last] = await tx
+            .select({ version: sql<number>`max(${tables.assets.version})`.mapWith(Number) })
+            .from(tables.assets)
+            .where(eq(tables.assets.stackId, versionOf.stackId))
+          stack = { stackId: versionOf.stackId, version: (last?.version ?? 0) + 1 }
+        }
+        return tx.insert(tables.assets).values({
           id: assetId,
+          ...stack,
           orgId: project.orgId,
           projectId: project.id,
           filename: input.filename,
@@ -111,8 +129,8 @@ export const assetsRouter = router({
           storageKey: key,
           uploadId,
           createdBy: actorOf(ctx.principal).userId,
-        })
-        .returning(assetColumns)
+        }).returning(assetColumns)
+      })
       if (!uploadId) {
         return {
           asset: asset!,
@@ -222,12 +240,27 @@ export const assetsRouter = router({
   list: authedProcedure.input(z.object({ projectId: id })).query(async ({ ctx, input }) => {
     const { project } = await loadProjectForPrincipal(ctx, input.projectId, 'asset.read')
     const rows = await ctx.services.db
-      .select(assetColumns)
+      .select({
+        ...assetColumns,
+        latestVersion: sql<number>`max(${tables.assets.version}) over (partition by ${tables.assets.stackId})`.mapWith(Number),
+      })
       .from(tables.assets)
       .where(eq(tables.assets.projectId, project.id))
       .orderBy(desc(tables.assets.createdAt))
       .limit(500)
-    return rows.map((asset) => ({ ...asset, sourceUrl: sourceUrl(asset) }))
+    return rows.map(({ latestVersion, ...asset }) => ({ ...asset, isLatestVersion: asset.version === latestVersion, sourceUrl: sourceUrl(asset) }))
+  }),
+
+  /** Every version in the asset's stack, newest first. */
+  versions: authedProcedure.input(z.object({ assetId: id })).query(async ({ ctx, input }) => {
+    const asset = await loadAsset(ctx, input.assetId, 'asset.read')
+    const rows = await ctx.services.db
+      .select(assetColumns)
+      .from(tables.assets)
+      .where(and(eq(tables.assets.stackId, asset.stackId), eq(tables.assets.projectId, asset.projectId)))
+      .orderBy(desc(tables.assets.version))
+      .limit(500)
+    return rows.map((a) => ({ ...a, sourceUrl: sourceUrl(a) }))
   }),
 
   /** One asset with its artifacts (and, while uploading, the upload's state so a client can resume). */

@@ -1,25 +1,15 @@
-import {
-  type DocPatchReply,
-  DocPatchReplySchema,
-  type DocPatchRequest,
-  ErrorCode,
-  isUuid,
-  Subjects,
-  tables,
-} from '@cutroom/schema'
+import { ErrorCode, isUuid, tables } from '@cutroom/schema'
 import { TRPCError } from '@trpc/server'
 import { desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadDocumentForPrincipal } from '../access'
 import { apiError, stableCodeOf } from '../apiError'
 import { writeAudit } from '../audit'
-import type { Context } from '../context'
+import { requestDocPatch } from '../documents/requestDocPatch'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
-
-const PATCH_TIMEOUT_MS = 15_000
 
 const versionColumns = {
   id: tables.docVersions.id,
@@ -27,25 +17,6 @@ const versionColumns = {
   name: tables.docVersions.name,
   createdBy: tables.docVersions.createdBy,
   createdAt: tables.docVersions.createdAt,
-}
-
-/**
- * Sends a patch to the collab server that holds the live document (core NATS request/reply on
- * `patches.doc.<id>`); the collab instances answer in one queue group.
- */
-async function requestPatch(ctx: Pick<Context, 'services'>, documentId: string, request: DocPatchRequest) {
-  const nc = ctx.services.media?.nc
-  if (!nc) throw apiError(ErrorCode.INTERNAL, 'Versions are unavailable: the api has no connection to NATS.')
-  let reply: DocPatchReply
-  try {
-    const msg = await nc.request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: PATCH_TIMEOUT_MS })
-    reply = DocPatchReplySchema.parse(msg.json())
-  } catch (err) {
-    ctx.services.log.error({ err, documentId, type: request.type }, 'document patch request failed')
-    throw apiError(ErrorCode.INTERNAL, 'The collaboration server did not answer; try again in a moment.')
-  }
-  if (!reply.ok) throw apiError(reply.code, reply.message)
-  return reply
 }
 
 /**
@@ -64,7 +35,7 @@ export const documentVersionsRouter = router({
           ErrorCode.FORBIDDEN_ROLE,
           `Your role cannot change this ${document.kind} document, so it cannot version it.`,
         )
-      const reply = await requestPatch(ctx, document.id, {
+      const reply = await requestDocPatch(ctx, document.id, {
         type: 'create-version',
         name: input.name,
         actorUserId: actorOf(ctx.principal).userId,
@@ -120,7 +91,7 @@ export const documentVersionsRouter = router({
           ErrorCode.FORBIDDEN_ROLE,
           `Your role cannot change this ${document.kind} document, so it cannot restore it.`,
         )
-      const reply = await requestPatch(ctx, document.id, {
+      const reply = await requestDocPatch(ctx, document.id, {
         type: 'restore-version',
         versionId: input.versionId,
         actorUserId: actorOf(ctx.principal).userId,

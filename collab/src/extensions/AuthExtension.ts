@@ -104,7 +104,8 @@ export class AuthExtension implements Extension {
     if (!role) throw new CollabRejection(CloseCode.FORBIDDEN, 'not a member of the organization')
 
     const access = documentAccess(role, doc.kind)
-    data.connectionConfig.readOnly = access === 'read'
+    // qa-workflow is written only by the server (qa.* mutations): read-only whatever the matrix says.
+    data.connectionConfig.readOnly = access === 'read' || doc.kind === 'qa-workflow'
     // Mutated in place: later onAuthenticate hooks in the same chain see the same object.
     Object.assign(data.context, {
       principal,

@@ -27,8 +27,12 @@ export const assets = pgTable(
     error: text('error'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The version stack: the id of its first version (an asset that is no one's new version is its own stack). */
+    stackId: uuid('stack_id').notNull(),
+    /** 1, 2, ... within the stack; unique per stack, so two concurrent new versions never share a number. */
+    version: integer('version').notNull().default(1),
   },
-  (t) => [index('assets_project_idx').on(t.projectId)],
+  (t) => [index('assets_project_idx').on(t.projectId), unique('assets_stack_version').on(t.stackId, t.version)],
 )
 
 /** Jobs: the source of truth for status. */

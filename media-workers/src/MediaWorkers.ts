@@ -24,11 +24,17 @@ import type { JobContext, JobHandler, JobOutcome } from './JobContext'
 import { JobCancelledError, PermanentJobError } from './JobErrors'
 import { JOB_HANDLERS } from './jobs/handlers'
 import { type MediaInfo, mediaInfoFrom } from './jobs/mediaInfo'
+import { withoutUrls } from './withoutUrls'
 import type { S3Storage } from './S3Storage'
 
 export type MediaWorkersConfig = Pick<
   WorkersEnv,
-  'WORKER_KINDS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
+  | 'WORKER_KINDS'
+  | 'WORKER_CONCURRENCY'
+  | 'WORKER_MAX_ATTEMPTS'
+  | 'WORKER_ACK_WAIT_MS'
+  | 'WORKER_RETRY_BACKOFF_MS'
+  | 'WORKER_TMP_DIR'
 >
 
 export interface MediaWorkersDeps {
@@ -62,7 +68,10 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm)
   for (const kind of kinds) {
-    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
+    await ensureJobConsumer(jsm, kind, {
+      maxAttempts: config.WORKER_MAX_ATTEMPTS,
+      ackWaitMs: config.WORKER_ACK_WAIT_MS,
+    })
   }
   const js = jetstream(nc)
   const slots = new Semaphore(config.WORKER_CONCURRENCY)
@@ -148,7 +157,10 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     await mkdir(workRoot, { recursive: true })
     const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
     try {
-      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
+      await publishEvent(
+        { ...base, status: 'running', artifacts: [], usage: [], final: false },
+        `${eventId('running')}:${delivery}`,
+      )
       const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
       await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
       msg.ack()
@@ -159,13 +171,18 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         // not the job's fault: hand it straight to another worker without spending an attempt's backoff
         msg.nak(0)
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
-        await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
+        await publishEvent(
+          { ...base, status: 'cancelled', artifacts: [], usage: [], final: true },
+          eventId('cancelled'),
+        )
         msg.term('cancelled')
         jlog.info('job cancelled')
       } else {
         const permanent = err instanceof PermanentJobError
         const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
-        const error = permanent ? `${(err as PermanentJobError).code}: ${(err as Error).message}` : (err as Error).message
+        const error = permanent
+          ? `${(err as PermanentJobError).code}: ${(err as Error).message}`
+          : (err as Error).message
         const published = await publishEvent(
           {
             ...base,
@@ -197,8 +214,8 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   }
 
   const jobContext = (payload: JobPayload, workDir: string, signal: AbortSignal, jlog: Logger): JobContext => {
-    let sourcePath: Promise<string> | null = null
-    let info: Promise<MediaInfo> | null = null
+    const sources = new Map<string, Promise<string>>()
+    const infos = new Map<string, Promise<MediaInfo>>()
     let lastSent = 0
     const input = 'input' in payload && 'sourceKey' in payload.input ? payload.input : null
     const ctx: JobContext = {
@@ -213,31 +230,53 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         const now = Date.now()
         if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return
         lastSent = now
-        const tick: JobProgress = { jobId: payload.jobId, projectId: payload.projectId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
+        const tick: JobProgress = {
+          jobId: payload.jobId,
+          projectId: payload.projectId,
+          kind: payload.kind,
+          progress: fraction,
+          stage,
+          at: new Date(now).toISOString(),
+        }
         nc.publish(Subjects.progress(payload.jobId), JSON.stringify(tick))
       },
       source() {
         if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
-        sourcePath ??= (async () => {
-          // a missing object or unreachable S3 fails here, as a retryable error, before ffprobe could call
-          // the file unplayable
-          await deps.storage.sizeOf(input.sourceKey).catch((err: Error) => {
-            throw new Error(`The source file could not be read from storage (${err.name}: ${err.message}).`)
-          })
-          return deps.storage.readUrl(input.sourceKey)
-        })()
-        return sourcePath
+        return ctx.sourceAt(input.sourceKey)
       },
       mediaInfo() {
-        info ??= ctx.source().then(async (file) => {
-          const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
-            throw new PermanentJobError(
-              ErrorCode.UNSUPPORTED_MEDIA,
-              `This file is not playable media (${lastLine(err.message)}); upload a video or audio file.`,
-            )
+        if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
+        return ctx.mediaInfoAt(input.sourceKey)
+      },
+      sourceAt(key) {
+        let url = sources.get(key)
+        if (!url) {
+          url = (async () => {
+            // a missing object or unreachable S3 fails here, as a retryable error, before ffprobe could call
+            // the file unplayable
+            await deps.storage.sizeOf(key).catch((err: Error) => {
+              throw new Error(`The source file could not be read from storage (${err.name}: ${err.message}).`)
+            })
+            return deps.storage.readUrl(key)
+          })()
+          sources.set(key, url)
+        }
+        return url
+      },
+      mediaInfoAt(key) {
+        let info = infos.get(key)
+        if (!info) {
+          info = ctx.sourceAt(key).then(async (file) => {
+            const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
+              throw new PermanentJobError(
+                ErrorCode.UNSUPPORTED_MEDIA,
+                `This file is not playable media (${withoutUrls(lastLine(err.message))}); upload a video or audio file.`,
+              )
+            })
+            return mediaInfoFrom(data)
           })
-          return mediaInfoFrom(data)
-        })
+          infos.set(key, info)
+        }
         return info
       },
     }
@@ -293,9 +332,15 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
 function servedKinds(list: string | undefined): JobKind[] {
   const implemented = Object.keys(JOB_HANDLERS) as JobKind[]
   if (!list) return implemented
-  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean)
+  const wanted = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const unknown = wanted.filter((k) => !implemented.includes(k as JobKind))
-  if (unknown.length) throw new Error(`WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`)
+  if (unknown.length)
+    throw new Error(
+      `WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`,
+    )
   return wanted as JobKind[]
 }
 
@@ -304,7 +349,10 @@ function assetIdOf(payload: JobPayload): string | undefined {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   return (lines.at(-1) ?? text).slice(0, 300)
 }
 

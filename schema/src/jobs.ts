@@ -101,13 +101,32 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('waveform'), input: AssetInput }),
   JobBase.extend({
     kind: z.literal('framediff'),
-    input: z.object({ assetA: AssetInput, assetB: AssetInput, documentId: uuid.optional() }),
+    input: z.object({
+      /** The earlier version; its frame grid (rate, size) is the one both are compared on. */
+      assetA: AssetInput,
+      assetB: AssetInput,
+      /** The review's qa document: the collab server writes the overlay and suggested findings into it. */
+      documentId: uuid.optional(),
+      /** Frames whose mean SSIM is below this become suggested findings (default 0.98). */
+      threshold: z.number().min(0).max(1).optional(),
+      /** Local SSIM below which a cell counts as changed for the region boxes (default 0.75). */
+      regionThreshold: z.number().min(0).max(1).optional(),
+      /** Proxy height both versions are decoded at (default 360, never above version A's height). */
+      height: z.number().int().min(32).max(1080).optional(),
+    }),
   }),
-  JobBase.extend({ kind: z.literal('transcribe'), input: AssetInput.extend({ language: z.string().max(16).optional() }) }),
+  JobBase.extend({
+    kind: z.literal('transcribe'),
+    input: AssetInput.extend({ language: z.string().max(16).optional() }),
+  }),
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
   JobBase.extend({
     kind: z.literal('tts'),
-    input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
+    input: z.object({
+      text: z.string().min(1).max(20_000),
+      voice: z.string().max(64).default('en'),
+      documentId: uuid.optional(),
+    }),
   }),
   JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
   JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),

@@ -132,12 +132,12 @@ function rawData(t: OnnxTensor): Uint8Array {
     const f = t.values instanceof Float32Array ? t.values : Float32Array.from(t.values)
     const b = new Uint8Array(f.length * 4)
     const view = new DataView(b.buffer)
-    f.forEach((v, i) => view.setFloat32(i * 4, v, true))
+    for (let i = 0; i < f.length; i++) view.setFloat32(i * 4, f[i]!, true)
     return b
   }
   const b = new Uint8Array(t.values.length * 8)
   const view = new DataView(b.buffer)
-  Array.from(t.values).forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true))
+  for (let i = 0; i < t.values.length; i++) view.setBigInt64(i * 8, BigInt(t.values[i]!), true)
   return b
 }
 

@@ -183,15 +183,15 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
   w.int(1, model.irVersion).string(2, model.producer)
   w.message(7, (g) => {
     // GraphProto: node = 1, name = 2, initializer = 5, input = 11, output = 12
-    model.nodes.forEach((n, i) =>
+    for (const [i, n] of model.nodes.entries()) {
       g.message(1, (node) => {
         // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5
         for (const input of n.inputs) node.string(1, input)
         for (const output of n.outputs) node.string(2, output)
         node.string(3, `${n.op.toLowerCase()}_${i}`).string(4, n.op)
         for (const a of n.attributes ?? []) node.message(5, (attr) => writeAttribute(attr, a))
-      }),
-    )
+      })
+    }
     g.string(2, model.graphName)
     for (const t of model.initializers) g.message(5, (tensor) => writeTensor(tensor, t))
     for (const v of model.inputs) g.message(11, (vi) => writeValueInfo(vi, v))

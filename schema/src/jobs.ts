@@ -153,6 +153,62 @@ export const UsageSchema = z.object({
 })
 export type Usage = z.infer<typeof UsageSchema>
 
+const unit = z.number().min(0).max(1)
+const rate = z.object({ num: z.number().int().positive(), den: z.number().int().positive() })
+const frameIndex = z.number().int().nonnegative()
+
+/** A frame range a framediff proposes as a finding (frames of version A), with a stable id per job and range. */
+export const FramediffSuggestionSchema = z.object({
+  id: uuid,
+  frame: frameIndex,
+  frameEnd: frameIndex,
+  worstFrame: frameIndex,
+  worstSsim: z.number().min(-1).max(1),
+  region: z.object({ x: unit, y: unit, w: unit, h: unit }).nullable(),
+})
+export type FramediffSuggestion = z.infer<typeof FramediffSuggestionSchema>
+
+/** `result` of a succeeded framediff job: what was compared, the score summary and the suggested findings. */
+export const FramediffResultSchema = z.object({
+  documentId: uuid.optional(),
+  versionA: z.object({
+    assetId: uuid,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  versionB: z.object({
+    assetId: uuid,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  /** Frames `from..to` (inclusive) of version A's grid were compared, at the proxy size. */
+  compared: z.object({
+    from: frameIndex,
+    to: frameIndex,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  resampled: z.boolean(),
+  rescaled: z.boolean(),
+  lengthsDiffer: z.boolean(),
+  notes: z.array(z.string().max(500)).max(10),
+  summary: z.object({
+    meanSsim: z.number(),
+    minSsim: z.number(),
+    worstFrame: frameIndex,
+    framesBelowThreshold: frameIndex,
+    threshold: unit,
+  }),
+  suggestions: z.array(FramediffSuggestionSchema).max(100),
+})
+export type FramediffResult = z.infer<typeof FramediffResultSchema>
+
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({
   jobId: uuid,

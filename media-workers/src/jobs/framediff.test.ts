@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { startTestNats, startTestS3, type TestNats, type TestS3 } from '@cutroom/infra'
-import { type JobEvent, JobEventSchema, JobProgressSchema, jobMessageId, Subjects, WorkersEnv } from '@cutroom/schema'
+import {
+  FramediffResultSchema,
+  type JobEvent,
+  JobEventSchema,
+  JobProgressSchema,
+  jobMessageId,
+  Subjects,
+  WorkersEnv,
+} from '@cutroom/schema'
 import { jetstream } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -128,6 +136,10 @@ test('a rectangle drawn on frames 40-59 is found: worst frames, region boxes, he
     suggestions: SuggestedFinding[]
   }
   assert.is(result.documentId, documentId)
+  // the contract the collab server reads the result with
+  const parsed = FramediffResultSchema.parse(ev.result)
+  assert.equal(parsed.versionA.assetId, a.assetId)
+  assert.equal(parsed.versionB.assetId, b.assetId)
   assert.equal(result.compared, { from: 0, to: 99, frames: 100, fps: { num: 25, den: 1 }, width: 640, height: 360 })
   assert.is(result.lengthsDiffer, false)
   assert.is(result.resampled, false)

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@cutroom/schema'
+import { ErrorCode, type FramediffResult } from '@cutroom/schema'
 import { artifactId, artifactPrefix } from '../artifactId'
 import type { JobContext, JobHandler } from '../JobContext'
 import { JobCancelledError, PermanentJobError } from '../JobErrors'
@@ -157,6 +157,8 @@ export const framediff: JobHandler<'framediff'> = async (ctx) => {
   const { layout, files } = await sheets.finish(ctx.ffmpeg, ctx.signal)
   const regions = tracker.finish().map((r) => ({ ...r, minSsim: round6(r.minSsim), box: roundBox(r.box) }))
   const suggestions = suggestFindings(scores, threshold, regions).map((s) => ({
+    // stable per job and range, so a redelivered result proposes the same finding, not a second one
+    id: artifactId(payload.jobId, `finding:${s.frame}-${s.frameEnd}`),
     ...s,
     worstSsim: round6(s.worstSsim),
     region: s.region ? roundBox(s.region) : null,
@@ -264,7 +266,7 @@ export const framediff: JobHandler<'framediff'> = async (ctx) => {
       summary,
       provider: ssim.provider,
       suggestions,
-    },
+    } satisfies FramediffResult & { provider: string },
   }
 }
 

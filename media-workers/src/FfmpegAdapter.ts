@@ -158,20 +158,7 @@ export class FfmpegAdapter {
 
   /** Whether a tiny encode with `encoder` succeeds (an encoder can be compiled in without a usable device). */
   canEncode(encoder: string): Promise<boolean> {
-    const args = [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=black:s=256x256:d=0.2',
-      '-c:v',
-      encoder,
-      '-f',
-      'null',
-      '-',
-    ]
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=256x256:d=0.2', '-c:v', encoder, '-f', 'null', '-']
     return new Promise((resolve) => {
       execFile(this.ffmpegPath, args, { timeout: 15_000 }, (err) => resolve(!err))
     })

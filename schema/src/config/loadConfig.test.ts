@@ -19,10 +19,7 @@ test('a bad value names the variable and the problem', () => {
   } catch (err) {
     assert.instance(err, ConfigError)
     const e = err as ConfigError
-    assert.equal(
-      e.problems.map((p) => p.variable),
-      ['COLLAB_PORT'],
-    )
+    assert.equal(e.problems.map((p) => p.variable), ['COLLAB_PORT'])
     assert.match(e.message, 'COLLAB_PORT')
   }
 })
@@ -37,10 +34,7 @@ test('a missing required variable is reported', () => {
 })
 
 test('a URL with the wrong scheme is refused', () => {
-  assert.throws(
-    () => loadConfig(ApiEnv, { ...base, DATABASE_URL: 'mysql://x@y/z' }),
-    /DATABASE_URL: must start with postgres/,
-  )
+  assert.throws(() => loadConfig(ApiEnv, { ...base, DATABASE_URL: 'mysql://x@y/z' }), /DATABASE_URL: must start with postgres/)
 })
 
 test('empty strings count as unset', () => {

@@ -4,6 +4,7 @@ import {
   type DocPatchReply,
   type DocPatchRequest,
   LOCAL_ORIGIN,
+  qa,
   Streams,
   Subjects,
   timeline,
@@ -182,6 +183,173 @@ test('job results set artifact references into the timelines that use the asset,
   assert.is(timeline.artifactsOf(other.doc).size, 0, 'a timeline without the asset is untouched')
   editor.destroy()
   other.destroy()
+})
+
+/** Waits until the collab server has consumed and acknowledged every event on the stream so far. */
+async function eventsConsumed(): Promise<void> {
+  const jsm = await jetstreamManager(nc)
+  await waitFor(
+    async () => {
+      const [stream, info] = await Promise.all([
+        jsm.streams.info(Streams.EVENTS),
+        jsm.consumers.info(Streams.EVENTS, 'collab-artifacts'),
+      ])
+      return info.delivered.stream_seq >= stream.state.last_seq && info.num_ack_pending === 0 && info.num_pending === 0
+    },
+    5000,
+    'events consumed',
+  )
+}
+
+function framediffEvent(documentId: string, projectId = f.projectId) {
+  const assetA = crypto.randomUUID()
+  const assetB = crypto.randomUUID()
+  const jobId = crypto.randomUUID()
+  const artifact = (slot: string, file: string) => ({
+    id: crypto.randomUUID(),
+    slot,
+    key: `orgs/${f.orgId}/projects/${projectId}/assets/${assetB}/artifacts/x/${file}`,
+    contentType: 'application/json',
+    size: 100,
+    metadata:
+      slot === 'framediff-heatmap'
+        ? {
+            sheets: ['heatmap_00000.png'],
+            tileWidth: 160,
+            tileHeight: 90,
+            columns: 10,
+            rows: 10,
+            framesPerSheet: 100,
+            count: 100,
+          }
+        : {},
+  })
+  const version = (assetId: string) => ({ assetId, frames: 100, fps: { num: 25, den: 1 }, width: 640, height: 360 })
+  return {
+    jobId,
+    kind: 'framediff',
+    status: 'succeeded',
+    orgId: f.orgId,
+    projectId,
+    attempt: 1,
+    artifacts: [
+      artifact('framediff-scores', 'scores.json'),
+      artifact('framediff-heatmap', 'index.json'),
+      artifact('framediff-regions', 'regions.json'),
+    ],
+    usage: [],
+    result: {
+      documentId,
+      versionA: version(assetA),
+      versionB: version(assetB),
+      compared: { from: 0, to: 99, frames: 100, fps: { num: 25, den: 1 }, width: 640, height: 360 },
+      resampled: false,
+      rescaled: false,
+      lengthsDiffer: false,
+      notes: [],
+      summary: { meanSsim: 0.99, minSsim: 0.93, worstFrame: 47, framesBelowThreshold: 20, threshold: 0.98 },
+      suggestions: [
+        {
+          id: crypto.randomUUID(),
+          frame: 40,
+          frameEnd: 59,
+          worstFrame: 47,
+          worstSsim: 0.93,
+          region: { x: 0.62, y: 0.15, w: 0.26, h: 0.36 },
+        },
+        { id: crypto.randomUUID(), frame: 80, frameEnd: 81, worstFrame: 80, worstSsim: 0.75, region: null },
+      ],
+      provider: 'cpu',
+    },
+    at: new Date().toISOString(),
+  }
+}
+
+async function newQaDocument(): Promise<string> {
+  const [row] = await f.sql<{ id: string }[]>`
+    insert into documents (project_id, kind, title) values (${f.projectId}, 'qa', 'review of v2') returning id`
+  return row!.id
+}
+
+test('a framediff result writes the overlay and suggested findings into its qa document, once', async () => {
+  const docId = await newQaDocument()
+  const reviewer = await f.connect(docId, f.sessions.reviewer)
+  const event = framediffEvent(docId)
+  const { versionA, versionB, suggestions } = event.result
+  const js = jetstream(nc)
+  await js.publish(Subjects.event('framediff', 'succeeded'), JSON.stringify(event))
+  await waitFor(
+    () => qa.getOverlay(reviewer.doc, versionA.assetId, versionB.assetId) !== null,
+    5000,
+    'overlay at the reviewer',
+  )
+  const overlay = qa.getOverlay(reviewer.doc, versionA.assetId, versionB.assetId)!
+  const heatmap = event.artifacts[1]!
+  assert.is(overlay.artifactId, heatmap.id)
+  assert.is(overlay.key, heatmap.key)
+  const meta = overlay.metadata as Record<string, { id?: string; key?: string; layout?: unknown } | unknown>
+  assert.equal((meta.scores as { id: string }).id, event.artifacts[0]!.id)
+  assert.equal((meta.regions as { key: string }).key, event.artifacts[2]!.key)
+  assert.equal((meta.heatmap as { layout: unknown }).layout, heatmap.metadata)
+  assert.equal(meta.summary, event.result.summary)
+  assert.equal(meta.compared, event.result.compared)
+  assert.is(meta.jobId, event.jobId)
+
+  await waitFor(
+    () => qa.listFindings(reviewer.doc).filter((x) => x.suggestion).length === 2,
+    5000,
+    'suggestions at the reviewer',
+  )
+  const found = qa.listFindings(reviewer.doc).filter((x) => x.suggestion?.jobId === event.jobId)
+  assert.equal(
+    found.map((x) => [
+      x.id,
+      x.frame,
+      x.frameEnd,
+      x.severity,
+      x.suggestion!.status,
+      x.suggestion!.score,
+      x.versionA,
+      x.versionB,
+    ]),
+    [
+      [suggestions[0]!.id, 40, 59, 'low', 'suggested', 0.93, versionA.assetId, versionB.assetId],
+      [suggestions[1]!.id, 80, 81, 'high', 'suggested', 0.75, versionA.assetId, versionB.assetId],
+    ],
+  )
+  assert.equal(found[0]!.region, suggestions[0]!.region)
+  assert.match(found[0]!.title, /Frames 40-59 differ/)
+  assert.equal(qa.validate(reviewer.doc), [])
+
+  // a reviewer dismisses one; the same result delivered again changes nothing and does not bring it back
+  qa.resolveSuggestion(reviewer.doc, suggestions[1]!.id, 'dismissed')
+  await reviewer.settled()
+  await eventsConsumed()
+  const rows = await rowCount(docId)
+  await js.publish(Subjects.event('framediff', 'succeeded'), JSON.stringify(event))
+  await eventsConsumed()
+  assert.is(await rowCount(docId), rows, 'the same event twice writes nothing')
+  assert.is(qa.getFinding(reviewer.doc, suggestions[1]!.id)!.suggestion!.status, 'dismissed')
+  assert.is(qa.listFindings(reviewer.doc).filter((x) => x.suggestion?.jobId === event.jobId).length, 2)
+  reviewer.destroy()
+})
+
+test('a framediff result naming a document that is not a qa document of its project patches nothing', async () => {
+  const timelineRows = await rowCount(f.docs.timeline)
+  const qaRows = await rowCount(f.docs.qa)
+  const js = jetstream(nc)
+  await js.publish(Subjects.event('framediff', 'succeeded'), JSON.stringify(framediffEvent(f.docs.timeline)))
+  await js.publish(
+    Subjects.event('framediff', 'succeeded'),
+    JSON.stringify(framediffEvent(f.docs.qa, crypto.randomUUID())),
+  )
+  await js.publish(
+    Subjects.event('framediff', 'succeeded'),
+    JSON.stringify({ ...framediffEvent(f.docs.qa), result: { documentId: f.docs.qa } }),
+  )
+  await eventsConsumed()
+  assert.is(await rowCount(f.docs.timeline), timelineRows)
+  assert.is(await rowCount(f.docs.qa), qaRows)
 })
 
 test.run()

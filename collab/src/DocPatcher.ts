@@ -6,6 +6,7 @@ import {
   type DocumentKind,
   documentName,
   ErrorCode,
+  FramediffResultSchema,
   type JobEvent,
   qa,
   qaWorkflow,
@@ -222,6 +223,7 @@ export class DocPatcher implements Extension {
    * Returns how many documents changed.
    */
   async applyJobArtifacts(event: JobEvent): Promise<number> {
+    if (event.status === 'succeeded' && event.kind === 'framediff') return (await this.applyFramediff(event)) ? 1 : 0
     if (event.status !== 'succeeded' || !event.assetId || event.artifacts.length === 0) return 0
     const assetId = event.assetId
     const docs = await this.options.sql<{ id: string }[]>`
@@ -240,6 +242,86 @@ export class DocPatcher implements Extension {
       if (changed) changedDocs++
     }
     return changedDocs
+  }
+
+  /**
+   * Writes a succeeded framediff into its review's qa document: the overlay of the version pair (the heatmap as
+   * the reference, every artifact and the score summary in its metadata) and one suggested finding per proposed
+   * frame range, for a person to accept or dismiss. Only a qa document of the job's own project is patched.
+   * Suggestions have stable ids and the overlay is compared before it is set, so the same event twice is a no-op.
+   */
+  async applyFramediff(event: JobEvent): Promise<boolean> {
+    const parsed = FramediffResultSchema.safeParse(event.result)
+    if (!parsed.success) {
+      this.options.log?.warn(
+        { jobId: event.jobId, issue: parsed.error.issues[0] },
+        'ignoring a framediff result that does not match the contract',
+      )
+      return false
+    }
+    const result = parsed.data
+    if (!result.documentId) return false
+    const [doc] = await this.options.sql<{ kind: DocumentKind }[]>`
+      select kind from documents where id = ${result.documentId} and project_id = ${event.projectId}`
+    if (doc?.kind !== 'qa') {
+      this.options.log?.warn(
+        { jobId: event.jobId, documentId: result.documentId },
+        'framediff names no qa document of its project',
+      )
+      return false
+    }
+    const bySlot = new Map(event.artifacts.map((a) => [a.slot, a]))
+    const heatmap = bySlot.get('framediff-heatmap')
+    if (!heatmap) return false
+    const ref = (slot: string) => {
+      const a = bySlot.get(slot)
+      return a ? { id: a.id, key: a.key, contentType: a.contentType } : null
+    }
+    const versionA = result.versionA.assetId
+    const versionB = result.versionB.assetId
+    return this.transact(result.documentId, null, (d) => {
+      qa.setOverlay(
+        d,
+        {
+          versionA,
+          versionB,
+          artifactId: heatmap.id,
+          key: heatmap.key,
+          contentType: heatmap.contentType,
+          metadata: {
+            jobId: event.jobId,
+            heatmap: { ...ref('framediff-heatmap'), layout: heatmap.metadata },
+            scores: ref('framediff-scores'),
+            regions: ref('framediff-regions'),
+            compared: result.compared,
+            summary: result.summary,
+            notes: result.notes,
+            resampled: result.resampled,
+            rescaled: result.rescaled,
+            lengthsDiffer: result.lengthsDiffer,
+          },
+        },
+        WORKER_PATCH_ORIGIN,
+      )
+      for (const s of result.suggestions)
+        qa.addSuggestedFinding(
+          d,
+          {
+            id: s.id,
+            title: `Frames ${s.frame}-${s.frameEnd} differ from version A (SSIM ${s.worstSsim.toFixed(3)} at frame ${s.worstFrame})`,
+            severity: s.worstSsim < 0.8 ? 'high' : s.worstSsim < 0.9 ? 'medium' : 'low',
+            versionA,
+            versionB,
+            frame: s.frame,
+            frameEnd: s.frameEnd,
+            region: s.region,
+            jobId: event.jobId,
+            score: s.worstSsim,
+            createdAt: event.at,
+          },
+          WORKER_PATCH_ORIGIN,
+        )
+    })
   }
 
   /** Runs `change` in one server transaction; true when it changed the document. Resolves once durable. */

@@ -49,4 +49,45 @@ test('run reports progress and a cancel kills ffmpeg with JobCancelledError', as
   }
 })
 
+test('rawFrames yields exact frames, stops ffmpeg when the reader leaves early, and throws ffmpeg errors', async () => {
+  const spec = (seconds: number) => ({
+    inputs: [{ path: `testsrc2=size=64x36:rate=25:duration=${seconds}`, options: ['-f', 'lavfi'] }],
+    outputOptions: ['-f', 'rawvideo', '-pix_fmt', 'gray'],
+  })
+  const sizes: number[] = []
+  for await (const frame of ffmpeg.rawFrames(spec(1), 64 * 36)) sizes.push(frame.length)
+  assert.equal(
+    sizes,
+    Array.from({ length: 25 }, () => 64 * 36),
+    'one second at 25 fps: 25 whole frames',
+  )
+
+  const started = Date.now()
+  let taken = 0
+  for await (const _ of ffmpeg.rawFrames(spec(3600), 64 * 36)) if (++taken === 3) break
+  assert.is(taken, 3)
+  assert.ok(Date.now() - started < 10_000, 'an hour of frames was not decoded after the loop left')
+
+  const failed = await (async () => {
+    for await (const _ of ffmpeg.rawFrames(
+      { inputs: [{ path: '/nonexistent/clip.mp4' }], outputOptions: ['-f', 'rawvideo'] },
+      100,
+    )) {
+    }
+  })().then(
+    () => null,
+    (e: Error) => e,
+  )
+  assert.match(String(failed?.message), /No such file or directory/)
+
+  const controller = new AbortController()
+  const cancelled = await (async () => {
+    for await (const _ of ffmpeg.rawFrames(spec(3600), 64 * 36, { signal: controller.signal })) controller.abort()
+  })().then(
+    () => null,
+    (e: Error) => e,
+  )
+  assert.instance(cancelled, JobCancelledError)
+})
+
 test.run()

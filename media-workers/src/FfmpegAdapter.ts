@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import type { Writable } from 'node:stream'
+import { PassThrough, type Writable } from 'node:stream'
 import ffmpeg, { type FfmpegCommand, type FfprobeData } from 'fluent-ffmpeg'
 import { ffmpegReason } from './ffmpegReason'
 import { JobCancelledError } from './JobErrors'
@@ -17,6 +17,13 @@ export interface FfmpegRunOptions {
   /** Seconds of media the command processes; turns ffmpeg's `time=` into a fraction for onProgress. */
   durationSeconds?: number
   onProgress?: (fraction: number) => void
+}
+
+export interface RawFramesOptions {
+  /** Aborting kills ffmpeg and makes the iteration throw JobCancelledError. */
+  signal?: AbortSignal
+  /** Frames ffmpeg may decode ahead of the reader (the pipe's buffer), so decoding overlaps the reader's work. */
+  bufferFrames?: number
 }
 
 /** stderr lines kept for the error message; ffmpeg's reason is in its last lines. */
@@ -63,6 +70,73 @@ export class FfmpegAdapter {
       command.on('error', (err: Error) => done(ffmpegFailure(err, tail, filesOf(spec))))
       command.run()
     })
+  }
+
+  /**
+   * Runs ffmpeg with its one output on stdout (raw video, e.g. `-f rawvideo -pix_fmt gray`) and yields it as
+   * frames of exactly `frameBytes`, streamed with backpressure: ffmpeg waits while the reader is busy, so memory
+   * holds a few frames, never the clip. Leaving the loop early kills ffmpeg; an ffmpeg failure is thrown with
+   * ffmpeg's own message; a trailing partial frame is dropped.
+   */
+  async *rawFrames(
+    spec: Omit<FfmpegSpec, 'outputs'> & { outputOptions: string[] },
+    frameBytes: number,
+    options: RawFramesOptions = {},
+  ): AsyncGenerator<Buffer> {
+    if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error('frameBytes must be a positive integer.')
+    const { signal } = options
+    if (signal?.aborted) throw new JobCancelledError()
+    const stop = new AbortController()
+    const onAbort = () => stop.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const pipe = new PassThrough({ highWaterMark: frameBytes * Math.max(1, options.bufferFrames ?? 4) })
+    let ended = false
+    const finished = this.run(
+      {
+        inputs: spec.inputs,
+        complexFilter: spec.complexFilter,
+        outputs: [{ target: pipe, options: spec.outputOptions }],
+      },
+      { signal: stop.signal },
+    ).then(
+      () => {
+        ended = true
+      },
+      (err: Error) => {
+        ended = true
+        pipe.destroy(err)
+        throw err
+      },
+    )
+    finished.catch(() => {})
+    try {
+      let frame = Buffer.allocUnsafe(frameBytes)
+      let filled = 0
+      for await (const chunk of pipe as AsyncIterable<Buffer>) {
+        let at = 0
+        while (at < chunk.length) {
+          const n = Math.min(frameBytes - filled, chunk.length - at)
+          chunk.copy(frame, filled, at, at + n)
+          filled += n
+          at += n
+          if (filled === frameBytes) {
+            yield frame
+            frame = Buffer.allocUnsafe(frameBytes)
+            filled = 0
+          }
+        }
+      }
+      await finished
+    } catch (err) {
+      if (signal?.aborted) throw new JobCancelledError()
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      if (!ended) {
+        stop.abort()
+        await finished.catch(() => {})
+      }
+    }
   }
 
   probe(path: string): Promise<FfprobeData> {

@@ -22,6 +22,10 @@ export interface JobContext<K extends JobKind = JobKind> {
   source(): Promise<string>
   /** ffprobe of the source, once. */
   mediaInfo(): Promise<MediaInfo>
+  /** Like `source()` for any object key of the job (e.g. both versions of a framediff), checked once per key. */
+  sourceAt(sourceKey: string): Promise<string>
+  /** Like `mediaInfo()` for any object key of the job, once per key. */
+  mediaInfoAt(sourceKey: string): Promise<MediaInfo>
 }
 
 export interface JobOutcome {

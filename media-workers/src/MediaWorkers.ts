@@ -200,8 +200,8 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   }
 
   const jobContext = (payload: JobPayload, workDir: string, signal: AbortSignal, jlog: Logger): JobContext => {
-    let sourcePath: Promise<string> | null = null
-    let info: Promise<MediaInfo> | null = null
+    const sources = new Map<string, Promise<string>>()
+    const infos = new Map<string, Promise<MediaInfo>>()
     let lastSent = 0
     const input = 'input' in payload && 'sourceKey' in payload.input ? payload.input : null
     const ctx: JobContext = {
@@ -221,27 +221,42 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       },
       source() {
         if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
-        sourcePath ??= (async () => {
-          // a missing object or unreachable S3 fails here, as a retryable error, before ffprobe could call
-          // the file unplayable
-          await deps.storage.sizeOf(input.sourceKey).catch((err: Error) => {
-            throw new Error(`The source file could not be read from storage (${err.name}: ${err.message}).`)
-          })
-          return deps.storage.readUrl(input.sourceKey)
-        })()
-        return sourcePath
+        return ctx.sourceAt(input.sourceKey)
       },
       mediaInfo() {
-        info ??= ctx.source().then(async (file) => {
-          const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
-            // the adapter names the source by its file name and keeps ffprobe's reason
-            throw new PermanentJobError(
-              ErrorCode.UNSUPPORTED_MEDIA,
-              `This file is not playable media (${err.message}); upload a video or audio file.`,
-            )
+        if (!input) return Promise.reject(new Error(`${payload.kind} jobs have no source file`))
+        return ctx.mediaInfoAt(input.sourceKey)
+      },
+      sourceAt(key) {
+        let url = sources.get(key)
+        if (!url) {
+          url = (async () => {
+            // a missing object or unreachable S3 fails here, as a retryable error, before ffprobe could call
+            // the file unplayable
+            await deps.storage.sizeOf(key).catch((err: Error) => {
+              throw new Error(`The source file could not be read from storage (${err.name}: ${err.message}).`)
+            })
+            return deps.storage.readUrl(key)
+          })()
+          sources.set(key, url)
+        }
+        return url
+      },
+      mediaInfoAt(key) {
+        let info = infos.get(key)
+        if (!info) {
+          info = ctx.sourceAt(key).then(async (file) => {
+            const data = await deps.ffmpeg.probe(file).catch((err: Error) => {
+              // the adapter names the source by its file name and keeps ffprobe's reason
+              throw new PermanentJobError(
+                ErrorCode.UNSUPPORTED_MEDIA,
+                `This file is not playable media (${err.message}); upload a video or audio file.`,
+              )
+            })
+            return mediaInfoFrom(data)
           })
-          return mediaInfoFrom(data)
-        })
+          infos.set(key, info)
+        }
         return info
       },
     }

@@ -101,7 +101,19 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('waveform'), input: AssetInput }),
   JobBase.extend({
     kind: z.literal('framediff'),
-    input: z.object({ assetA: AssetInput, assetB: AssetInput, documentId: uuid.optional() }),
+    input: z.object({
+      /** The earlier version; its frame grid (rate, size) is the one both are compared on. */
+      assetA: AssetInput,
+      assetB: AssetInput,
+      /** The review's qa document: the collab server writes the overlay and suggested findings into it. */
+      documentId: uuid.optional(),
+      /** Frames whose mean SSIM is below this become suggested findings (default 0.98). */
+      threshold: z.number().min(0).max(1).optional(),
+      /** Local SSIM below which a cell counts as changed for the region boxes (default 0.75). */
+      regionThreshold: z.number().min(0).max(1).optional(),
+      /** Proxy height both versions are decoded at (default 360, never above version A's height). */
+      height: z.number().int().min(32).max(1080).optional(),
+    }),
   }),
   JobBase.extend({ kind: z.literal('transcribe'), input: AssetInput.extend({ language: z.string().max(16).optional() }) }),
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
@@ -133,6 +145,62 @@ export const UsageSchema = z.object({
   quantity: z.number().nonnegative(),
 })
 export type Usage = z.infer<typeof UsageSchema>
+
+const unit = z.number().min(0).max(1)
+const rate = z.object({ num: z.number().int().positive(), den: z.number().int().positive() })
+const frameIndex = z.number().int().nonnegative()
+
+/** A frame range a framediff proposes as a finding (frames of version A), with a stable id per job and range. */
+export const FramediffSuggestionSchema = z.object({
+  id: uuid,
+  frame: frameIndex,
+  frameEnd: frameIndex,
+  worstFrame: frameIndex,
+  worstSsim: z.number().min(-1).max(1),
+  region: z.object({ x: unit, y: unit, w: unit, h: unit }).nullable(),
+})
+export type FramediffSuggestion = z.infer<typeof FramediffSuggestionSchema>
+
+/** `result` of a succeeded framediff job: what was compared, the score summary and the suggested findings. */
+export const FramediffResultSchema = z.object({
+  documentId: uuid.optional(),
+  versionA: z.object({
+    assetId: uuid,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  versionB: z.object({
+    assetId: uuid,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  /** Frames `from..to` (inclusive) of version A's grid were compared, at the proxy size. */
+  compared: z.object({
+    from: frameIndex,
+    to: frameIndex,
+    frames: frameIndex,
+    fps: rate,
+    width: z.number().int(),
+    height: z.number().int(),
+  }),
+  resampled: z.boolean(),
+  rescaled: z.boolean(),
+  lengthsDiffer: z.boolean(),
+  notes: z.array(z.string().max(500)).max(10),
+  summary: z.object({
+    meanSsim: z.number(),
+    minSsim: z.number(),
+    worstFrame: frameIndex,
+    framesBelowThreshold: frameIndex,
+    threshold: unit,
+  }),
+  suggestions: z.array(FramediffSuggestionSchema).max(100),
+})
+export type FramediffResult = z.infer<typeof FramediffResultSchema>
 
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({

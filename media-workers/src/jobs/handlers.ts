@@ -1,5 +1,6 @@
 import type { JobKind } from '@cutroom/schema'
 import type { JobHandler } from '../JobContext'
+import { framediff } from './framediff'
 import { probe } from './probe'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
@@ -11,4 +12,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   transcode,
   thumbnails,
   waveform,
+  framediff,
 }

@@ -158,4 +158,93 @@ for (const seed of [31, 32, 33]) {
   })
 }
 
+const suggested = (doc: Y.Doc, id = 'fd-1') =>
+  qa.addSuggestedFinding(doc, {
+    id,
+    title: 'Frames 40-59 differ',
+    versionA: 'asset-a',
+    versionB: 'asset-b',
+    frame: 40,
+    frameEnd: 59,
+    region: { x: 0.62, y: 0.15, w: 0.26, h: 0.36 },
+    jobId: 'job-1',
+    score: 0.93,
+  })
+
+test('a suggested finding waits for a person: accepted or dismissed once, and never added twice', () => {
+  const doc = fresh()
+  assert.is(suggested(doc), true)
+  const f = qa.getFinding(doc, 'fd-1')!
+  assert.equal(f.suggestion, { status: 'suggested', source: 'framediff', jobId: 'job-1', score: 0.93 })
+  assert.equal([f.frame, f.frameEnd, f.author], [40, 59, 'framediff'])
+  assert.equal(f.region, { x: 0.62, y: 0.15, w: 0.26, h: 0.36 })
+  assert.equal(qa.validate(doc), [])
+
+  // the same job result again: nothing changes, not even an update
+  let updates = 0
+  doc.on('update', () => updates++)
+  assert.is(suggested(doc), false)
+  assert.is(updates, 0)
+
+  qa.resolveSuggestion(doc, 'fd-1', 'dismissed')
+  assert.is(qa.getFinding(doc, 'fd-1')!.suggestion!.status, 'dismissed')
+  assert.is(suggested(doc), false, 'a dismissed suggestion is not brought back by a redelivered result')
+  assert.is(qa.getFinding(doc, 'fd-1')!.suggestion!.status, 'dismissed')
+  assert.throws(() => qa.resolveSuggestion(doc, 'fd-1', 'accepted'), /already dismissed/)
+
+  suggested(doc, 'fd-2')
+  qa.resolveSuggestion(doc, 'fd-2', 'accepted')
+  assert.is(qa.getFinding(doc, 'fd-2')!.suggestion!.status, 'accepted')
+  const own = finding(doc, 'mine')
+  assert.is(qa.getFinding(doc, own)!.suggestion, null)
+  assert.throws(() => qa.resolveSuggestion(doc, own, 'dismissed'), /was not suggested/)
+  assert.equal(qa.validate(doc), [])
+})
+
+test('a bad suggestion is refused and changes nothing; a damaged one is flagged by validate', () => {
+  const doc = fresh()
+  const before = Y.encodeStateVector(doc)
+  assert.throws(
+    () =>
+      qa.addSuggestedFinding(doc, {
+        id: 'x',
+        title: 'bad',
+        versionA: 'a',
+        versionB: 'b',
+        frame: 3,
+        frameEnd: 1,
+        region: null,
+        jobId: 'j',
+        score: 0.5,
+      }),
+    /frameEnd/,
+  )
+  assert.throws(
+    () =>
+      qa.addSuggestedFinding(doc, {
+        id: 'y',
+        title: 't',
+        versionA: 'a',
+        versionB: 'b',
+        frame: 0,
+        frameEnd: 0,
+        region: null,
+        jobId: 'j',
+        score: 2,
+      }),
+    /score/,
+  )
+  assert.equal(Y.encodeStateVector(doc), before)
+  assert.is(qa.findingsOf(doc).size, 0)
+
+  suggested(doc)
+  qa.findingsOf(doc).get('fd-1')!.set('suggestion', { status: 'maybe', source: 'framediff', jobId: 'j', score: 0.9 })
+  suggested(doc, 'fd-2')
+  qa.findingsOf(doc).get('fd-2')!.set('suggestion', { status: 'suggested', source: 'framediff', jobId: 'j', score: 7 })
+  assert.equal(
+    qa.validate(doc).map((p) => p.path),
+    ['findings.fd-1.suggestion', 'findings.fd-2.suggestion.score'],
+  )
+})
+
 test.run()

@@ -6,7 +6,9 @@
  * - `findings` (Y.Map): finding id -> Y.Map with `id`, `title`, `severity`, `versionA`, `versionB` (the two
  *   versions compared, e.g. document version or asset ids), `frame`, `frameEnd` (integer frames), `region`
  *   (normalized `{x, y, w, h}` or null), `author`, `createdAt` (ISO time), `annotations` (Y.Array of shapes)
- *   and `thread` (Y.Array of comments).
+ *   and `thread` (Y.Array of comments). A finding proposed by a frame diff also has `suggestion`
+ *   `{status, source, jobId, score}`: `suggested` until a person accepts (it becomes an ordinary finding, the
+ *   record kept) or dismisses it (kept, so a redelivered result never brings it back). Others have none.
  * - `overlays` (Y.Map): `${versionA}:${versionB}` -> frame-diff artifact reference, written by workers.
  *
  * Shape coordinates are normalized to the frame: 0..1 on both axes, so they survive any display size. Writes
@@ -32,6 +34,8 @@ export type ShapeType = (typeof SHAPE_TYPES)[number]
 export const MAX_FREEHAND_POINTS = 5000
 export const MAX_SHAPES_PER_FINDING = 500
 export const MAX_COMMENT_LENGTH = 10_000
+export const SUGGESTION_STATUSES = ['suggested', 'accepted', 'dismissed'] as const
+export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number]
 
 export interface Point {
   x: number
@@ -67,6 +71,15 @@ export interface Comment {
   text: string
   at: string
 }
+/** Where a machine-proposed finding came from and whether a person has decided on it. */
+export interface Suggestion {
+  status: SuggestionStatus
+  source: 'framediff'
+  /** The job that proposed it. */
+  jobId: string
+  /** The worst mean SSIM over the finding's frames (-1..1). */
+  score: number
+}
 export interface Finding {
   id: string
   title: string
@@ -80,6 +93,7 @@ export interface Finding {
   createdAt: string
   annotations: Shape[]
   thread: Comment[]
+  suggestion: Suggestion | null
 }
 export interface OverlayRef {
   versionA: string
@@ -253,6 +267,61 @@ export function removeFinding(doc: Y.Doc, id: string, origin: unknown = LOCAL_OR
   doc.transact(() => findingsOf(doc).delete(id), origin)
 }
 
+/**
+ * Adds a finding proposed by a frame diff, with status `suggested`. Idempotent: a finding with this id already
+ * there (suggested, accepted or dismissed) is left alone and false is returned, so the same job result applied
+ * twice writes nothing.
+ */
+export function addSuggestedFinding(
+  doc: Y.Doc,
+  input: {
+    id: string
+    title: string
+    severity?: Severity
+    versionA: string
+    versionB: string
+    frame: number
+    frameEnd: number
+    region: Region | null
+    jobId: string
+    score: number
+    createdAt?: string
+  },
+  origin: unknown = WORKER_PATCH_ORIGIN,
+): boolean {
+  if (findingsOf(doc).has(input.id)) return false
+  requireText(input.jobId, 'jobId', 200, 1)
+  const score = requireNumber(input.score, 'score')
+  if (score < -1 || score > 1) throw new CutroomError(ErrorCode.BAD_INPUT, 'score is an SSIM between -1 and 1.')
+  const suggestion: Suggestion = { status: 'suggested', source: 'framediff', jobId: input.jobId, score }
+  doc.transact(() => {
+    addFinding(doc, { ...input, author: 'framediff', shapes: [] }, origin)
+    findingsOf(doc).get(input.id)!.set('suggestion', suggestion)
+  }, origin)
+  return true
+}
+
+/** A person accepts or dismisses a suggested finding; anything but a pending suggestion is INVALID_STATE. */
+export function resolveSuggestion(
+  doc: Y.Doc,
+  id: string,
+  status: Exclude<SuggestionStatus, 'suggested'>,
+  origin: unknown = LOCAL_ORIGIN,
+): void {
+  const m = findingMap(doc, id)
+  const current = m.get('suggestion') as Suggestion | undefined
+  if (!current)
+    throw new CutroomError(
+      ErrorCode.INVALID_STATE,
+      `Finding ${id} was not suggested; there is nothing to ${status === 'accepted' ? 'accept' : 'dismiss'}.`,
+    )
+  if (current.status !== 'suggested')
+    throw new CutroomError(ErrorCode.INVALID_STATE, `The suggestion ${id} is already ${current.status}.`)
+  if (status !== 'accepted' && status !== 'dismissed')
+    throw new CutroomError(ErrorCode.BAD_INPUT, 'A suggestion is accepted or dismissed.')
+  doc.transact(() => m.set('suggestion', { ...current, status }), origin)
+}
+
 /** Adds a shape to a finding (coordinates clamped to 0..1) and returns its id. */
 export function addShape(doc: Y.Doc, findingId: string, input: ShapeInput, origin: unknown = LOCAL_ORIGIN): string {
   const annotations = findingMap(doc, findingId).get('annotations') as Y.Array<Shape>
@@ -332,6 +401,7 @@ function readFinding(m: Y.Map<unknown>): Finding {
     createdAt: String(m.get('createdAt') ?? ''),
     annotations: (m.get('annotations') as Y.Array<Shape> | undefined)?.toArray() ?? [],
     thread: (m.get('thread') as Y.Array<Comment> | undefined)?.toArray() ?? [],
+    suggestion: (m.get('suggestion') as Suggestion | undefined) ?? null,
   }
 }
 
@@ -414,6 +484,21 @@ export function validate(doc: Y.Doc): Problem[] {
       })
     if (!(m.get('thread') instanceof Y.Array))
       problems.push(problem(ProblemCode.MISSING_ROOT, `${path}.thread`, 'Missing thread.'))
+    const suggestion = m.get('suggestion') as Suggestion | undefined
+    if (suggestion !== undefined) {
+      if (!SUGGESTION_STATUSES.includes(suggestion?.status))
+        problems.push(
+          problem(
+            ProblemCode.BAD_VALUE,
+            `${path}.suggestion`,
+            `Unknown suggestion status ${String(suggestion?.status)}.`,
+          ),
+        )
+      else if (typeof suggestion.score !== 'number' || !(suggestion.score >= -1 && suggestion.score <= 1))
+        problems.push(
+          problem(ProblemCode.OUT_OF_RANGE, `${path}.suggestion.score`, 'A suggestion score is an SSIM in -1..1.'),
+        )
+    }
   }
   for (const [key, ref] of overlaysOf(doc).entries())
     if (!ref || key !== overlayKey(ref.versionA, ref.versionB))

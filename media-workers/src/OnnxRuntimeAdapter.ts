@@ -1,0 +1,48 @@
+import { InferenceSession, Tensor } from 'onnxruntime-node'
+
+export interface OnnxSession {
+  /** The execution provider the session runs on (`cuda` or `cpu`). */
+  provider: string
+  run(
+    feeds: Record<string, { data: Float32Array; dims: number[] }>,
+  ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>
+  release(): Promise<void>
+}
+
+/**
+ * The only place ONNX Runtime sessions are made. Tries the worker's providers in order (CUDA first when
+ * detectCapabilities found it) and falls back to the next when a provider cannot load, so a GPU node whose
+ * driver went away still computes on CPU.
+ */
+export class OnnxRuntimeAdapter {
+  constructor(readonly providers: readonly string[] = ['cpu']) {}
+
+  async session(model: Uint8Array): Promise<OnnxSession> {
+    let lastError: unknown = null
+    for (const provider of this.providers) {
+      try {
+        const session = await InferenceSession.create(model, {
+          executionProviders: [provider],
+          graphOptimizationLevel: 'all',
+        })
+        return {
+          provider,
+          async run(feeds) {
+            const tensors: Record<string, Tensor> = {}
+            for (const [name, f] of Object.entries(feeds)) tensors[name] = new Tensor('float32', f.data, f.dims)
+            const out = await session.run(tensors)
+            const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {}
+            for (const [name, t] of Object.entries(out)) result[name] = { data: t.data as Float32Array, dims: t.dims }
+            return result
+          },
+          release: () => session.release(),
+        }
+      } catch (err) {
+        lastError = err
+      }
+    }
+    throw new Error(
+      `ONNX Runtime could not create a session on ${this.providers.join(' or ')}: ${(lastError as Error)?.message ?? lastError}`,
+    )
+  }
+}

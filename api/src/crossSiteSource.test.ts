@@ -72,7 +72,7 @@ test('a cookie mutation from another origin is refused with CSRF_REFUSED (403) a
   assert.is(res.body.error?.data.code, 'CSRF_REFUSED')
   assert.is(
     res.body.error?.message,
-    'This request came from another site (origin https://evil.example) and was refused. Reload Cutroom and try again.',
+    'This request came from another site (a page of evil.example) and was refused. Reload Cutroom and try again.',
   )
   assert.is(await orgsNamed('Forged'), 0, 'no organization was created')
   assert.is(await audit(), auditBefore, 'no audit row either: nothing happened')

@@ -31,10 +31,19 @@ export function requestOrigin(headers: IncomingHttpHeaders, https: boolean): str
  */
 export function crossSiteSource(headers: IncomingHttpHeaders, allowed: readonly string[]): string | null {
   const origin = header(headers, 'origin')
-  if (origin !== undefined) return allowed.includes(origin) ? null : `origin ${origin.slice(0, 200)}`
+  // named by its host alone: what reaches a person never carries a URL
+  if (origin !== undefined) return allowed.includes(origin) ? null : `a page of ${hostOf(origin)}`
   const site = header(headers, 'sec-fetch-site')
   if (site === undefined || site === 'same-origin' || site === 'none') return null
   return `a ${site.slice(0, 20)} page`
+}
+
+function hostOf(origin: string): string {
+  try {
+    return new URL(origin).host.slice(0, 200) || 'another site'
+  } catch {
+    return 'another site'
+  }
 }
 
 /** The origins the app is configured to be served from: PUBLIC_URL's and ALLOWED_ORIGINS. */

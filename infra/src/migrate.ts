@@ -1,4 +1,4 @@
-import { MIGRATIONS_DIR } from '@cutroom/schema'
+import { MIGRATIONS_DIR } from '@cutroom/schema/migrations'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'

@@ -54,6 +54,7 @@ async function upload(file: string, name: string): Promise<Upload> {
 function inputFor(kind: JobKind, asset: Upload): Record<string, unknown> {
   if (kind === 'transcode') return { ...asset, heights: [360] }
   if (kind === 'thumbnails') return { ...asset, tileWidth: 160 }
+  if (kind === 'framediff') return { assetA: asset, assetB: asset }
   return { ...asset }
 }
 
@@ -155,7 +156,7 @@ test('jobs whose ffmpeg run fails on damaged media keep ffmpeg’s reason and le
     assert.is(failures.length, 2, `${kind}: one failure per attempt (${JSON.stringify(seen)})`)
     for (const e of failures) {
       assertClean(e.error!, asset, kind)
-      assert.match(e.error!, /^ffmpeg exited with code \d+: /, `${kind}: ${e.error}`)
+      assert.match(e.error!, /^(Decoding the versions failed: )?ffmpeg exited with code \d+: /, `${kind}: ${e.error}`)
       assert.match(e.error!, FFMPEG_REASON, `${kind}: ${e.error}`)
     }
   }

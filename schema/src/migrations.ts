@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url'
 
 /**
- * The folder of committed SQL migrations (drizzle-kit), applied by `npm start` and by test databases.
- * Empty in a browser bundle, where `node:url` is an empty stub: the client imports this package for its contracts
- * and models, and must not crash on a Node-only path.
+ * The folder of committed SQL migrations (drizzle-kit), applied by `npm start` and by test databases. Server code
+ * imports it from `@cutroom/schema/migrations`; the package's main entry leaves it out, so the browser bundle,
+ * which imports the main entry for contracts and models, never evaluates a Node-only path.
  */
-export const MIGRATIONS_DIR = typeof fileURLToPath === 'function' ? fileURLToPath(new URL('../migrations', import.meta.url)) : ''
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url))

@@ -3,6 +3,7 @@ import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
 import type { Context } from './context'
+import { findNulCharacter } from './rejectNulCharacters'
 
 /** A readable one-line summary of input validation problems: "email: Invalid email address". */
 function describeIssues(err: ZodError): string {
@@ -50,7 +51,19 @@ const stableErrors = t.middleware(async ({ next }) => {
   return result
 })
 
-export const publicProcedure = t.procedure.use(stableErrors)
+/** Postgres text cannot hold U+0000: refuse it for every procedure instead of failing in the database (a 500). */
+const rejectNul = t.middleware(async ({ getRawInput, next }) => {
+  const at = findNulCharacter(await getRawInput())
+  if (at !== null) {
+    throw apiError(
+      ErrorCode.BAD_INPUT,
+      `Invalid input: ${at ? `${at}: ` : ''}text cannot contain the NUL character (\\u0000).`,
+    )
+  }
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(stableErrors).use(rejectNul)
 
 /** Any principal: a session or an API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

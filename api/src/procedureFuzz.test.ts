@@ -15,7 +15,7 @@ import { listProcedures } from './testing/listProcedures'
  */
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000)
-const CALLS = Number(process.env.FUZZ_CALLS ?? 1500)
+const CALLS = Number(process.env.FUZZ_CALLS ?? 3000)
 const PASSWORD = 'correct horse 42'
 const STABLE_CODES = new Set<string>(Object.values(ErrorCode))
 /** Tables whose changes on a refusal are expected: attempt counters of the rate limiter. */
@@ -292,6 +292,8 @@ interface GenContext {
   weirdness: number
   /** GET query strings stay under Node's header size limit. */
   maxString: number
+  /** One top-level field gets a boundary or garbage value, every other field a valid one. */
+  single?: boolean
 }
 
 function idPool(key: string, g: GenContext): string[] {
@@ -307,6 +309,9 @@ function stringValue(schema: ZodAny, key: string, g: GenContext): unknown {
   if (rng.chance(g.weirdness)) {
     const choices: (() => unknown)[] = [
       () => rng.pick(GARBAGE_STRINGS),
+      // valid text with one hostile character in it
+      () => `${randomText(rng, min, max - 1)}${rng.pick(['\u0000', '\ud800', '\u202e', '\u0007'])}`,
+      () => `\u0000${randomText(rng, min, max - 1)}`,
       () => 'x'.repeat(max),
       () => 'x'.repeat(max + 1),
       () => 'y'.repeat(Math.min(g.maxString, 50_000)),
@@ -324,6 +329,7 @@ function stringValue(schema: ZodAny, key: string, g: GenContext): unknown {
     return rng.pick(choices)()
   }
   if (key === 'id' || /Id$/.test(key)) {
+    if (g.weirdness === 0) return rng.pick(idPool(key, g))
     return rng.chance(0.15) ? uuidFrom(rng) : rng.chance(0.1) ? rng.pick(g.pools.all) : rng.pick(idPool(key, g))
   }
   if (s.format === 'email' || key === 'email') return rng.pick(g.pools.emails)
@@ -356,9 +362,15 @@ function generate(schema: ZodAny | undefined, key: string, g: GenContext, depth 
       if (depth === 0 && rng.chance(g.weirdness / 3)) return wholeGarbage(rng)
       const shape = def.shape as Record<string, ZodAny>
       const out: Record<string, unknown> = {}
+      const odd = depth === 0 && g.single ? rng.pick(Object.keys(shape)) : null
       for (const [k, field] of Object.entries(shape)) {
         if (rng.chance(g.weirdness / 4)) continue // a required field missing
-        const v = generate(field, k, g, depth + 1)
+        const v = generate(
+          field,
+          k,
+          odd === null ? g : { ...g, single: false, weirdness: k === odd ? 1 : 0 },
+          depth + 1,
+        )
         if (v !== undefined) out[k] = v
       }
       if (rng.chance(g.weirdness / 3)) {
@@ -588,13 +600,16 @@ test(`every procedure, as every principal, with generated and garbage input (see
 
   for (let i = 0; i < CALLS; i++) {
     const proc = procs[i % procs.length]!
-    const principal = rng.pick(principals)
+    const single = rng.chance(0.25)
+    // One odd field in an otherwise valid call reaches furthest as a principal with rights.
+    const principal = single ? rng.pick([principals[2]!, principals[3]!]) : rng.pick(principals)
     const g: GenContext = {
       rng,
       pools,
       path: proc.path,
       weirdness: rng.pick([0, 0, 0.1, 0.3, 1]),
       maxString: proc.type === 'mutation' ? 200_000 : 3000,
+      single,
     }
     if (proc.path === 'auth.signIn' && rng.chance(0.3)) g.pools = { ...pools, passwords: [PASSWORD] }
     let input = generate(proc.input, '', g)
@@ -612,8 +627,11 @@ test(`every procedure, as every principal, with generated and garbage input (see
       extra.rawBody = rng.pick(['not json', '{"a":', '', '[', '"\\ud800"', '{"__proto__":{"polluted":"yes"}}'])
     else if (transport < 5)
       extra.rawQuery = rng.pick(['?input=%E0%A4%A', '?input={', '?input=', '?batch=1&input={"0":', '?input=null'])
-    else if (transport < 7) extra.method = proc.type === 'mutation' ? 'GET' : 'POST'
-    else if (transport < 8 && proc.type === 'mutation') input = { blob: 'z'.repeat(1.2 * 1024 * 1024) }
+    else if (transport < 7) {
+      // The wrong HTTP method; the input stays small enough for a query string.
+      extra.method = proc.type === 'mutation' ? 'GET' : 'POST'
+      input = generate(proc.input, '', { ...g, maxString: 3000 })
+    } else if (transport < 8 && proc.type === 'mutation') input = { blob: 'z'.repeat(1.2 * 1024 * 1024) }
     if (proc.type === 'mutation' && rng.chance(0.1))
       extra.headers = {
         'idempotency-key': rng.pick(['', 'k', `key-${i}`, 'x'.repeat(300), 'spaces are not allowed', 'ümlaut']),

@@ -3,7 +3,7 @@ import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
 import type { Context } from './context'
-import { findNulCharacter } from './rejectNulCharacters'
+import { findUnstorableText } from './findUnstorableText'
 
 /** A readable one-line summary of input validation problems: "email: Invalid email address". */
 function describeIssues(err: ZodError): string {
@@ -51,13 +51,13 @@ const stableErrors = t.middleware(async ({ next }) => {
   return result
 })
 
-/** Postgres text cannot hold U+0000: refuse it for every procedure instead of failing in the database (a 500). */
+/** Text Postgres cannot store (U+0000, lone surrogates) is refused for every procedure, not a 500 from the database. */
 const rejectNul = t.middleware(async ({ getRawInput, next }) => {
-  const at = findNulCharacter(await getRawInput())
+  const at = findUnstorableText(await getRawInput())
   if (at !== null) {
     throw apiError(
       ErrorCode.BAD_INPUT,
-      `Invalid input: ${at ? `${at}: ` : ''}text cannot contain the NUL character (\\u0000).`,
+      `Invalid input: ${at ? `${at}: ` : ''}text cannot contain the NUL character (\\u0000) or a lone surrogate.`,
     )
   }
   return next()

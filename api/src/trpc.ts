@@ -3,6 +3,7 @@ import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
 import type { Context } from './context'
+import { findUnstorableText } from './findUnstorableText'
 
 /** A readable one-line summary of input validation problems: "email: Invalid email address". */
 function describeIssues(err: ZodError): string {
@@ -71,7 +72,19 @@ const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
   return next()
 })
 
-export const publicProcedure = t.procedure.use(stableErrors).use(sameOriginMutations)
+/** Text Postgres cannot store (U+0000, lone surrogates) is refused for every procedure, not a 500 from the database. */
+const rejectNul = t.middleware(async ({ getRawInput, next }) => {
+  const at = findUnstorableText(await getRawInput())
+  if (at !== null) {
+    throw apiError(
+      ErrorCode.BAD_INPUT,
+      `Invalid input: ${at ? `${at}: ` : ''}text cannot contain the NUL character (\\u0000) or a lone surrogate.`,
+    )
+  }
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(stableErrors).use(sameOriginMutations).use(rejectNul)
 
 /** Any principal: a session or an API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -14,13 +14,20 @@ const PONG = 10
 const MAX_DOCUMENT_NAME = 256
 
 /**
+ * A connection-level pong (a single byte, no document name). Hocuspocus 4 keeps sockets alive with WebSocket
+ * pings and cannot parse this frame (it reads a document name first), so the guard drops it.
+ */
+export function isPongFrame(data: Uint8Array): boolean {
+  return data.length === 1 && data[0] === PONG
+}
+
+/**
  * Whether a client frame parses as a Hocuspocus message, down to the Yjs update it carries. Checked before
  * Hocuspocus sees the frame: a malformed update must never reach the durable log, where it would break every
  * later load of the document.
  */
 export function isWellFormedFrame(data: Uint8Array): boolean {
-  // Connection-level pong: a single byte, no document name.
-  if (data.length === 1 && data[0] === PONG) return true
+  if (isPongFrame(data)) return true
   try {
     const decoder = decoding.createDecoder(data)
     const name = decoding.readVarString(decoder)

@@ -16,6 +16,8 @@ export const ErrorCode = {
   INVALID_STATE: 'INVALID_STATE',
   /** A cookie-authenticated change sent from another site (cross-site request forgery). */
   CSRF_REFUSED: 'CSRF_REFUSED',
+  /** A service the request needs (the collaboration server, the media pipeline) did not answer; retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

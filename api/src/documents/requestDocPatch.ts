@@ -15,14 +15,14 @@ export async function requestDocPatch(
   request: DocPatchRequest,
 ): Promise<Extract<DocPatchReply, { ok: true }>> {
   const nc = ctx.services.media?.nc
-  if (!nc) throw apiError(ErrorCode.INTERNAL, 'Documents cannot be changed here: the api has no connection to NATS.')
+  if (!nc) throw apiError(ErrorCode.UNAVAILABLE, 'Documents cannot be changed here: the api has no connection to NATS.')
   let reply: DocPatchReply
   try {
     const msg = await nc.request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: PATCH_TIMEOUT_MS })
     reply = DocPatchReplySchema.parse(msg.json())
   } catch (err) {
     ctx.services.log.error({ err, documentId, type: request.type }, 'document patch request failed')
-    throw apiError(ErrorCode.INTERNAL, 'The collaboration server did not answer; try again in a moment.')
+    throw apiError(ErrorCode.UNAVAILABLE, 'The collaboration server did not answer; try again in a moment.')
   }
   if (!reply.ok) throw apiError(reply.code, reply.message)
   return reply

@@ -86,6 +86,35 @@ test('an update over COLLAB_MAX_UPDATE_BYTES closes the socket with 4413 and is 
   small.destroy()
 })
 
+test('a one-byte pong frame is dropped: the socket stays open, keeps syncing, and nothing is logged', async () => {
+  const docId = f.docs.retell
+  const name = documentName(docId)
+  const s = rawSocket()
+  await s.opened
+  s.ws.send(encodeAuth(name, f.sessions.editor))
+  await waitFor(() => s.frames.some((fr) => decodeAuthReply(fr).kind === 'authenticated'), 3000, 'auth')
+  const logged: unknown[] = []
+  const error = console.error
+  console.error = (...args: unknown[]) => logged.push(args)
+  let code = 0
+  s.closed.then((c) => {
+    code = c
+  })
+  try {
+    s.ws.send(new Uint8Array([10])) // MessageType.Pong without a document name
+    const before = await rowCount(docId)
+    const edit = new Y.Doc()
+    edit.getMap('m').set('after-pong', true)
+    s.ws.send(encodeUpdate(name, Y.encodeStateAsUpdate(edit)))
+    await waitFor(async () => (await rowCount(docId)) === before + 1, 3000, 'the update after the pong to be stored')
+  } finally {
+    console.error = error
+  }
+  assert.is(code, 0, 'the socket is still open')
+  assert.equal(logged, [])
+  s.ws.close()
+})
+
 test('a principal beyond COLLAB_MAX_CONNECTIONS_PER_USER is refused with 4429 until one disconnects', async () => {
   const held = await Promise.all([f.docs.timeline, f.docs.qa, f.docs.retell].map((d) => f.connect(d, f.sessions.admin)))
   const refused = await f.attempt(f.docs.transcript, f.sessions.admin)

@@ -9,7 +9,7 @@ import type {
 } from '@hocuspocus/server'
 import type { CollabContext } from '../CollabContext'
 import { GuardedSocket } from '../GuardedSocket'
-import { isWellFormedFrame } from '../isWellFormedFrame'
+import { isPongFrame, isWellFormedFrame } from '../isWellFormedFrame'
 
 export interface ConnectionGuardConfiguration {
   /** Largest frame a client may send; larger ones close the socket with 4413. */
@@ -70,6 +70,8 @@ export class ConnectionGuardExtension implements Extension {
           socket.close(CloseCode.UPDATE_TOO_LARGE)
           return
         }
+        // Harmless, but Hocuspocus would fail to parse it, log the error and close the socket with 4401.
+        if (isPongFrame(data)) return
         if (!isWellFormedFrame(data)) {
           onReject(CloseCode.MALFORMED_MESSAGE, socket)
           socket.close(CloseCode.MALFORMED_MESSAGE)

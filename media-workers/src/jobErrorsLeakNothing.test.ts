@@ -125,9 +125,11 @@ test('every job kind fed a file that is not media fails with ffprobe’s reason 
     const final = seen.find((e) => e.final && e.status === 'failed')
     assert.ok(final, `${kind}: failed for good (${JSON.stringify(seen)})`)
     assert.equal(final!.result, { code: 'UNSUPPORTED_MEDIA' }, `${kind}: refused as unsupported media`)
+    // a comparison says which of its two versions it could not read
+    const which = kind === 'framediff' ? 'Version A cannot be compared: ' : ''
     assert.is(
       final!.error,
-      'UNSUPPORTED_MEDIA: This file is not playable media (x.mp4: Invalid data found when processing input); upload a video or audio file.',
+      `UNSUPPORTED_MEDIA: ${which}This file is not playable media (x.mp4: Invalid data found when processing input); upload a video or audio file.`,
       kind,
     )
     for (const e of seen) if (e.error) assertClean(e.error, asset, kind)

@@ -97,7 +97,8 @@ test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows 
   const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js', { paths: [path.resolve(import.meta.dirname, '../../client')] }), 'utf8')
   const browser = await launchChromium()
   try {
-    const context = await browser.newContext()
+    // the test injects hls.js into an api page, which the api's CSP forbids (web-security.test.ts checks that)
+    const context = await browser.newContext({ bypassCSP: true })
     await context.addCookies([{ name: 'cutroom_session', value: token, url: api.url }])
     const page = await context.newPage()
     await page.goto(`${api.url}/healthz`)

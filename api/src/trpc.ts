@@ -74,7 +74,9 @@ const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
 
 /** Text Postgres cannot store (U+0000, lone surrogates) is refused for every procedure, not a 500 from the database. */
 const rejectNul = t.middleware(async ({ getRawInput, next }) => {
-  const at = findUnstorableText(await getRawInput())
+  // unreadable raw input is the input parser's to refuse (a procedure without input ignores it, as tRPC does)
+  const raw = await getRawInput().catch(() => undefined)
+  const at = findUnstorableText(raw)
   if (at !== null) {
     throw apiError(
       ErrorCode.BAD_INPUT,

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
 import { decodeBase32IgnorePadding } from '@oslojs/encoding'
@@ -8,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { launchChromium } from './chromium'
+import { CLIENT_DIST, ensureClientBuilt } from './ensureClientBuilt'
 
 /**
  * A person turns on two-factor sign-in on the account page with the key it shows (the test plays the
@@ -15,36 +14,15 @@ import { launchChromium } from './chromium'
  * and then "Sign out other sessions" signs that second browser out.
  */
 
-const CLIENT = path.resolve(import.meta.dirname, '../../client')
-const DIST = path.join(CLIENT, 'dist')
 const EMAIL = 'tess@account.example'
 const PASSWORD = 'correct horse 42'
 let server: TestApiServer
 let browser: Browser
 const contexts: BrowserContext[] = []
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds the client when dist is missing or older than its sources, so the test never runs stale pages. */
-function ensureClientBuilt() {
-  const index = path.join(DIST, 'index.html')
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(path.join(CLIENT, 'src'))) return
-  execFileSync(process.execPath, [path.join(CLIENT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: CLIENT,
-    stdio: 'inherit',
-  })
-}
-
 test.before(async () => {
   ensureClientBuilt()
-  server = await startTestApiServer({ CLIENT_DIST: DIST, COLLAB_PUBLIC_URL: 'ws://127.0.0.1:9' })
+  server = await startTestApiServer({ CLIENT_DIST, COLLAB_PUBLIC_URL: 'ws://127.0.0.1:9' })
   browser = await launchChromium()
 })
 

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { createApiClient } from '@cutroom/api'
 import { startTestApiServer, type TestApiServer } from '@cutroom/api/testing'
@@ -7,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { launchChromium } from './chromium'
+import { CLIENT_DIST, ensureClientBuilt } from './ensureClientBuilt'
 
 /**
  * Two people sign up in the browser and each creates an organization and a project. Neither sees or reaches
@@ -14,37 +13,16 @@ import { launchChromium } from './chromium'
  * member — then the other sees it read-only.
  */
 
-const CLIENT = path.resolve(import.meta.dirname, '../../client')
-const DIST = path.join(CLIENT, 'dist')
 let server: TestApiServer
 let browser: Browser
 const contexts: BrowserContext[] = []
 /** Alice's first project, shared by the two tests (the second continues the first's story). */
 let secretCutId = ''
 
-function newestMtime(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name)
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
-  }
-  return newest
-}
-
-/** Builds the client when dist is missing or older than its sources, so the test never runs stale pages. */
-function ensureClientBuilt() {
-  const index = path.join(DIST, 'index.html')
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(path.join(CLIENT, 'src'))) return
-  execFileSync(process.execPath, [path.join(CLIENT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: CLIENT,
-    stdio: 'inherit',
-  })
-}
-
 test.before(async () => {
   ensureClientBuilt()
   // A closed port for collab: these pages need only the api, and must not touch a stack running on 4001.
-  server = await startTestApiServer({ CLIENT_DIST: DIST, COLLAB_PUBLIC_URL: 'ws://127.0.0.1:9' })
+  server = await startTestApiServer({ CLIENT_DIST, COLLAB_PUBLIC_URL: 'ws://127.0.0.1:9' })
   browser = await launchChromium()
 })
 

@@ -16,6 +16,10 @@ export const ErrorCode = {
   INVALID_STATE: 'INVALID_STATE',
   /** A cookie-authenticated change sent from another site (cross-site request forgery). */
   CSRF_REFUSED: 'CSRF_REFUSED',
+  /** A review link past its expiry. */
+  LINK_EXPIRED: 'LINK_EXPIRED',
+  /** A review link its owner revoked. */
+  LINK_REVOKED: 'LINK_REVOKED',
   INTERNAL: 'INTERNAL',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -79,7 +79,11 @@ export async function createContext(services: ApiServices, input: ContextInput):
   let principal: Principal | null = null
   let credentialRejected = authorization !== undefined && bearer === null
   let guest: ReviewGuest | null = null
-  const guestToken = bearer?.startsWith(GUEST_TOKEN_PREFIX) ? bearer : bearer ? null : readGuestCookie(header(headers, 'cookie'))
+  const guestToken = bearer?.startsWith(GUEST_TOKEN_PREFIX)
+    ? bearer
+    : bearer
+      ? null
+      : readGuestCookie(header(headers, 'cookie'))
   if (guestToken) {
     guest = await validateGuestToken(services.db, guestToken)
     if (!guest && bearer) credentialRejected = true
@@ -110,7 +114,9 @@ export async function createContext(services: ApiServices, input: ContextInput):
   // a script holding a Bearer credential is not a browser tricked into sending someone's cookie
   const own = requestOrigin(headers, input.https ?? false)
   const crossSite =
-    authorization === undefined ? crossSiteSource(headers, [...(own ? [own] : []), ...configuredOrigins(services.config)]) : null
+    authorization === undefined
+      ? crossSiteSource(headers, [...(own ? [own] : []), ...configuredOrigins(services.config)])
+      : null
   return {
     services,
     principal,

@@ -39,17 +39,26 @@ export async function serveMedia(services: ApiServices, req: IncomingMessage, re
   }
   // checked after decoding: an encoded `..%2F` must not climb out of the artifact's folder
   const segments = file.split('/')
-  if (!isUuid(artifactId) || segments.some((p) => p === '..' || p === '.' || p === '' || p.includes('\\')) || file.length > 512) {
+  if (
+    !isUuid(artifactId) ||
+    segments.some((p) => p === '..' || p === '.' || p === '' || p.includes('\\')) ||
+    file.length > 512
+  ) {
     return fail(res, 404, 'Not found.')
   }
   const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
   if (!ctx.principal && !ctx.guest) return fail(res, 401, UNAUTHENTICATED)
   const [artifact] = await services.db
-    .select({ orgId: tables.artifacts.orgId, storageKey: tables.artifacts.storageKey, assetId: tables.artifacts.assetId })
+    .select({
+      orgId: tables.artifacts.orgId,
+      storageKey: tables.artifacts.storageKey,
+      assetId: tables.artifacts.assetId,
+    })
     .from(tables.artifacts)
     .where(eq(tables.artifacts.id, artifactId))
   // another tenant's artifact looks exactly like a missing one
-  if (!artifact || !(await mayRead(services, ctx, artifact.orgId, artifact.assetId))) return fail(res, 404, 'Not found.')
+  if (!artifact || !(await mayRead(services, ctx, artifact.orgId, artifact.assetId)))
+    return fail(res, 404, 'Not found.')
   const folder = artifact.storageKey.slice(0, artifact.storageKey.lastIndexOf('/'))
   return stream(services, req, res, `${folder}/${file}`, file.split('.').pop()?.toLowerCase() ?? '')
 }
@@ -58,17 +67,35 @@ export async function serveMedia(services: ApiServices, req: IncomingMessage, re
  * GET /media/source/<assetId>: the uploaded file itself, for playing an asset that has no HLS proxy (yet).
  * Same authentication and tenancy as artifacts; an upload still in progress is not served.
  */
-async function serveSource(services: ApiServices, req: IncomingMessage, res: ServerResponse, rest: string[]): Promise<void> {
+async function serveSource(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rest: string[],
+): Promise<void> {
   const assetId = rest.length === 1 ? rest[0]! : ''
   if (!isUuid(assetId)) return fail(res, 404, 'Not found.')
   const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
   if (!ctx.principal && !ctx.guest) return fail(res, 401, UNAUTHENTICATED)
   const [asset] = await services.db
-    .select({ orgId: tables.assets.orgId, storageKey: tables.assets.storageKey, status: tables.assets.status, contentType: tables.assets.contentType })
+    .select({
+      orgId: tables.assets.orgId,
+      storageKey: tables.assets.storageKey,
+      status: tables.assets.status,
+      contentType: tables.assets.contentType,
+    })
     .from(tables.assets)
     .where(eq(tables.assets.id, assetId))
-  if (!asset || asset.status === 'uploading' || !(await mayRead(services, ctx, asset.orgId, assetId))) return fail(res, 404, 'Not found.')
-  return stream(services, req, res, asset.storageKey, asset.storageKey.split('.').pop()?.toLowerCase() ?? '', asset.contentType)
+  if (!asset || asset.status === 'uploading' || !(await mayRead(services, ctx, asset.orgId, assetId)))
+    return fail(res, 404, 'Not found.')
+  return stream(
+    services,
+    req,
+    res,
+    asset.storageKey,
+    asset.storageKey.split('.').pop()?.toLowerCase() ?? '',
+    asset.contentType,
+  )
 }
 
 const UNAUTHENTICATED = 'Sign in, open a review link, or send an API key as `Authorization: Bearer crk_...`.'
@@ -97,10 +124,18 @@ async function mayRead(services: ApiServices, ctx: Context, orgId: string, asset
 }
 
 /** Streams one S3 object with Range support; `type` overrides the extension's content type. */
-async function stream(services: ApiServices, req: IncomingMessage, res: ServerResponse, key: string, ext: string, type?: string): Promise<void> {
+async function stream(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  ext: string,
+  type?: string,
+): Promise<void> {
   const media = services.media
   if (!media) return fail(res, 503, 'The media pipeline is not configured on this server.')
-  const range = typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
+  const range =
+    typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
   const abort = new AbortController()
   res.once('close', () => abort.abort())
   let object: Awaited<ReturnType<typeof media.storage.read>>

@@ -235,7 +235,10 @@ export const reviewsRouter = router({
       )
     }
     if (!guest) throw apiError(ErrorCode.NOT_FOUND, 'Review not found.')
-    const [review] = await ctx.services.db.select(reviewColumns).from(tables.reviews).where(eq(tables.reviews.id, guest.reviewId))
+    const [review] = await ctx.services.db
+      .select(reviewColumns)
+      .from(tables.reviews)
+      .where(eq(tables.reviews.id, guest.reviewId))
     if (!review) throw apiError(ErrorCode.NOT_FOUND, 'Review not found.')
     return reviewDetails(ctx.services.db, review, 'guest', guest)
   }),
@@ -295,7 +298,10 @@ export const reviewsRouter = router({
       .select({
         ...shareColumns,
         createdByName: tables.users.name,
-        guests: sql<number>`(select count(*) from ${tables.reviewGuests} g where g.share_id = ${tables.reviewShares.id})`.mapWith(Number),
+        guests:
+          sql<number>`(select count(*) from ${tables.reviewGuests} g where g.share_id = ${tables.reviewShares.id})`.mapWith(
+            Number,
+          ),
       })
       .from(tables.reviewShares)
       .leftJoin(tables.users, eq(tables.users.id, tables.reviewShares.createdBy))
@@ -362,9 +368,15 @@ export const reviewsRouter = router({
         .innerJoin(tables.reviews, eq(tables.reviews.id, tables.reviewShares.reviewId))
         .where(eq(tables.reviewShares.tokenHash, hashToken(input.token)))
       if (!share)
-        throw apiError(ErrorCode.NOT_FOUND, 'This review link is not valid. Check that it was copied whole, or ask for a new one.')
+        throw apiError(
+          ErrorCode.NOT_FOUND,
+          'This review link is not valid. Check that it was copied whole, or ask for a new one.',
+        )
       if (share.revokedAt)
-        throw apiError(ErrorCode.LINK_REVOKED, 'This review link was revoked by the people who shared it. Ask them for a new link.')
+        throw apiError(
+          ErrorCode.LINK_REVOKED,
+          'This review link was revoked by the people who shared it. Ask them for a new link.',
+        )
       if (share.expiresAt.getTime() <= Date.now())
         throw apiError(
           ErrorCode.LINK_EXPIRED,
@@ -373,7 +385,9 @@ export const reviewsRouter = router({
       const token = `${GUEST_TOKEN_PREFIX}${generateToken()}`
       const expiresAt = new Date(Math.min(Date.now() + GUEST_SESSION_HOURS * 60 * 60 * 1000, share.expiresAt.getTime()))
       await db.transaction(async (tx) => {
-        await tx.insert(tables.reviewGuests).values({ id: hashToken(token), shareId: share.id, name: input.name, expiresAt })
+        await tx
+          .insert(tables.reviewGuests)
+          .values({ id: hashToken(token), shareId: share.id, name: input.name, expiresAt })
         // no principal: the guest is named in the details
         await tx.insert(tables.auditLog).values({
           orgId: share.orgId,

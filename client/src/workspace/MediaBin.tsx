@@ -111,7 +111,9 @@ export function MediaBin(props: {
                     Insert
                   </button>
                 </Show>
-                <Show when={props.uploads}>{(queue) => <NewVersionButton asset={asset} queue={queue()} />}</Show>
+                <Show when={props.uploads}>
+                  {(queue) => <NewVersionButton asset={asset} queue={queue()} compact />}
+                </Show>
               </div>
             )
           }}

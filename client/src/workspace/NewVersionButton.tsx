@@ -2,7 +2,7 @@ import type { UploadQueue } from '../media'
 import type { BinAsset } from './binAsset'
 
 /** "Upload new version" of an asset: the keyboard path to what dropping a file on the asset does. */
-export function NewVersionButton(props: { asset: BinAsset; queue: UploadQueue }) {
+export function NewVersionButton(props: { asset: BinAsset; queue: UploadQueue; compact?: boolean }) {
   let input: HTMLInputElement | undefined
   return (
     <>
@@ -17,7 +17,7 @@ export function NewVersionButton(props: { asset: BinAsset; queue: UploadQueue })
         }}
         onDblClick={(e) => e.stopPropagation()}
       >
-        Upload new version
+        {props.compact ? '⇪' : 'Upload new version'}
       </button>
       <input
         ref={input}

@@ -299,7 +299,7 @@ export const reviewsRouter = router({
         ...shareColumns,
         createdByName: tables.users.name,
         guests:
-          sql<number>`(select count(*) from ${tables.reviewGuests} g where g.share_id = ${tables.reviewShares.id})`.mapWith(
+          sql<number>`(select count(*) from ${tables.reviewGuests} g where g.share_id = ${tables.reviewShares.id} and g.expires_at > now())`.mapWith(
             Number,
           ),
       })

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { GUEST_TOKEN_PREFIX } from '@cutroom/schema'
 import { validateApiKey } from './apiKeys'
 import { configuredOrigins, crossSiteSource, requestOrigin } from './crossSiteSource'
 import type { Principal } from './principal'
+import { guestCookie, type ReviewGuest, readGuestCookie, validateGuestToken } from './reviews/reviewGuests'
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from './sessionCookie'
 import type { ApiServices } from './services'
 import { validateSessionToken } from './sessions'
@@ -14,6 +16,11 @@ export interface Context {
   principal: Principal | null
   /** True when the request carried a credential that turned out invalid, expired or revoked. */
   credentialRejected: boolean
+  /**
+   * A review-link guest (`Bearer crg_…` or the `cutroom_guest` cookie); null otherwise. Kept apart from
+   * `principal`: only procedures written for guests look at it.
+   */
+  guest: ReviewGuest | null
   ip: string | null
   userAgent: string | null
   /** The `Idempotency-Key` header, honoured by create mutations. */
@@ -27,6 +34,8 @@ export interface Context {
   /** Sends the session cookie (browsers); a no-op without an HTTP response. */
   setSessionCookie(token: string, expiresAt: Date): void
   clearSessionCookie(): void
+  /** Sends the guest cookie of a review link (browsers); a no-op without an HTTP response. */
+  setGuestCookie(token: string, expiresAt: Date): void
   /** Sets a response header (Retry-After); a no-op without an HTTP response. */
   setHeader(name: string, value: string): void
   /** The HTTP exchange; absent in createCaller tests. */
@@ -69,7 +78,19 @@ export async function createContext(services: ApiServices, input: ContextInput):
   const token = bearer ?? cookieToken
   let principal: Principal | null = null
   let credentialRejected = authorization !== undefined && bearer === null
-  if (token?.startsWith('crk_')) {
+  let guest: ReviewGuest | null = null
+  const guestToken = bearer?.startsWith(GUEST_TOKEN_PREFIX)
+    ? bearer
+    : bearer
+      ? null
+      : readGuestCookie(header(headers, 'cookie'))
+  if (guestToken) {
+    guest = await validateGuestToken(services.db, guestToken)
+    if (!guest && bearer) credentialRejected = true
+  }
+  if (token?.startsWith(GUEST_TOKEN_PREFIX)) {
+    // a guest credential is never a session or a key
+  } else if (token?.startsWith('crk_')) {
     const key = await validateApiKey(services.db, token)
     if (key) principal = { kind: 'apiKey', apiKeyId: key.id, orgId: key.orgId, role: key.role }
     else credentialRejected = true
@@ -93,17 +114,21 @@ export async function createContext(services: ApiServices, input: ContextInput):
   // a script holding a Bearer credential is not a browser tricked into sending someone's cookie
   const own = requestOrigin(headers, input.https ?? false)
   const crossSite =
-    authorization === undefined ? crossSiteSource(headers, [...(own ? [own] : []), ...configuredOrigins(services.config)]) : null
+    authorization === undefined
+      ? crossSiteSource(headers, [...(own ? [own] : []), ...configuredOrigins(services.config)])
+      : null
   return {
     services,
     principal,
     credentialRejected,
+    guest,
     ip: input.ip ?? null,
     userAgent: header(headers, 'user-agent') ?? null,
     idempotencyKey,
     crossSite,
     setSessionCookie: (t, expiresAt) => setCookie(sessionCookie(t, expiresAt, secure)),
     clearSessionCookie: () => setCookie(clearedSessionCookie(secure)),
+    setGuestCookie: (t, expiresAt) => setCookie(guestCookie(t, expiresAt, secure)),
     setHeader: (name, value) => {
       if (res && !res.headersSent) res.setHeader(name, value)
     },

@@ -6,12 +6,13 @@ import type { Logger } from 'pino'
 export const IDEMPOTENCY_TTL_HOURS = 24
 
 /**
- * Deletes rows that can no longer matter: expired sessions, sign-in challenges and reset links, rate-limit windows older than a day (every window
+ * Deletes rows that can no longer matter: expired sessions and review-link guests, sign-in challenges and reset links, rate-limit windows older than a day (every window
  * is shorter) and idempotency responses past their lifetime. Cheap with the primary keys and indexes; run
  * occasionally rather than on a timer so every replica shares the work without coordination.
  */
 export async function sweepStaleRows(db: Db): Promise<void> {
   await db.execute(sql`delete from sessions where expires_at < now()`)
+  await db.execute(sql`delete from review_guests where expires_at < now()`)
   await db.execute(sql`delete from sign_in_challenges where expires_at < now()`)
   await db.execute(sql`delete from password_reset_tokens where expires_at < now() - interval '1 day'`)
   await db.execute(sql`delete from rate_limits where window_start < now() - interval '1 day'`)

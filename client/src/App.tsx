@@ -27,6 +27,7 @@ import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
 import { SignUpPage } from './pages/SignUpPage'
 import './pages/pages.css'
+import { GuestJoinPage } from './review/GuestJoinPage'
 
 // The editors are large; sign-in and the project list load without them.
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
@@ -108,6 +109,7 @@ export function App() {
       <Match when={currentUser() === undefined}>
         <main class="loading">Loading…</main>
       </Match>
+      <Match when={route('/r/:token')}>{(params) => <GuestJoinPage token={params().token!} />}</Match>
       <Match when={PUBLIC.includes(pathname()) && currentUser()}>
         <Redirect to="/" />
       </Match>

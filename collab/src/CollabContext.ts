@@ -1,7 +1,7 @@
 import type { DocumentAccess, DocumentKind, Role } from '@cutroom/schema'
 import type { GuardedSocket } from './GuardedSocket'
 
-/** Who is connected: a signed-in person (session) or an organization's API key. */
+/** Who is connected: a signed-in person (session), an organization's API key or a review-link guest. */
 export type Principal =
   | {
       kind: 'user'
@@ -11,6 +11,17 @@ export type Principal =
       sessionId: string
     }
   | { kind: 'apiKey'; keyId: string; orgId: string; role: Role; name: string }
+  | {
+      /** Someone who joined through a review link: that review's two documents and nothing else. */
+      kind: 'guest'
+      /** Hashed guest token (`review_guests.id`). */
+      guestId: string
+      shareId: string
+      reviewId: string
+      orgId: string
+      name: string
+      allowComments: boolean
+    }
 
 /** What the extensions put in a Hocuspocus connection context. */
 export interface CollabContext {
@@ -33,5 +44,12 @@ export interface CollabContext {
 
 /** A stable key per principal, for per-principal limits. */
 export function principalKey(principal: Principal): string {
-  return principal.kind === 'user' ? `user:${principal.userId}` : `key:${principal.keyId}`
+  switch (principal.kind) {
+    case 'user':
+      return `user:${principal.userId}`
+    case 'apiKey':
+      return `key:${principal.keyId}`
+    case 'guest':
+      return `guest:${principal.guestId}`
+  }
 }

@@ -18,6 +18,10 @@ export const ErrorCode = {
   CSRF_REFUSED: 'CSRF_REFUSED',
   /** A service the request needs (the collaboration server, the media pipeline) did not answer; retry later. */
   UNAVAILABLE: 'UNAVAILABLE',
+  /** A review link past its expiry. */
+  LINK_EXPIRED: 'LINK_EXPIRED',
+  /** A review link its owner revoked. */
+  LINK_REVOKED: 'LINK_REVOKED',
   INTERNAL: 'INTERNAL',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

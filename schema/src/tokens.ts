@@ -20,3 +20,9 @@ export function parseApiKey(key: string): { id: string; secret: string } | null 
   const m = /^crk_([a-z0-9]{8,32})_([a-z0-9]{16,64})$/.exec(key)
   return m ? { id: m[1]!, secret: m[2]! } : null
 }
+
+/** Credentials of review-link guests: `crg_<secret>`, stored as sha256 (`review_guests.id`). */
+export const GUEST_TOKEN_PREFIX = 'crg_'
+
+/** The cookie that carries a guest's credential in the browser (beside, never instead of, a session). */
+export const GUEST_COOKIE = 'cutroom_guest'

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline } from 'node:stream/promises'
 import { can, isUuid, tables } from '@cutroom/schema'
-import { eq } from 'drizzle-orm'
+import { and, eq, or } from 'drizzle-orm'
 import { orgRoleOf } from '../access'
-import { createContext } from '../context'
+import { type Context, createContext } from '../context'
 import type { ApiServices } from '../services'
 
 const TYPES: Record<string, string> = {
@@ -39,18 +39,26 @@ export async function serveMedia(services: ApiServices, req: IncomingMessage, re
   }
   // checked after decoding: an encoded `..%2F` must not climb out of the artifact's folder
   const segments = file.split('/')
-  if (!isUuid(artifactId) || segments.some((p) => p === '..' || p === '.' || p === '' || p.includes('\\')) || file.length > 512) {
+  if (
+    !isUuid(artifactId) ||
+    segments.some((p) => p === '..' || p === '.' || p === '' || p.includes('\\')) ||
+    file.length > 512
+  ) {
     return fail(res, 404, 'Not found.')
   }
   const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
-  if (!ctx.principal) return fail(res, 401, 'Sign in, or send an API key as `Authorization: Bearer crk_...`.')
+  if (!ctx.principal && !ctx.guest) return fail(res, 401, UNAUTHENTICATED)
   const [artifact] = await services.db
-    .select({ orgId: tables.artifacts.orgId, storageKey: tables.artifacts.storageKey })
+    .select({
+      orgId: tables.artifacts.orgId,
+      storageKey: tables.artifacts.storageKey,
+      assetId: tables.artifacts.assetId,
+    })
     .from(tables.artifacts)
     .where(eq(tables.artifacts.id, artifactId))
-  const role = artifact ? await orgRoleOf({ services, principal: ctx.principal }, artifact.orgId) : null
   // another tenant's artifact looks exactly like a missing one
-  if (!artifact || !role || !can(role, 'asset.read')) return fail(res, 404, 'Not found.')
+  if (!artifact || !(await mayRead(services, ctx, artifact.orgId, artifact.assetId)))
+    return fail(res, 404, 'Not found.')
   const folder = artifact.storageKey.slice(0, artifact.storageKey.lastIndexOf('/'))
   return stream(services, req, res, `${folder}/${file}`, file.split('.').pop()?.toLowerCase() ?? '')
 }
@@ -59,25 +67,75 @@ export async function serveMedia(services: ApiServices, req: IncomingMessage, re
  * GET /media/source/<assetId>: the uploaded file itself, for playing an asset that has no HLS proxy (yet).
  * Same authentication and tenancy as artifacts; an upload still in progress is not served.
  */
-async function serveSource(services: ApiServices, req: IncomingMessage, res: ServerResponse, rest: string[]): Promise<void> {
+async function serveSource(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rest: string[],
+): Promise<void> {
   const assetId = rest.length === 1 ? rest[0]! : ''
   if (!isUuid(assetId)) return fail(res, 404, 'Not found.')
   const ctx = await createContext(services, { headers: req.headers, ip: req.socket.remoteAddress ?? null })
-  if (!ctx.principal) return fail(res, 401, 'Sign in, or send an API key as `Authorization: Bearer crk_...`.')
+  if (!ctx.principal && !ctx.guest) return fail(res, 401, UNAUTHENTICATED)
   const [asset] = await services.db
-    .select({ orgId: tables.assets.orgId, storageKey: tables.assets.storageKey, status: tables.assets.status, contentType: tables.assets.contentType })
+    .select({
+      orgId: tables.assets.orgId,
+      storageKey: tables.assets.storageKey,
+      status: tables.assets.status,
+      contentType: tables.assets.contentType,
+    })
     .from(tables.assets)
     .where(eq(tables.assets.id, assetId))
-  const role = asset ? await orgRoleOf({ services, principal: ctx.principal }, asset.orgId) : null
-  if (!asset || !role || !can(role, 'asset.read') || asset.status === 'uploading') return fail(res, 404, 'Not found.')
-  return stream(services, req, res, asset.storageKey, asset.storageKey.split('.').pop()?.toLowerCase() ?? '', asset.contentType)
+  if (!asset || asset.status === 'uploading' || !(await mayRead(services, ctx, asset.orgId, assetId)))
+    return fail(res, 404, 'Not found.')
+  return stream(
+    services,
+    req,
+    res,
+    asset.storageKey,
+    asset.storageKey.split('.').pop()?.toLowerCase() ?? '',
+    asset.contentType,
+  )
+}
+
+const UNAUTHENTICATED = 'Sign in, open a review link, or send an API key as `Authorization: Bearer crk_...`.'
+
+/**
+ * Whether the caller may read an asset's media: a member of its organization (any role), or a guest of a review
+ * link whose review shows that asset (the reviewed version or the one it is compared with).
+ */
+async function mayRead(services: ApiServices, ctx: Context, orgId: string, assetId: string | null): Promise<boolean> {
+  if (ctx.principal) {
+    const role = await orgRoleOf({ services, principal: ctx.principal }, orgId)
+    if (role && can(role, 'asset.read')) return true
+  }
+  const guest = ctx.guest
+  if (!guest || !assetId || guest.orgId !== orgId) return false
+  const [review] = await services.db
+    .select({ id: tables.reviews.id })
+    .from(tables.reviews)
+    .where(
+      and(
+        eq(tables.reviews.id, guest.reviewId),
+        or(eq(tables.reviews.assetId, assetId), eq(tables.reviews.compareToAssetId, assetId)),
+      ),
+    )
+  return review !== undefined
 }
 
 /** Streams one S3 object with Range support; `type` overrides the extension's content type. */
-async function stream(services: ApiServices, req: IncomingMessage, res: ServerResponse, key: string, ext: string, type?: string): Promise<void> {
+async function stream(
+  services: ApiServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  key: string,
+  ext: string,
+  type?: string,
+): Promise<void> {
   const media = services.media
   if (!media) return fail(res, 503, 'The media pipeline is not configured on this server.')
-  const range = typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
+  const range =
+    typeof req.headers.range === 'string' && /^bytes=\d*-\d*$/.test(req.headers.range) ? req.headers.range : undefined
   const abort = new AbortController()
   res.once('close', () => abort.abort())
   let object: Awaited<ReturnType<typeof media.storage.read>>

@@ -1,5 +1,7 @@
 export { createJobUpdates, type JobUpdate } from './createJobUpdates'
+export { createUploadQueue, type Upload, type UploadQueue } from './createUploadQueue'
 export { JobList } from './JobList'
 export { UploadDropZone } from './UploadDropZone'
+export { UploadList } from './UploadList'
 export { type UploadProgress, uploadAsset } from './uploadAsset'
 export { pendingUploads, type UploadRecord } from './uploadRecords'

@@ -14,14 +14,16 @@ const PARALLEL_PARTS = 3
 /**
  * Uploads a file to the project straight to S3 (presigned PUT, or presigned multipart for large files) and
  * completes it, which starts processing. A multipart upload of the same file resumes where it stopped, even
- * after a reload: finished parts are remembered in localStorage and checked against the server.
+ * after a reload: finished parts are remembered in localStorage and checked against the server. With `versionOf`
+ * the file becomes the next version of that asset's stack.
  */
 export async function uploadAsset(
   projectId: string,
   file: File,
-  opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void; versionOf?: string } = {},
 ): Promise<{ assetId: string }> {
-  const report = (sentBytes: number, stage: UploadProgress['stage']) => opts.onProgress?.({ sentBytes, totalBytes: file.size, stage })
+  const report = (sentBytes: number, stage: UploadProgress['stage']) =>
+    opts.onProgress?.({ sentBytes, totalBytes: file.size, stage })
   report(0, 'starting')
   const contentType = file.type || guessType(file.name)
 
@@ -35,15 +37,33 @@ export async function uploadAsset(
     }
   }
   if (!plan || !record) {
-    const started = await api.assets.createUpload.mutate({ projectId, filename: file.name, size: file.size, contentType })
-    record = { assetId: started.asset.id, projectId, name: file.name, size: file.size, lastModified: file.lastModified, parts: {}, startedAt: Date.now() }
+    const started = await api.assets.createUpload.mutate({
+      projectId,
+      filename: file.name,
+      size: file.size,
+      contentType,
+      versionOf: opts.versionOf,
+    })
+    record = {
+      assetId: started.asset.id,
+      projectId,
+      name: file.name,
+      size: file.size,
+      lastModified: file.lastModified,
+      parts: {},
+      startedAt: Date.now(),
+    }
     plan = started.upload.mode === 'single' ? started.upload : { ...started.upload, uploadedParts: [] }
   }
   const rec: UploadRecord = record
   saveUploadRecord(rec)
 
   if (plan.mode === 'single') {
-    await putWithProgress(plan.url, file, { headers: plan.headers, signal: opts.signal, onProgress: (b) => report(b, 'uploading') })
+    await putWithProgress(plan.url, file, {
+      headers: plan.headers,
+      signal: opts.signal,
+      onProgress: (b) => report(b, 'uploading'),
+    })
   } else {
     const partSize = plan.partSize
     // the server's list wins where it has one (s3rver has none: then our own record)

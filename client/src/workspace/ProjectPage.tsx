@@ -1,8 +1,11 @@
 import { can, type DocumentKind, type Role } from '@cutroom/schema'
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
-import { JobList, UploadDropZone } from '../media'
-import { toBinAsset } from './binAsset'
+import { createUploadQueue, JobList, UploadDropZone } from '../media'
+import { AssetVersions } from './AssetVersions'
+import { latestOfStacks, stackSizes, toBinAsset } from './binAsset'
+import { NewVersionButton } from './NewVersionButton'
+import { versionDrop } from './versionDrop'
 import { createProjectPresence } from './createProjectPresence'
 import { errorMessage } from './errorMessage'
 import { initials } from './userColor'
@@ -16,21 +19,27 @@ const KIND_ICON: Record<string, string> = { timeline: '▤', transcript: '¶', r
 
 /** A project: its assets (with upload), its documents (create and open) and who is working in them now. */
 export function ProjectPage(props: { projectId: string }) {
-  const [project] = createResource(() => props.projectId, (id) => api.projects.get.query({ id }))
+  const [project] = createResource(
+    () => props.projectId,
+    (id) => api.projects.get.query({ id }),
+  )
   const [documents, { refetch: refetchDocuments }] = createResource(
     () => props.projectId,
     (projectId) => api.documents.list.query({ projectId }),
   )
   const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
-    async (projectId) => ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
+    async (projectId) =>
+      ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
   )
   const [config] = createResource(() => api.system.config.query())
   const collabUrl = () => {
     const c = config()
     return c ? (c.collabUrl ?? `ws://${location.hostname}:4001`) : null
   }
-  const presence = createProjectPresence(collabUrl, () => (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })))
+  const presence = createProjectPresence(collabUrl, () =>
+    (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })),
+  )
   const online = createMemo(() => {
     const people = new Map<string, { name: string; color: string; docs: string[] }>()
     for (const doc of documents.latest ?? [])
@@ -45,6 +54,12 @@ export function ProjectPage(props: { projectId: string }) {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'asset.upload') : false
   }
+  const uploads = createUploadQueue(
+    () => props.projectId,
+    () => void refetchAssets(),
+  )
+  const stacks = createMemo(() => latestOfStacks(assets.latest ?? []))
+  const sizes = createMemo(() => stackSizes(assets.latest ?? []))
   const canCreate = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'document.create') : false
@@ -90,7 +105,11 @@ export function ProjectPage(props: { projectId: string }) {
           <span class="muted small">Online now</span>
           <For each={online()} fallback={<span class="muted small">nobody in a document</span>}>
             {(person) => (
-              <span class="avatar" style={{ 'background-color': person.color }} title={`${person.name} — ${person.docs.join(', ')}`}>
+              <span
+                class="avatar"
+                style={{ 'background-color': person.color }}
+                title={`${person.name} — ${person.docs.join(', ')}`}
+              >
                 {initials(person.name)}
               </span>
             )}
@@ -152,23 +171,43 @@ export function ProjectPage(props: { projectId: string }) {
         <section class="panel">
           <header class="panel-head">
             <span>Assets</span>
-            <span class="muted">{assets.latest?.length ?? 0}</span>
+            <span class="muted">{stacks().length}</span>
           </header>
-          <UploadDropZone projectId={props.projectId} disabled={!canUpload()} onUploaded={() => void refetchAssets()} />
+          <UploadDropZone projectId={props.projectId} disabled={!canUpload()} queue={uploads} />
           <Show when={assets.error}>
             <p class="error">{errorMessage(assets.error)}</p>
           </Show>
           <ul class="asset-list">
-            <For each={assets.latest ?? []} fallback={<li class="muted empty">No assets yet.</li>}>
-              {(asset) => (
-                <li>
-                  <span class="doc-icon">{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>
-                  <span class="doc-name">{asset.name}</span>
-                  <span class="muted small">
-                    {asset.durationSeconds !== null ? `${asset.durationSeconds.toFixed(1)} s` : asset.status}
-                  </span>
-                </li>
-              )}
+            <For each={stacks()} fallback={<li class="muted empty">No assets yet.</li>}>
+              {(asset) => {
+                const [over, setOver] = createSignal(false)
+                return (
+                  <li
+                    class="asset-row"
+                    classList={{ 'drop-over': over() }}
+                    data-testid="asset-item"
+                    data-asset-id={asset.id}
+                    data-version={asset.version}
+                    {...versionDrop(() => asset, canUpload() ? uploads : null, setOver)}
+                  >
+                    <div class="asset-row-main">
+                      <span class="doc-icon">{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>
+                      <span class="doc-name">{asset.name}</span>
+                      <span class="muted small">
+                        {asset.durationSeconds !== null ? `${asset.durationSeconds.toFixed(1)} s` : asset.status}
+                      </span>
+                      <Show when={canUpload()}>
+                        <NewVersionButton asset={asset} queue={uploads} />
+                      </Show>
+                    </div>
+                    <AssetVersions
+                      asset={asset}
+                      count={sizes().get(asset.stackId) ?? 1}
+                      revision={sizes().get(asset.stackId)}
+                    />
+                  </li>
+                )
+              }}
             </For>
           </ul>
           <header class="panel-head sub">

@@ -1,5 +1,6 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
 import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
+import { createUploadQueue } from '../media'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
@@ -43,6 +44,8 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
   let timelineBox!: HTMLDivElement
 
   const readOnly = props.ctx.readOnly
+  // files dropped on a bin row upload as new versions of that asset
+  const uploads = createUploadQueue(() => props.ctx.projectId, () => props.ctx.refreshAssets())
   const assetsById = createMemo(() => new Map(props.ctx.assets().map((a) => [a.id, a])))
 
   // Artifacts appear while the document is open: each change re-feeds the cache, which loads what is new.
@@ -328,6 +331,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           canInsert={() => !readOnly()}
           thumbnailFor={thumbnailFor}
           onRefresh={props.ctx.refreshAssets}
+          uploads={readOnly() ? null : uploads}
         />
         <Viewer view={view} playback={playback} mediaFor={mediaFor} />
         <aside class="panel inspector" aria-label="Inspector">

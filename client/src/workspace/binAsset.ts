@@ -11,6 +11,11 @@ export interface BinAsset {
   sourceUrl: string | null
   /** URL of the HLS proxy's master playlist, when the api provides one. */
   hlsUrl: string | null
+  /** The version stack (its first version's id) and this asset's number in it (1, 2, ...). */
+  stackId: string
+  version: number
+  /** False for an older version of a stack that has a newer one. */
+  isLatestVersion: boolean
 }
 
 function str(value: unknown): string | null {
@@ -37,6 +42,9 @@ export function toBinAsset(row: unknown): BinAsset | null {
     contentType: str(o.contentType) ?? '',
     sourceUrl: str(o.sourceUrl) ?? str(o.url) ?? str(o.downloadUrl),
     hlsUrl: str(o.hlsUrl) ?? str(o.proxyUrl),
+    stackId: str(o.stackId) ?? id,
+    version: num(o.version) ?? 1,
+    isLatestVersion: typeof o.isLatestVersion === 'boolean' ? o.isLatestVersion : true,
   }
 }
 
@@ -44,4 +52,28 @@ export function toBinAsset(row: unknown): BinAsset | null {
 export function assetFrames(asset: BinAsset, fps: { num: number; den: number }): number {
   const seconds = asset.durationSeconds ?? (asset.durationFrames ? asset.durationFrames / (fps.num / fps.den) : 5)
   return Math.max(1, Math.floor((seconds * fps.num) / fps.den))
+}
+
+/**
+ * The bin's rows: one per version stack, its latest version (the one with the highest number), in the order the
+ * list came in. Older versions are reached through the row's version list.
+ */
+export function latestOfStacks(assets: readonly BinAsset[]): BinAsset[] {
+  const latest = new Map<string, BinAsset>()
+  for (const a of assets) {
+    const seen = latest.get(a.stackId)
+    if (!seen || a.version > seen.version) latest.set(a.stackId, a)
+  }
+  const order = new Map<string, number>()
+  assets.forEach((a, i) => {
+    if (!order.has(a.stackId)) order.set(a.stackId, i)
+  })
+  return [...latest.values()].sort((x, y) => order.get(x.stackId)! - order.get(y.stackId)!)
+}
+
+/** How many versions the list holds of each stack. */
+export function stackSizes(assets: readonly BinAsset[]): Map<string, number> {
+  const sizes = new Map<string, number>()
+  for (const a of assets) sizes.set(a.stackId, (sizes.get(a.stackId) ?? 0) + 1)
+  return sizes
 }

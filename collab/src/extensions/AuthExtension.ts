@@ -3,6 +3,8 @@ import {
   CloseCode,
   type DocumentKind,
   documentAccess,
+  GUEST_COOKIE,
+  GUEST_TOKEN_PREFIX,
   hashToken,
   parseApiKey,
   parseDocumentName,
@@ -31,7 +33,8 @@ export interface AuthConfiguration {
 }
 
 /** Told to a page of another site that tried to use the person's session cookie. */
-export const CROSS_SITE_REASON = 'Forbidden: this page is on another site and may not use your Cutroom session; open Cutroom itself'
+export const CROSS_SITE_REASON =
+  'Forbidden: this page is on another site and may not use your Cutroom session; open Cutroom itself'
 
 /**
  * Authorizes every document connection: the token (or the session cookie of the upgrade request) names a
@@ -73,19 +76,40 @@ export class AuthExtension implements Extension {
   }
 
   private async authorize(data: onAuthenticatePayload<CollabContext>): Promise<void> {
-    const cookieToken = data.token ? null : readSessionCookie(data.requestHeaders.get('cookie'))
-    if (cookieToken) {
+    const cookies = data.requestHeaders.get('cookie')
+    const cookieTokens = data.token
+      ? []
+      : [readSessionCookie(cookies), readSessionCookie(cookies, GUEST_COOKIE)].filter((t): t is string => t !== null)
+    if (cookieTokens.length) {
       const origin = data.requestHeaders.get('origin')
       if (!isAllowedOrigin(origin, data.requestHeaders.get('host'), this.configuration.allowedOrigins)) {
         this.configuration.log?.warn(
           { origin: origin?.slice(0, 200) },
           'refused a cookie-authenticated connection from another origin; if this is the app, set PUBLIC_URL or ALLOWED_ORIGINS on the collab server',
         )
-        throw new CollabRejection(CloseCode.FORBIDDEN, `cross-site upgrade from ${origin?.slice(0, 200)}`, CROSS_SITE_REASON)
+        throw new CollabRejection(
+          CloseCode.FORBIDDEN,
+          `cross-site upgrade from ${origin?.slice(0, 200)}`,
+          CROSS_SITE_REASON,
+        )
       }
     }
-    const token = data.token || cookieToken
-    if (!token) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'no token')
+    const tokens = data.token ? [data.token] : cookieTokens
+    if (!tokens.length) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'no token')
+    // A browser may hold a session and a review link's guest cookie: the first that grants this document is used.
+    let first: CollabRejection | null = null
+    for (const token of tokens) {
+      try {
+        return await this.authorizeToken(data, token)
+      } catch (err) {
+        if (!(err instanceof CollabRejection)) throw err
+        first ??= err
+      }
+    }
+    throw first!
+  }
+
+  private async authorizeToken(data: onAuthenticatePayload<CollabContext>, token: string): Promise<void> {
     const authorizedAt = Date.now()
     const principal = await this.principalFor(token)
     if (!principal) throw new CollabRejection(CloseCode.UNAUTHORIZED, 'invalid or expired token')
@@ -93,14 +117,18 @@ export class AuthExtension implements Extension {
     const documentId = parseDocumentName(data.documentName)
     if (!documentId) throw new CollabRejection(CloseCode.FORBIDDEN, 'malformed document name')
     const { sql } = this.configuration
-    const [doc] = await sql<{ kind: DocumentKind; org_id: string; project_id: string; role: Role | null }[]>`
-      select d.kind, p.org_id, p.id as project_id, m.role
+    const [doc] = await sql<
+      { kind: DocumentKind; org_id: string; project_id: string; role: Role | null; review_id: string | null }[]
+    >`
+      select d.kind, p.org_id, p.id as project_id, m.role,
+        (select r.id from reviews r where r.id = ${principal.kind === 'guest' ? principal.reviewId : null}::uuid
+           and (r.qa_document_id = d.id or r.workflow_document_id = d.id)) as review_id
       from documents d
       join projects p on p.id = d.project_id
       left join memberships m on m.org_id = p.org_id and m.user_id = ${principal.kind === 'user' ? principal.userId : null}::uuid
       where d.id = ${documentId}`
     if (!doc) throw new CollabRejection(CloseCode.FORBIDDEN, 'unknown document')
-    const role = principal.kind === 'user' ? doc.role : principal.orgId === doc.org_id ? principal.role : null
+    const role = roleOf(principal, doc)
     if (!role) throw new CollabRejection(CloseCode.FORBIDDEN, 'not a member of the organization')
 
     const access = documentAccess(role, doc.kind)
@@ -110,7 +138,9 @@ export class AuthExtension implements Extension {
     Object.assign(data.context, {
       principal,
       user:
-        principal.kind === 'user' ? { id: principal.userId, name: principal.name } : { id: null, name: principal.name },
+        principal.kind === 'user'
+          ? { id: principal.userId, name: principal.name }
+          : { id: null, name: principal.kind === 'guest' ? `${principal.name} (guest)` : principal.name },
       documentId,
       projectId: doc.project_id,
       orgId: doc.org_id,
@@ -124,6 +154,7 @@ export class AuthExtension implements Extension {
   private async principalFor(token: string): Promise<Principal | null> {
     const { sql } = this.configuration
     if (token.length > 256) return null
+    if (token.startsWith(GUEST_TOKEN_PREFIX)) return guestFor(sql, token)
     const key = parseApiKey(token)
     if (key) {
       const [row] = await sql<{ id: string; org_id: string; role: Role; name: string; secret_hash: string }[]>`
@@ -139,5 +170,51 @@ export class AuthExtension implements Extension {
       select u.id, u.name from sessions s join users u on u.id = s.user_id
       where s.id = ${sessionId} and s.expires_at > now()`
     return row ? { kind: 'user', userId: row.id, name: row.name, sessionId } : null
+  }
+}
+
+/**
+ * The guest a `crg_…` token names while it, its review link and the link's expiry hold (revocation re-checks
+ * with the same query).
+ */
+export async function guestFor(sql: postgres.Sql, token: string): Promise<Principal | null> {
+  const [row] = await sql<
+    { id: string; share_id: string; review_id: string; org_id: string; name: string; allow_comments: boolean }[]
+  >`
+    select g.id, g.share_id, s.review_id, s.org_id, g.name, s.allow_comments
+    from review_guests g join review_shares s on s.id = g.share_id
+    where g.id = ${hashToken(token)} and g.expires_at > now() and s.expires_at > now() and s.revoked_at is null`
+  return row
+    ? {
+        kind: 'guest',
+        guestId: row.id,
+        shareId: row.share_id,
+        reviewId: row.review_id,
+        orgId: row.org_id,
+        name: row.name,
+        allowComments: row.allow_comments,
+      }
+    : null
+}
+
+/**
+ * The role a principal acts with on a document: its membership (sessions), its key's role in the key's
+ * organization, or for a guest, reviewer (viewer without comments) on its own review's two documents only.
+ */
+export function roleOf(
+  principal: Principal,
+  doc: { org_id: string; role: Role | null; review_id: string | null },
+): Role | null {
+  switch (principal.kind) {
+    case 'user':
+      return doc.role
+    case 'apiKey':
+      return principal.orgId === doc.org_id ? principal.role : null
+    case 'guest':
+      return doc.review_id === principal.reviewId && doc.org_id === principal.orgId
+        ? principal.allowComments
+          ? 'reviewer'
+          : 'viewer'
+        : null
   }
 }

@@ -32,7 +32,8 @@ export type Verdict = 'unchanged' | { close: number; readOnly?: boolean }
  * membership, session or API key change commits; every instance re-checks its matching connections against
  * Postgres and closes those that lost access (4403 removed, 4401 session or key revoked). A change of read/write
  * access closes with 4205 so the client reconnects and is authorized afresh; a demoted connection is read-only at
- * once, before the socket closes. The event only selects whom to re-check: it never grants or keeps a right.
+ * once, before the socket closes. A revoked review link (`shareId`) closes its guests' connections with 4401.
+ * The event only selects whom to re-check: it never grants or keeps a right.
  */
 export class RevocationExtension implements Extension {
   extensionName = 'Revocation'
@@ -135,7 +136,19 @@ export class RevocationExtension implements Extension {
     if (!principal || !documentId) return { close: CloseCode.FORBIDDEN, readOnly: true }
     let role: Role | null
     let kind: DocumentKind | undefined
-    if (principal.kind === 'user') {
+    if (principal.kind === 'guest') {
+      // the link revoked or expired, or the guest's own credential expired: the guest is signed out
+      const [guest] = await sql<{ role: Role | null; kind: DocumentKind | null }[]>`
+        select d.kind, case when s.allow_comments then 'reviewer' else 'viewer' end as role
+        from review_guests g
+        join review_shares s on s.id = g.share_id
+        join reviews r on r.id = s.review_id
+        left join documents d on d.id = ${documentId} and (d.id = r.qa_document_id or d.id = r.workflow_document_id)
+        where g.id = ${principal.guestId} and g.expires_at > now() and s.expires_at > now() and s.revoked_at is null`
+      if (!guest) return { close: CloseCode.UNAUTHORIZED, readOnly: true }
+      role = guest.role
+      kind = guest.kind ?? undefined
+    } else if (principal.kind === 'user') {
       const [session] = await sql`
         select 1 from sessions where id = ${principal.sessionId} and user_id = ${principal.userId} and expires_at > now()`
       if (!session) return { close: CloseCode.UNAUTHORIZED, readOnly: true }
@@ -175,6 +188,7 @@ function matches(event: AccessChangedEvent, context: CollabContext): boolean {
   const principal = context.principal
   if (!principal) return false
   if (event.orgId && context.orgId && event.orgId !== context.orgId) return false
+  if (principal.kind === 'guest') return event.shareId === principal.shareId
   if (principal.kind === 'apiKey') return event.apiKeyId === principal.keyId
   if (event.userId !== principal.userId) return false
   return !event.sessionIds || event.sessionIds.includes(principal.sessionId)
@@ -183,7 +197,7 @@ function matches(event: AccessChangedEvent, context: CollabContext): boolean {
 function closeReason(code: number): string {
   switch (code) {
     case CloseCode.UNAUTHORIZED:
-      return 'Unauthorized: sign in again'
+      return 'Unauthorized: sign in again, or ask for a new review link'
     case CloseCode.FORBIDDEN:
       return 'Forbidden: your access to this document was removed'
     default:

@@ -1,4 +1,4 @@
-import { date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { boolean, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { users } from './identity'
 import { assets, jobs } from './media'
 import { documents, projects } from './projects'
@@ -67,4 +67,47 @@ export const qaFindings = pgTable(
     primaryKey({ columns: [t.reviewId, t.findingId] }),
     index('qa_findings_assignee_idx').on(t.assigneeId, t.due),
   ],
+)
+
+/**
+ * A review link: whoever holds its token may join that one review as a named guest until `expiresAt` or until it
+ * is revoked. Only `sha256(token)` is stored; the token itself is shown once, in the link.
+ */
+export const reviewShares = pgTable(
+  'review_shares',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    reviewId: uuid('review_id')
+      .notNull()
+      .references(() => reviews.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** False: guests read the qa document and cannot comment or draw. */
+    allowComments: boolean('allow_comments').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('review_shares_review_idx').on(t.reviewId, t.createdAt)],
+)
+
+/**
+ * A guest who joined through a review link: a short-lived credential (`crg_…`, stored as sha256 in `id`) limited
+ * to the link's review. It ends with its own expiry, the link's expiry or the link's revocation, whichever is first.
+ */
+export const reviewGuests = pgTable(
+  'review_guests',
+  {
+    id: text('id').primaryKey(),
+    shareId: uuid('share_id')
+      .notNull()
+      .references(() => reviewShares.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('review_guests_share_idx').on(t.shareId)],
 )

@@ -31,6 +31,7 @@ import './pages/pages.css'
 // The editors are large; sign-in and the project list load without them.
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
+const ReviewPage = lazy(() => import('./review').then((m) => ({ default: m.ReviewPage })))
 
 const PUBLIC = ['/signin', '/signup', '/forgot-password']
 
@@ -129,6 +130,17 @@ export function App() {
             <RouteBoundary>
               <Suspense fallback={<main class="loading">Loading…</main>}>
                 <DocumentPage projectId={params().projectId!} documentId={params().documentId!} />
+              </Suspense>
+            </RouteBoundary>
+          </RequireUser>
+        )}
+      </Match>
+      <Match when={route('/projects/:projectId/reviews/:reviewId')}>
+        {(params) => (
+          <RequireUser>
+            <RouteBoundary>
+              <Suspense fallback={<main class="loading">Loading…</main>}>
+                <ReviewPage projectId={params().projectId!} reviewId={params().reviewId!} />
               </Suspense>
             </RouteBoundary>
           </RequireUser>

@@ -1,11 +1,25 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { COMPARE_MODES, type CompareState, decodeCompareState, DEFAULT_COMPARE, encodeCompareState } from './compareState'
+import {
+  COMPARE_MODES,
+  type CompareState,
+  decodeCompareState,
+  DEFAULT_COMPARE,
+  encodeCompareState,
+} from './compareState'
 
 test('every compare state survives the URL round trip', () => {
   for (const mode of COMPARE_MODES)
     for (const offset of [-1, 0, 1]) {
-      const state: CompareState = { mode, offset, gain: 7.5, opacity: 0.35, wipe: 0.125, showB: offset === 1, frame: 1234 }
+      const state: CompareState = {
+        mode,
+        offset,
+        gain: 7.5,
+        opacity: 0.35,
+        wipe: 0.125,
+        showB: offset === 1,
+        frame: 1234,
+      }
       assert.equal(decodeCompareState(encodeCompareState(state)), state, `${mode} ${offset}`)
     }
   assert.equal(decodeCompareState(encodeCompareState(DEFAULT_COMPARE)), DEFAULT_COMPARE)

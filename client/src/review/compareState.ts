@@ -57,7 +57,8 @@ export function normalizeCompare(state: Partial<CompareState>): CompareState {
 export function encodeCompareState(state: CompareState, base = ''): string {
   const params = new URLSearchParams(base)
   const s = normalizeCompare(state)
-  const set = (key: string, value: string, isDefault: boolean) => (isDefault ? params.delete(key) : params.set(key, value))
+  const set = (key: string, value: string, isDefault: boolean) =>
+    isDefault ? params.delete(key) : params.set(key, value)
   set('mode', s.mode, s.mode === DEFAULT_COMPARE.mode)
   set('offset', String(s.offset), s.offset === 0)
   set('gain', String(s.gain), s.gain === DEFAULT_COMPARE.gain)

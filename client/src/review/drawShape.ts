@@ -55,7 +55,10 @@ export function drawShape(
       break
     }
     case 'freehand':
-      shape.points.forEach((p, i) => (i === 0 ? ctx.moveTo(p.x * w, p.y * h) : ctx.lineTo(p.x * w, p.y * h)))
+      shape.points.forEach((p, i) => {
+        if (i === 0) ctx.moveTo(p.x * w, p.y * h)
+        else ctx.lineTo(p.x * w, p.y * h)
+      })
       ctx.stroke()
       break
     case 'text':

@@ -16,7 +16,13 @@ const layout = parseHeatmapLayout({
 test('a frame finds its sheet, column and row', () => {
   assert.equal(heatmapTile(layout, 0), { sheet: 'heatmap_00000.png', sx: 0, sy: 0, width: 160, height: 90 })
   assert.equal(heatmapTile(layout, 47), { sheet: 'heatmap_00000.png', sx: 7 * 160, sy: 4 * 90, width: 160, height: 90 })
-  assert.equal(heatmapTile(layout, 199), { sheet: 'heatmap_00001.png', sx: 9 * 160, sy: 9 * 90, width: 160, height: 90 })
+  assert.equal(heatmapTile(layout, 199), {
+    sheet: 'heatmap_00001.png',
+    sx: 9 * 160,
+    sy: 9 * 90,
+    width: 160,
+    height: 90,
+  })
   assert.equal(heatmapTile(layout, 203), { sheet: 'heatmap_00002.png', sx: 3 * 160, sy: 0, width: 160, height: 90 })
 })
 

@@ -2,6 +2,7 @@ import { can, type DocumentKind, type Role } from '@cutroom/schema'
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
 import { JobList, UploadDropZone } from '../media'
+import { ReviewsPanel } from '../review/ReviewsPanel'
 import { toBinAsset } from './binAsset'
 import { createProjectPresence } from './createProjectPresence'
 import { errorMessage } from './errorMessage'
@@ -16,21 +17,27 @@ const KIND_ICON: Record<string, string> = { timeline: '▤', transcript: '¶', r
 
 /** A project: its assets (with upload), its documents (create and open) and who is working in them now. */
 export function ProjectPage(props: { projectId: string }) {
-  const [project] = createResource(() => props.projectId, (id) => api.projects.get.query({ id }))
+  const [project] = createResource(
+    () => props.projectId,
+    (id) => api.projects.get.query({ id }),
+  )
   const [documents, { refetch: refetchDocuments }] = createResource(
     () => props.projectId,
     (projectId) => api.documents.list.query({ projectId }),
   )
   const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
-    async (projectId) => ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
+    async (projectId) =>
+      ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
   )
   const [config] = createResource(() => api.system.config.query())
   const collabUrl = () => {
     const c = config()
     return c ? (c.collabUrl ?? `ws://${location.hostname}:4001`) : null
   }
-  const presence = createProjectPresence(collabUrl, () => (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })))
+  const presence = createProjectPresence(collabUrl, () =>
+    (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })),
+  )
   const online = createMemo(() => {
     const people = new Map<string, { name: string; color: string; docs: string[] }>()
     for (const doc of documents.latest ?? [])
@@ -44,6 +51,10 @@ export function ProjectPage(props: { projectId: string }) {
   const canUpload = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'asset.upload') : false
+  }
+  const canReview = () => {
+    const role = project()?.role as Role | undefined
+    return role ? can(role, 'qa.review') : false
   }
   const canCreate = () => {
     const role = project()?.role as Role | undefined
@@ -90,7 +101,11 @@ export function ProjectPage(props: { projectId: string }) {
           <span class="muted small">Online now</span>
           <For each={online()} fallback={<span class="muted small">nobody in a document</span>}>
             {(person) => (
-              <span class="avatar" style={{ 'background-color': person.color }} title={`${person.name} — ${person.docs.join(', ')}`}>
+              <span
+                class="avatar"
+                style={{ 'background-color': person.color }}
+                title={`${person.name} — ${person.docs.join(', ')}`}
+              >
                 {initials(person.name)}
               </span>
             )}
@@ -148,6 +163,7 @@ export function ProjectPage(props: { projectId: string }) {
               )}
             </For>
           </ul>
+          <ReviewsPanel projectId={props.projectId} canCreate={canReview()} />
         </section>
         <section class="panel">
           <header class="panel-head">

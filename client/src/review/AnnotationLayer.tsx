@@ -27,6 +27,7 @@ export function AnnotationLayer(props: {
   const [size, setSize] = createSignal({ w: 1, h: 1 })
   const [stroke, setStroke] = createSignal<Stroke | null>(null)
   const [textAt, setTextAt] = createSignal<qa.Point | null>(null)
+  const [shapesShown, setShapesShown] = createSignal(0)
 
   onMount(() => {
     const observer = new ResizeObserver(([entry]) =>
@@ -59,8 +60,10 @@ export function AnnotationLayer(props: {
     ctx.clearRect(0, 0, w, h)
     const frame = room.frame()
     const selected = room.selectedFinding()
+    let shapes = 0
     for (const f of props.findings()) {
       if (frame < f.frame || frame > f.frameEnd) continue
+      shapes += f.annotations.length
       for (const s of f.annotations)
         drawShape(ctx, s, { color: s.color, width: s.strokeWidth, highlight: f.id === selected }, w, h)
     }
@@ -69,6 +72,7 @@ export function AnnotationLayer(props: {
       drawShape(ctx, strokeGeometry(p.stroke!), { color: p.stroke!.color, width: p.stroke!.width }, w, h)
     const own = stroke()
     if (own) drawShape(ctx, strokeGeometry(own), { color: own.color, width: own.width }, w, h)
+    setShapesShown(shapes)
   })
 
   const pointOf = (e: PointerEvent): qa.Point => {
@@ -163,6 +167,7 @@ export function AnnotationLayer(props: {
         ref={canvas}
         data-testid="annotation-canvas"
         data-drawing={stroke() ? 'true' : 'false'}
+        data-shapes={shapesShown()}
         data-live-strokes={props.peers().filter((p) => !p.local && p.stroke && p.stroke.frame === room.frame()).length}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}

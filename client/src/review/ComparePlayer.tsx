@@ -1,4 +1,15 @@
-import { type Accessor, createEffect, createSignal, For, type JSX, on, onCleanup, onMount, Show } from 'solid-js'
+import {
+  type Accessor,
+  createEffect,
+  createSignal,
+  For,
+  type JSX,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  untrack,
+} from 'solid-js'
 import { isTypingTarget } from '../workspace/isTypingTarget'
 import { formatTimecode } from '../workspace/timecode'
 import { attachVideoSource } from './attachVideoSource'
@@ -40,10 +51,29 @@ export function ComparePlayer(props: {
   const mode = () => s.compare().mode
   const frame = () => s.compare().frame
   const frameSeconds = a.fps.den / a.fps.num
+  // Where each video's first frame sits on its media timeline. An HLS proxy played through MSE starts at the
+  // first frame's presentation time (e.g. two frames in, after B-frame reordering), not at 0; frame n is then
+  // at start + n / fps. Measured from the buffered range once the first data is in.
+  const [startA, setStartA] = createSignal(0)
+  const [startB, setStartB] = createSignal(0)
+  const measureStart = (video: HTMLVideoElement, set: (seconds: number) => void) => {
+    const measure = () => {
+      if (video.buffered.length === 0) return
+      const start = video.buffered.start(0)
+      set(start > 0 && start < 1 ? start : 0)
+      video.removeEventListener('loadeddata', measure)
+      video.removeEventListener('progress', measure)
+    }
+    video.addEventListener('loadeddata', measure)
+    video.addEventListener('progress', measure)
+  }
+  const timeA = (aFrame: number) => startA() + seekTimeOf(aFrame, a.fps)
 
   onMount(() => {
     const detachA = attachVideoSource(videoA, a, (m) => setError(`${label(a)}: ${m}`))
     const detachB = b && videoB ? attachVideoSource(videoB, b, (m) => setError(`${label(b)}: ${m}`)) : () => {}
+    measureStart(videoA, setStartA)
+    if (videoB) measureStart(videoB, setStartB)
     videoA.addEventListener('loadedmetadata', () => {
       if (videoA.videoWidth && videoA.videoHeight) setAspect(videoA.videoWidth / videoA.videoHeight)
     })
@@ -59,7 +89,7 @@ export function ComparePlayer(props: {
   const bTime = (aFrame: number) => {
     if (!b) return 0
     const bFrame = frameOfTime(seekTimeOf(aFrame, a.fps), b.fps) + s.compare().offset
-    return seekTimeOf(Math.max(0, bFrame), b.fps)
+    return startB() + seekTimeOf(Math.max(0, bFrame), b.fps)
   }
 
   // Paused: seek both to the middle of the frame (and again when the offset changes).
@@ -67,7 +97,7 @@ export function ComparePlayer(props: {
     const f = frame()
     s.compare().offset
     if (rate() !== 0) return
-    const target = seekTimeOf(f, a.fps)
+    const target = timeA(f)
     if (Math.abs(videoA.currentTime - target) > 1e-3) videoA.currentTime = target
     if (videoB && b) {
       const tb = bTime(f)
@@ -79,10 +109,10 @@ export function ComparePlayer(props: {
   let reverseTimer = 0
   const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
     if (rate() <= 0) return
-    const f = frameOfTime(metadata.mediaTime, a.fps)
+    const f = frameOfTime(metadata.mediaTime - untrack(startA), a.fps)
     s.setPlayingFrame(f)
     if (videoB && b) {
-      const target = metadata.mediaTime + s.compare().offset * (b.fps.den / b.fps.num)
+      const target = metadata.mediaTime - startA() + startB() + s.compare().offset * (b.fps.den / b.fps.num)
       const drift = videoB.currentTime - target
       if (Math.abs(drift) > 2 * frameSeconds) videoB.currentTime = target
       else videoB.playbackRate = rate() * (1 - Math.max(-0.1, Math.min(0.1, drift * 2)))
@@ -112,7 +142,7 @@ export function ComparePlayer(props: {
     setRate(speed)
     s.setPaused(false)
     videoA.playbackRate = speed
-    videoA.currentTime = seekTimeOf(frame(), a.fps)
+    videoA.currentTime = timeA(frame())
     if (videoB && b) {
       videoB.playbackRate = speed
       videoB.currentTime = bTime(frame())
@@ -138,7 +168,7 @@ export function ComparePlayer(props: {
   createEffect(
     on(frame, (f) => {
       if (rate() >= 0) return
-      videoA.currentTime = seekTimeOf(f, a.fps)
+      videoA.currentTime = timeA(f)
       if (videoB && b) videoB.currentTime = bTime(f)
     }),
   )
@@ -287,7 +317,7 @@ export function ComparePlayer(props: {
         style={{ '--aspect': String(aspect()) }}
       >
         <div class="pane a" data-label={`A · ${label(a)}`}>
-          <video ref={videoA} muted playsinline preload="auto" data-testid="compare-video-a" />
+          <video ref={videoA} muted playsinline preload="auto" data-testid="compare-video-a" data-start={startA()} />
           <Show when={b && mode() === 'diff'}>
             <HeatmapCanvas
               diff={props.diff}

@@ -24,7 +24,13 @@ export function HeatmapCanvas(props: {
     const cached = sheets.get(url)
     if (cached) return cached.complete && cached.naturalWidth > 0 ? cached : null
     const img = new Image()
+    let retries = 0
     img.onload = () => !disposed && setLoadedSheets((n) => n + 1)
+    // the sheet may not be served for a moment after the overlay lands (see loadFramediffArtifacts)
+    img.onerror = () => {
+      if (disposed || retries++ >= 6) return
+      setTimeout(() => (img.src = `${url}${url.includes('?') ? '&' : '?'}retry=${retries}`), 250 * 2 ** retries)
+    }
     img.src = url
     sheets.set(url, img)
     return null

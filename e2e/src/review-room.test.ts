@@ -182,6 +182,16 @@ test('three people in a review room: worst frame, live strokes, stored shapes, r
     assert.ok(Math.abs(rect.x - 0.25) < 0.02 && Math.abs(rect.y - 0.25) < 0.02, `rect at ${rect.x},${rect.y}`)
     assert.ok(Math.abs(rect.w - 0.25) < 0.02 && Math.abs(rect.h - 1 / 3) < 0.02, `rect ${rect.w}x${rect.h}`)
   }
+  // Per-person undo: Dana's Ctrl+Z takes her shape (and its finding) back out, Shift+Ctrl+Z restores it.
+  const own = () => qa.listFindings(replica.doc).filter((f) => !f.suggestion)
+  await director.keyboard.press('Control+z')
+  await until('the undo to reach the server', async () => own().length === 0, 10_000)
+  await director.keyboard.press('Control+Shift+z')
+  await until(
+    'the redo to reach the server',
+    async () => own().length === 1 && own()[0]!.annotations.length === 1,
+    10_000,
+  )
   await reviewer.waitForSelector('[data-testid=annotation-canvas][data-live-strokes="0"][data-shapes="1"]', {
     timeout: 5000,
   })
@@ -248,6 +258,28 @@ test('three people in a review room: worst frame, live strokes, stored shapes, r
   await director.reload()
   await director.waitForSelector('[data-testid=review-room]', { timeout: 20_000 })
   assert.equal(await stage(director), { mode: 'diff', frame: worst, offset: 1 })
+
+  // L plays (A's presented frames move the playhead, B slaved to A); K pauses on a frame, both videos on it.
+  await videosReady(director)
+  await director.click('h1')
+  await director.keyboard.press('l')
+  await waitFor(async () => (await stage(director)).frame >= worst + 10, 10_000, 'playback to move the playhead')
+  await director.keyboard.press('k')
+  await videosReady(director)
+  const paused = await stage(director)
+  const times = await director.evaluate(() => {
+    const [a, b] = Array.from(document.querySelectorAll<HTMLVideoElement>('[data-testid^=compare-video]'))
+    return { a: a!.currentTime - Number(a!.dataset.start), b: b!.currentTime - Number(b!.dataset.start) }
+  })
+  assert.ok(
+    Math.abs(times.a - (paused.frame + 0.5) / 25) < 0.002,
+    `A on the middle of frame ${paused.frame}: ${times.a}`,
+  )
+  assert.ok(Math.abs(times.b - (paused.frame + 1.5) / 25) < 0.002, `B one frame ahead (offset +1): ${times.b}`)
+  // J steps backwards at 1x
+  await director.keyboard.press('j')
+  await waitFor(async () => (await stage(director)).frame <= paused.frame - 5, 5000, 'J to step backwards')
+  await director.keyboard.press('k')
 
   replica.destroy()
   for (const page of [director, reviewer, viewer]) await page.context().close()

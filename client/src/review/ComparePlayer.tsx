@@ -330,7 +330,7 @@ export function ComparePlayer(props: {
         </div>
         <Show when={b}>
           <div class="pane b" data-label={`B · ${label(b!)}`} style={bStyle()}>
-            <video ref={videoB} muted playsinline preload="auto" data-testid="compare-video-b" />
+            <video ref={videoB} muted playsinline preload="auto" data-testid="compare-video-b" data-start={startB()} />
           </div>
         </Show>
         <Show when={b && mode() === 'wipe'}>

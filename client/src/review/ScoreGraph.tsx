@@ -35,7 +35,8 @@ export function ScoreGraph(props: {
   const frameAt = (x: number) => Math.max(0, Math.min(count() - 1, Math.floor((x / width()) * count())))
   const floor = () => {
     const min = props.scores().reduce((m, s) => Math.min(m, s.ssim), 1)
-    return Math.min(0.5, Math.floor(min * 10) / 10)
+    // a little below the worst score, so small dips are visible
+    return Math.max(-1, Math.min(0.95, Math.floor(min * 20) / 20 - 0.05))
   }
   const yOf = (ssim: number) => 6 + (1 - (ssim - floor()) / (1 - floor())) * (HEIGHT - 16)
 

@@ -45,9 +45,6 @@ export function createReviewRoom(options: {
   const provider = options.qa.provider
   provider.setAwarenessField('user', options.user)
   const peers = createReviewPeers(provider)
-  const [compare, setCompareRaw] = createSignal<CompareState>(decodeCompareState(location.search), {
-    equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
-  })
   const [paused, setPaused] = createSignal(true)
   const [presenting, setPresentingRaw] = createSignal(false)
   const [followId, setFollowId] = createSignal<number | null>(null)
@@ -61,6 +58,12 @@ export function createReviewRoom(options: {
     const last = lastFrame()
     return Math.max(0, last === null ? Math.floor(frame) : Math.min(last, Math.floor(frame)))
   }
+
+  const initial = decodeCompareState(location.search)
+  const [compare, setCompareRaw] = createSignal<CompareState>(
+    { ...initial, frame: clampFrame(initial.frame) },
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  )
 
   const following = createMemo(() => {
     const id = followId()

@@ -18,7 +18,7 @@ import { type Person, startWorkspaceStack, type WorkspaceStack, waitFor } from '
  * reviewer follows the director's frame and compare mode; the URL brings the compare state back after a reload.
  */
 const run = promisify(execFile)
-const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots')
+const SCREENSHOTS = process.env.REVIEW_SCREENSHOTS ? path.resolve(process.env.REVIEW_SCREENSHOTS) : null
 const BOX = { x: 80, y: 45, w: 80, h: 60 } // on 320x180
 let stack: WorkspaceStack
 let worker: WorkerProcess
@@ -232,9 +232,12 @@ test('three people in a review room: worst frame, live strokes, stored shapes, r
   )
   await reviewer.waitForSelector(`[data-testid=heatmap][data-tile="${worst}"]`, { timeout: 10_000 })
   await Promise.all([videosReady(director), videosReady(reviewer), videosReady(viewer)])
-  await director.screenshot({ path: path.join(SCREENSHOTS, 'review-room-director.png') })
-  await reviewer.screenshot({ path: path.join(SCREENSHOTS, 'review-room-follower.png') })
-  await viewer.screenshot({ path: path.join(SCREENSHOTS, 'review-room-viewer.png') })
+  // REVIEW_SCREENSHOTS=<dir> saves the three screens as they are now (docs/screenshots/review-room-*.png)
+  if (SCREENSHOTS) {
+    await director.screenshot({ path: path.join(SCREENSHOTS, 'review-room-director.png') })
+    await reviewer.screenshot({ path: path.join(SCREENSHOTS, 'review-room-follower.png') })
+    await viewer.screenshot({ path: path.join(SCREENSHOTS, 'review-room-viewer.png') })
+  }
 
   // her own keys do not move a follower
   await reviewer.click('h1')

@@ -27,11 +27,12 @@ import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
 import { SignUpPage } from './pages/SignUpPage'
 import './pages/pages.css'
-import { GuestJoinPage } from './review/GuestJoinPage'
+import { GuestJoinPage, joinedAsGuest } from './review/GuestJoinPage'
 
 // The editors are large; sign-in and the project list load without them.
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
+const ReviewPage = lazy(() => import('./review').then((m) => ({ default: m.ReviewPage })))
 
 const PUBLIC = ['/signin', '/signup', '/forgot-password']
 
@@ -135,6 +136,26 @@ export function App() {
             </RouteBoundary>
           </RequireUser>
         )}
+      </Match>
+      <Match when={route('/projects/:projectId/reviews/:reviewId')}>
+        {(params) => {
+          const page = () => (
+            <RouteBoundary>
+              <Suspense fallback={<main class="loading">Loading…</main>}>
+                <ReviewPage projectId={params().projectId!} reviewId={params().reviewId!} />
+              </Suspense>
+            </RouteBoundary>
+          )
+          // a review-link guest has no account: the review page is the one page they may open
+          return (
+            <Show
+              when={!currentUser() && joinedAsGuest(params().reviewId!)}
+              fallback={<RequireUser>{page()}</RequireUser>}
+            >
+              {page()}
+            </Show>
+          )
+        }}
       </Match>
       <Match when={true}>
         <RequireUser>

@@ -4,6 +4,15 @@ import { navigate } from '../lib/router'
 import './shareDialog.css'
 
 const NAME_KEY = 'cutroom.guestName'
+const REVIEW_KEY = 'cutroom.guestReview'
+
+/**
+ * Whether this tab joined `reviewId` as a guest. The guest credential is an HttpOnly cookie the page cannot read,
+ * so the join leaves a note for the router; the api decides what the guest may see either way.
+ */
+export function joinedAsGuest(reviewId: string): boolean {
+  return sessionStorage.getItem(REVIEW_KEY) === reviewId
+}
 
 /** Where a guest lands after joining: the review page of the link's review. */
 export function reviewPath(projectId: string, reviewId: string): string {
@@ -26,6 +35,7 @@ export function GuestJoinPage(props: { token: string }) {
     try {
       const joined = await api.reviews.guestJoin.mutate({ token: props.token, name: name() })
       localStorage.setItem(NAME_KEY, joined.name)
+      sessionStorage.setItem(REVIEW_KEY, joined.reviewId)
       navigate(reviewPath(joined.projectId, joined.reviewId), { replace: true })
     } catch (err) {
       setError(apiErrorMessage(err))

@@ -2,6 +2,7 @@ import { can, type DocumentKind, type Role } from '@cutroom/schema'
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
 import { createUploadQueue, JobList, UploadDropZone } from '../media'
+import { ReviewsPanel } from '../review/ReviewsPanel'
 import { AssetVersions } from './AssetVersions'
 import { latestOfStacks, stackSizes, toBinAsset } from './binAsset'
 import { NewVersionButton } from './NewVersionButton'
@@ -60,6 +61,10 @@ export function ProjectPage(props: { projectId: string }) {
   )
   const stacks = createMemo(() => latestOfStacks(assets.latest ?? []))
   const sizes = createMemo(() => stackSizes(assets.latest ?? []))
+  const canReview = () => {
+    const role = project()?.role as Role | undefined
+    return role ? can(role, 'qa.review') : false
+  }
   const canCreate = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'document.create') : false
@@ -167,6 +172,7 @@ export function ProjectPage(props: { projectId: string }) {
               )}
             </For>
           </ul>
+          <ReviewsPanel projectId={props.projectId} canCreate={canReview()} />
         </section>
         <section class="panel">
           <header class="panel-head">

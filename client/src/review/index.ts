@@ -1,0 +1,3 @@
+export type { ReviewRoom, ReviewVersion } from './ReviewRoom'
+export { ReviewPage } from './ReviewPage'
+export { ReviewsPanel } from './ReviewsPanel'

@@ -3,6 +3,8 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { requireOrgRole } from '../access'
 import { apiError } from '../apiError'
+import { announceQuotaWarnings } from '../billing/quotaWarnings'
+import { assertSeatAvailable } from '../media/mediaQuota'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
 import type { Principal } from '../principal'
@@ -88,7 +90,7 @@ export const membersRouter = router({
     .input(z.object({ orgId: Id, email: z.string().trim().toLowerCase().max(254), role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
       checkRoleChange(await requireOrgRole(ctx, input.orgId, 'org.manageMembers'), null, input.role)
-      return ctx.services.db.transaction(async (tx) => {
+      const member = await ctx.services.db.transaction(async (tx) => {
         await lockOrg(tx, input.orgId)
         checkRoleChange(await lockedActorRole(tx, ctx.principal, input.orgId, 'org.manageMembers'), null, input.role)
         const [user] = await tx
@@ -101,6 +103,7 @@ export const membersRouter = router({
             `No account uses ${input.email}. Ask them to sign up first, then add them.`,
           )
         }
+        await assertSeatAvailable(tx, input.orgId)
         const added = await tx
           .insert(tables.memberships)
           .values({ orgId: input.orgId, userId: user.id, role: input.role })
@@ -116,6 +119,8 @@ export const membersRouter = router({
         })
         return { userId: user.id, email: user.email, name: user.name, role: input.role, createdAt: added[0]!.createdAt }
       })
+      await announceQuotaWarnings(ctx.services, input.orgId)
+      return member
     }),
 
   setRole: authedProcedure

@@ -94,8 +94,8 @@ export async function stripeCheckout(ctx: Authed, orgId: string, plan: PlanId): 
       line_items: [{ price, quantity: 1 }],
       metadata: { orgId, plan },
       subscription_data: { metadata: { orgId, plan } },
-      success_url: appUrl(config, `/orgs/${orgId}/billing?checkout=done`),
-      cancel_url: appUrl(config, `/orgs/${orgId}/billing`),
+      success_url: appUrl(config, `/settings/billing?checkout=done`),
+      cancel_url: appUrl(config, `/settings/billing`),
     }),
   )
   if (!session.url) throw apiError(ErrorCode.INTERNAL, 'Stripe returned no checkout page; try again.')
@@ -107,7 +107,7 @@ export async function stripePortal(ctx: Authed, orgId: string): Promise<{ url: s
   const stripe = requireStripe(config)
   const customer = await customerOf(ctx.services, stripe, orgId)
   const session = await callStripe(ctx.services, 'open the billing portal', () =>
-    stripe.billingPortal.sessions.create({ customer, return_url: appUrl(config, `/orgs/${orgId}/billing`) }),
+    stripe.billingPortal.sessions.create({ customer, return_url: appUrl(config, `/settings/billing`) }),
   )
   return { url: session.url }
 }

@@ -1,5 +1,5 @@
 import { PLANS, type PlanId, tables } from '@cutroom/schema'
-import { and, eq, gte, inArray, ne, sql } from 'drizzle-orm'
+import { and, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db'
 import { dayKey, periodStart } from './billingPeriod'
 
@@ -38,15 +38,6 @@ export async function storageBytes(db: Executor, orgId: string): Promise<number>
       (select coalesce(sum(size), 0) from assets where org_id = ${orgId} and status <> 'rejected')
       + (select coalesce(sum(size), 0) from artifacts where org_id = ${orgId}) as bytes`)
   return Number(row?.bytes ?? 0)
-}
-
-/** Sources only: what an upload is checked against (artifacts are derived and not the uploader's to delete). */
-export async function sourceBytes(db: Executor, orgId: string): Promise<number> {
-  const [used] = await db
-    .select({ bytes: sql<string>`coalesce(sum(${tables.assets.size}), 0)` })
-    .from(tables.assets)
-    .where(and(eq(tables.assets.orgId, orgId), ne(tables.assets.status, 'rejected')))
-  return Number(used?.bytes ?? 0)
 }
 
 export async function seatCount(db: Executor, orgId: string): Promise<number> {

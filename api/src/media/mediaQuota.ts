@@ -1,7 +1,7 @@
 import { ErrorCode } from '@cutroom/schema'
 import { sql } from 'drizzle-orm'
 import { apiError } from '../apiError'
-import { effectivePlan, mediaSecondsThisPeriod, openJobCount, seatCount, sourceBytes } from '../billing/usageLedger'
+import { effectivePlan, mediaSecondsThisPeriod, openJobCount, seatCount, storageBytes } from '../billing/usageLedger'
 import type { Db } from '../db'
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -21,7 +21,7 @@ export async function assertUploadAllowed(db: Db | Tx, orgId: string, size: numb
       `This file is ${gib(size)}; the ${plan.label} plan accepts files up to ${gib(plan.maxUploadBytes)}. Upgrade the plan or upload a smaller file.`,
     )
   }
-  const usedBytes = await sourceBytes(db, orgId)
+  const usedBytes = await storageBytes(db, orgId)
   if (usedBytes + size > plan.storageBytes) {
     throw apiError(
       ErrorCode.QUOTA_EXCEEDED,

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { requireOrgRole } from '../access'
 import { apiError } from '../apiError'
 import { announceQuotaWarnings } from '../billing/quotaWarnings'
+import { recordGauges } from '../billing/usageLedger'
 import { assertSeatAvailable } from '../media/mediaQuota'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
@@ -183,6 +184,9 @@ export const membersRouter = router({
     })
     // After the commit: their open collab connections to this organization's documents are closed.
     publishAccessChange(ctx.services, { orgId: input.orgId, userId: input.userId, reason: 'removed' })
+    await recordGauges(ctx.services.db, input.orgId).catch((err) =>
+      ctx.services.log.error({ err }, 'could not record the seat gauge'),
+    )
     return result
   }),
 })

@@ -303,6 +303,15 @@ test('seats: adding a member past the plan is refused and changes nothing', asyn
   assert.is(codeOf(refused), 'QUOTA_EXCEEDED')
   assert.match((refused as Error).message, /All 3 seats of the Free plan are taken\. Remove a member or upgrade/)
   assert.is((await owner.call.orgs.members.list({ orgId: org.id })).length, 3)
+  // someone already a member is a conflict, not a quota matter
+  const again = await failure(
+    owner.call.orgs.members.add({
+      orgId: org.id,
+      email: (await owner.call.orgs.members.list({ orgId: org.id }))[1]!.email,
+      role: 'viewer',
+    }),
+  )
+  assert.is(codeOf(again), 'CONFLICT')
   // a full seat count is a 100% warning
   const warned = await api.services.db.select().from(tables.quotaWarnings).where(eq(tables.quotaWarnings.orgId, org.id))
   assert.equal(warned.map((w) => [w.metric, w.threshold]).sort(), [

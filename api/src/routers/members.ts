@@ -104,6 +104,9 @@ export const membersRouter = router({
             `No account uses ${input.email}. Ask them to sign up first, then add them.`,
           )
         }
+        // someone already in the organization is a conflict, whether or not the seats are full
+        if ((await memberRole(tx, input.orgId, user.id)) !== null)
+          throw apiError(ErrorCode.CONFLICT, `${input.email} is already a member.`)
         await assertSeatAvailable(tx, input.orgId)
         const added = await tx
           .insert(tables.memberships)

@@ -177,6 +177,45 @@ test('usage is recorded once per job and metric, however often the result is del
   assert.equal(series.storage_bytes, [0])
 })
 
+test('a settled job queues job.succeeded / job.failed webhooks for subscribed endpoints, in the same transaction', async () => {
+  const { org, project } = await studio()
+  await api.services.db
+    .insert(tables.webhooks)
+    .values({
+      orgId: org.id,
+      url: 'http://127.0.0.1:9/',
+      events: ['job.succeeded', 'job.failed', 'transcript.ready'],
+      secretCiphertext: 'v1.x.x.x',
+    })
+  const ok = {
+    id: await seedJob(org.id, project.id, 'transcribe'),
+    orgId: org.id,
+    projectId: project.id,
+    kind: 'transcribe' as const,
+  }
+  await api.services.media!.recorder.record(resultEvent(ok, 30))
+  await api.services.media!.recorder.record(resultEvent(ok, 30)) // redelivered: no second event
+  const bad = {
+    id: await seedJob(org.id, project.id, 'transcode'),
+    orgId: org.id,
+    projectId: project.id,
+    kind: 'transcode' as const,
+  }
+  await api.services.media!.recorder.record({
+    ...resultEvent(bad, 0),
+    status: 'failed',
+    usage: [],
+    error: 'ffmpeg exited with 1',
+  })
+  const queued = await api.services.db
+    .select({ event: tables.webhookDeliveries.event, payload: tables.webhookDeliveries.payload })
+    .from(tables.webhookDeliveries)
+    .where(eq(tables.webhookDeliveries.orgId, org.id))
+  assert.equal(queued.map((q) => q.event).sort(), ['job.failed', 'job.succeeded', 'transcript.ready'])
+  const failed = queued.find((q) => q.event === 'job.failed')!.payload.data as { jobId: string; error: string }
+  assert.equal([failed.jobId, failed.error], [bad.id, 'ffmpeg exited with 1'])
+})
+
 test('an absurd usage value from a worker is not recorded', async () => {
   const { org, project } = await studio()
   const job = {

@@ -31,7 +31,8 @@ test('usage near the limit shows a banner and a full bar; an upgrade clears it',
     bars.some((b) => /Media minutes this month50\.0 min of 60\.0 min/.test(b)),
     bars.join(' | '),
   )
-  assert.ok((await page.$$('.usage-chart')).length >= 3, 'a chart per metric')
+  // the daily series load after the summary
+  await page.waitForFunction(() => document.querySelectorAll('.usage-chart').length >= 3, null, { timeout: 10_000 })
 
   await page.click('button:has-text("Pro:")')
   await page.waitForFunction(() => document.querySelector('[data-testid=plan]')?.textContent === 'Pro', null, {
@@ -40,7 +41,8 @@ test('usage near the limit shows a banner and a full bar; an upgrade clears it',
   await page.click('a[href="/"]')
   await page.click('a[href="/settings/billing"]')
   await page.waitForSelector('[data-testid=plan]')
-  assert.is(await page.$('.quota-banner'), null, 'under 80% of the Pro plan: no banner')
+  // under 80% of the Pro plan: the banner, read again on navigation, goes
+  await page.waitForFunction(() => document.querySelector('.quota-banner') === null, null, { timeout: 10_000 })
   const [audit] =
     await stack.sql`select details from audit_log where org_id = ${stack.orgId} and action = 'billing.setPlan' order by id desc limit 1`
   assert.equal(audit!.details, { from: 'free', to: 'pro' })

@@ -1,6 +1,9 @@
 import { ApiEnv, ConfigError, loadConfig } from '@cutroom/schema'
 import pino from 'pino'
+import { MeterPusher } from './billing/MeterPusher'
+import { stripeClient } from './billing/stripeBilling'
 import { createDb } from './db'
+import { WebhookDeliverer } from './webhooks/WebhookDeliverer'
 import { startMediaServices } from './media/MediaServices'
 import { createApiServer } from './server'
 
@@ -16,7 +19,12 @@ log.level = config.LOG_LEVEL
 
 const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_PREPARED_STATEMENTS)
 const media = await startMediaServices({ config, db, log })
-const server = createApiServer({ config, db, log, media })
+const webhooks = new WebhookDeliverer(db, config, log)
+webhooks.start()
+const stripe = stripeClient(config)
+const meter = stripe ? new MeterPusher(db, stripe, config.STRIPE_METER_EVENT, log) : null
+meter?.start()
+const server = createApiServer({ config, db, log, media, webhooks })
 server.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'api listening'))
 
 let closing = false
@@ -27,6 +35,8 @@ async function shutdown(signal: string) {
   server.closeIdleConnections()
   await new Promise((r) => server.close(r))
   await media.close()
+  await webhooks.close()
+  await meter?.close()
   await sql.end({ timeout: 5 })
   process.exit(0)
 }

@@ -2,6 +2,7 @@ import { apiKeysRouter } from './routers/apiKeys'
 import { assetsRouter } from './routers/assets'
 import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
+import { billingRouter } from './routers/billing'
 import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
@@ -9,6 +10,7 @@ import { projectsRouter } from './routers/projects'
 import { qaRouter } from './routers/qa'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
+import { webhooksRouter } from './routers/webhooks'
 import { router } from './trpc'
 
 /** The root router: one line per domain router. */
@@ -24,6 +26,8 @@ export const appRouter = router({
   jobs: jobsRouter,
   reviews: reviewsRouter,
   qa: qaRouter,
+  billing: billingRouter,
+  webhooks: webhooksRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { sql } from 'drizzle-orm'
+import { handleStripeWebhook } from './billing/stripeBilling'
 import { clientAddress } from './clientAddress'
 import { createContext } from './context'
 import { requestOrigin } from './crossSiteSource'
@@ -51,6 +52,24 @@ export function createApiServer(services: ApiServices): Server {
       setApiHeaders(res, https)
       return trpc(req, res)
     }
+    if (url === '/webhooks/stripe' && req.method === 'POST') {
+      setApiHeaders(res, https)
+      const body = await readRawBody(req, 1024 * 1024)
+      if (!body) {
+        res.writeHead(413, { 'content-type': 'text/plain' }).end('The body is over 1 MiB.')
+        return
+      }
+      try {
+        const out = await handleStripeWebhook(services, body, req.headers['stripe-signature'] as string | undefined)
+        res
+          .writeHead(out.status, { 'content-type': out.status === 200 ? 'application/json' : 'text/plain' })
+          .end(out.body)
+      } catch (err) {
+        services.log.error({ err }, 'could not handle a Stripe event; Stripe will retry it')
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('Try again later.')
+      }
+      return
+    }
     if (url.startsWith('/media/')) {
       setMediaHeaders(res, https)
       return serveMedia(services, req, res)
@@ -82,4 +101,16 @@ function collabOrigin(services: ApiServices, req: IncomingMessage, https: boolea
   if (configured) return new URL(configured).origin
   const own = requestOrigin(req.headers, https)
   return own ? `ws://${new URL(own).hostname}:4001` : null
+}
+
+/** The request body as received (a signature covers these exact bytes), or null past `limit`. */
+async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) return null
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
 }

@@ -2,6 +2,7 @@ import type { ApiEnv } from '@cutroom/schema'
 import type { Logger } from 'pino'
 import type { Db } from './db'
 import type { MediaServices } from './media/MediaServices'
+import type { WebhookDeliverer } from './webhooks/WebhookDeliverer'
 
 /** Long-lived dependencies, created once at boot and passed down. */
 export interface ApiServices {
@@ -10,4 +11,6 @@ export interface ApiServices {
   log: Logger
   /** NATS + S3 for assets and jobs; absent in tests that do not need the media pipeline. */
   media?: MediaServices
+  /** The outbound webhook delivery loop, when this process runs one (poked after an event is queued). */
+  webhooks?: WebhookDeliverer
 }

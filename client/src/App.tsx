@@ -19,6 +19,7 @@ import { AccountPage } from './pages/AccountPage'
 import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AppShell } from './pages/AppShell'
 import { AuditPage } from './pages/AuditPage'
+import { BillingPage } from './pages/BillingPage'
 import { CreateOrgPage } from './pages/CreateOrgPage'
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
 import { MembersPage } from './pages/MembersPage'
@@ -26,6 +27,7 @@ import { ProjectsPage } from './pages/ProjectsPage'
 import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
 import { SignUpPage } from './pages/SignUpPage'
+import { WebhooksPage } from './pages/WebhooksPage'
 import './pages/pages.css'
 import { GuestJoinPage, joinedAsGuest } from './review/GuestJoinPage'
 
@@ -189,6 +191,16 @@ export function App() {
                 <Match when={pathname() === '/settings/audit'}>
                   <NeedsOrg>
                     <AuditPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/settings/webhooks'}>
+                  <NeedsOrg>
+                    <WebhooksPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/settings/billing'}>
+                  <NeedsOrg>
+                    <BillingPage />
                   </NeedsOrg>
                 </Match>
                 <Match when={pathname() === '/account'}>

@@ -161,10 +161,12 @@ async function signUp(name: string) {
 
 test.before(async () => {
   // Every principal shares one address here, so sign-up limits are raised explicitly.
-  server = await startTestApiServer({ RATE_LIMIT_MULTIPLIER: '100' })
+  server = await startTestApiServer({ RATE_LIMIT_MULTIPLIER: '100', BILLING_MODE: 'manual' })
   sql = postgres(server.databaseUrl, { max: 1, onnotice: () => {} })
   const owner = await signUp('owner')
   const org = await owner.client.orgs.create.mutate({ name: 'Studio A' })
+  // a paying studio (self-hosted plan change): these tests are about other things than the free plan's limits
+  await owner.client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
   principals.push({ label: 'owner', client: owner.client, role: 'owner', kind: 'user' })
   for (const role of ROLES.filter((r) => r !== 'owner')) {
     const p = await signUp(role)

@@ -21,6 +21,8 @@ async function studio() {
   })
   const client = createApiClient({ url: api.url, token })
   const org = await client.orgs.create.mutate({ name: `Studio ${n}` })
+  // a paying studio (self-hosted plan change): these tests are about other things than the free plan's limits
+  await client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
   const project = await client.projects.create.mutate({ orgId: org.id, name: 'Film' })
   return { token, client, org, project }
 }
@@ -63,7 +65,7 @@ const FFMPEG_REASON =
 
 test.before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cutroom-media-errors-'))
-  api = await startMediaTestApi()
+  api = await startMediaTestApi({ BILLING_MODE: 'manual' })
   worker = await spawnWorker(api, {
     WORKER_ACK_WAIT_MS: '3000',
     WORKER_RETRY_BACKOFF_MS: '200',

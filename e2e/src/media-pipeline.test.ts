@@ -19,6 +19,8 @@ async function studio() {
   const { token } = await anon.auth.signUp.mutate({ email: `media${++n}@example.com`, password: 'correct horse 42', name: 'Editor' })
   const client = createApiClient({ url: api.url, token })
   const org = await client.orgs.create.mutate({ name: `Studio ${n}` })
+  // a paying studio (self-hosted plan change): these tests are about other things than the free plan's limits
+  await client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
   const project = await client.projects.create.mutate({ orgId: org.id, name: 'Film' })
   return { token, client, org, project }
 }
@@ -44,7 +46,7 @@ async function startWorker(env: Record<string, string> = {}) {
 
 test.before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cutroom-media-e2e-'))
-  api = await startMediaTestApi()
+  api = await startMediaTestApi({ BILLING_MODE: 'manual' })
 })
 
 test.after(async () => {

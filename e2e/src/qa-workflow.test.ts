@@ -29,7 +29,7 @@ function openReplica(url: string, docId: string, token: string) {
 }
 
 test.before(async () => {
-  api = await startMediaTestApi()
+  api = await startMediaTestApi({ BILLING_MODE: 'manual' })
   sql = postgres(api.databaseUrl, { max: 4, onnotice: () => {} })
   nc = await connect({ servers: api.nats.url })
   collab = createCollabServer({
@@ -85,6 +85,8 @@ interface Room {
 async function room(): Promise<Room> {
   const owner = await person('Owner')
   const org = await owner.client.orgs.create.mutate({ name: `Studio ${n}` })
+  // a paying studio (self-hosted plan change): these tests are about other things than the free plan's limits
+  await owner.client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
   const project = await owner.client.projects.create.mutate({ orgId: org.id, name: 'Spot' })
   const people = { owner } as Record<Role, Person>
   for (const role of ['admin', 'editor', 'reviewer', 'viewer'] as const) {

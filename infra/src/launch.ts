@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { LauncherEnv, loadConfig } from '@cutroom/schema'
 import { type EmbeddedService, startEmbeddedPostgres } from './embedded/embeddedPostgres'
@@ -166,6 +167,10 @@ export async function launch(): Promise<void> {
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? (env.DATABASE_URL ? '10' : '4'),
     // the embedded database's clients share one backend session, where statement names would collide
     DATABASE_PREPARED_STATEMENTS: env.DATABASE_URL ? (process.env.DATABASE_PREPARED_STATEMENTS ?? 'true') : 'false',
+    // webhook signing secrets are encrypted at rest; locally the key is made once and kept with the data
+    WEBHOOKS_ENCRYPTION_KEY: process.env.WEBHOOKS_ENCRYPTION_KEY ?? localSecretKey(path.join(dataDir, 'webhooks.key')),
+    // self-hosted without Stripe: owners set the plan themselves
+    BILLING_MODE: process.env.BILLING_MODE ?? (process.env.STRIPE_SECRET_KEY ? 'stripe' : 'manual'),
   }
   const specs: ServiceSpec[] = [
     { name: 'api', entry: 'api/src/main.ts', healthUrl: `${apiUrl}/healthz` },
@@ -236,4 +241,12 @@ function redact(url: string): string {
   } catch {
     return url
   }
+}
+
+/** A 32-byte hex key kept in `file` (made on first use, readable only by the owner). */
+function localSecretKey(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  const key = randomBytes(32).toString('hex')
+  writeFileSync(file, `${key}\n`, { mode: 0o600 })
+  return key
 }

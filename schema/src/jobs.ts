@@ -140,9 +140,12 @@ export const ArtifactRefSchema = z.object({
 })
 export type ArtifactRef = z.infer<typeof ArtifactRefSchema>
 
+/** Most one job may report: a week of media, 10 TiB written. The api records nothing above (a worker bug). */
+export const USAGE_MAX = { media_seconds: 7 * 24 * 3600, storage_bytes: 10 * 1024 ** 4 } as const
+
 export const UsageSchema = z.object({
   metric: z.enum(['media_seconds', 'storage_bytes']),
-  quantity: z.number().nonnegative(),
+  quantity: z.number().finite().nonnegative(),
 })
 export type Usage = z.infer<typeof UsageSchema>
 

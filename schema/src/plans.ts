@@ -5,7 +5,8 @@ export const PLANS = {
     mediaMinutesPerMonth: 60,
     storageBytes: 5 * 1024 ** 3,
     seats: 3,
-    concurrentJobs: 2,
+    // one upload queues four jobs (probe, then transcode, thumbnails, waveform): room for a second upload meanwhile
+    concurrentJobs: 6,
     maxUploadBytes: 2 * 1024 ** 3,
   },
   pro: {
@@ -13,7 +14,7 @@ export const PLANS = {
     mediaMinutesPerMonth: 1_000,
     storageBytes: 500 * 1024 ** 3,
     seats: 10,
-    concurrentJobs: 8,
+    concurrentJobs: 16,
     maxUploadBytes: 20 * 1024 ** 3,
   },
   team: {
@@ -21,7 +22,7 @@ export const PLANS = {
     mediaMinutesPerMonth: 10_000,
     storageBytes: 5 * 1024 ** 4,
     seats: 100,
-    concurrentJobs: 32,
+    concurrentJobs: 64,
     maxUploadBytes: 100 * 1024 ** 3,
   },
 } as const

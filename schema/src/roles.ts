@@ -40,6 +40,8 @@ export const ACTION_MIN_ROLE = {
   'org.manageApiKeys': 'admin',
   'org.readAudit': 'admin',
   'org.manageBilling': 'owner',
+  'org.readBilling': 'admin',
+  'org.manageWebhooks': 'admin',
   'project.create': 'editor',
   'project.read': 'viewer',
   'project.update': 'editor',

@@ -6,28 +6,55 @@ import {
   Streams,
   TERMINAL_JOB_STATUSES,
   tables,
+  USAGE_MAX,
 } from '@cutroom/schema'
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream'
 import { nanos } from '@nats-io/nats-core'
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
+import { announceQuotaWarnings } from '../billing/quotaWarnings'
 import type { Db } from '../db'
+import { emitWebhookEvent } from '../webhooks/emitWebhookEvent'
 import type { JobDispatcher, NewJob } from './JobDispatcher'
 
 export const RECORDER_CONSUMER = 'api-recorder'
 
 /** What follows a successful probe, by what the file contains. */
-function followUps(event: JobEvent, job: { orgId: string; projectId: string; assetId: string | null; payload: Record<string, unknown>; createdBy: string | null }): NewJob[] {
+function followUps(
+  event: JobEvent,
+  job: {
+    orgId: string
+    projectId: string
+    assetId: string | null
+    payload: Record<string, unknown>
+    createdBy: string | null
+  },
+): NewJob[] {
   const metadata = (event.result?.metadata ?? {}) as { hasVideo?: boolean; hasAudio?: boolean }
   const input = (job.payload as { input?: { assetId: string; sourceKey: string } }).input
   if (!input || !job.assetId) return []
   const base = { orgId: job.orgId, projectId: job.projectId, assetId: job.assetId, createdBy: job.createdBy }
   const next: NewJob[] = []
   if (metadata.hasVideo) {
-    next.push({ ...base, kind: 'transcode', input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [360, 720] } })
-    next.push({ ...base, kind: 'thumbnails', input: { assetId: input.assetId, sourceKey: input.sourceKey, tileWidth: 160 } })
+    next.push({
+      ...base,
+      kind: 'transcode',
+      input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [360, 720] },
+    })
+    next.push({
+      ...base,
+      kind: 'thumbnails',
+      input: { assetId: input.assetId, sourceKey: input.sourceKey, tileWidth: 160 },
+    })
   }
-  if (metadata.hasAudio) next.push({ ...base, kind: 'waveform', input: { assetId: input.assetId, sourceKey: input.sourceKey } })
+  if (metadata.hasAudio)
+    next.push({ ...base, kind: 'waveform', input: { assetId: input.assetId, sourceKey: input.sourceKey } })
   return next
 }
 
@@ -113,13 +140,17 @@ export class EventsRecorder {
         .set({
           status: 'running',
           startedAt: sql`coalesce(${tables.jobs.startedAt}, now())`,
-          error: event.status === 'failed' ? `Attempt failed, retrying: ${event.error ?? 'unknown error'}` : tables.jobs.error,
+          error:
+            event.status === 'failed'
+              ? `Attempt failed, retrying: ${event.error ?? 'unknown error'}`
+              : tables.jobs.error,
         })
         .where(open)
       return
     }
 
     let toPublish: Awaited<ReturnType<JobDispatcher['insert']>> = []
+    let usageRecorded = false
     await this.db.transaction(async (tx) => {
       const settled = await tx
         .update(tables.jobs)
@@ -152,23 +183,44 @@ export class EventsRecorder {
             )
             .onConflictDoUpdate({
               target: tables.artifacts.id,
-              set: { storageKey: sql`excluded.storage_key`, size: sql`excluded.size`, metadata: sql`excluded.metadata` },
+              set: {
+                storageKey: sql`excluded.storage_key`,
+                size: sql`excluded.size`,
+                metadata: sql`excluded.metadata`,
+              },
             })
         }
-        if (event.usage.length) {
-          await tx
+        const usage = event.usage.filter((u) => {
+          if (u.quantity <= USAGE_MAX[u.metric]) return true
+          this.log.error(
+            { jobId: job.id, metric: u.metric, quantity: u.quantity },
+            'ignoring usage beyond what one job can report',
+          )
+          return false
+        })
+        if (usage.length) {
+          const recorded = await tx
             .insert(tables.usageEvents)
-            .values(event.usage.map((u) => ({ orgId: job.orgId, jobId: job.id, metric: u.metric, quantity: u.quantity })))
+            .values(usage.map((u) => ({ orgId: job.orgId, jobId: job.id, metric: u.metric, quantity: u.quantity })))
             .onConflictDoNothing()
+            .returning({ id: tables.usageEvents.id })
+          usageRecorded = recorded.length > 0
         }
       }
+      await emitJobEvents(tx, job, event)
       if (!job.assetId) return
       if ((job.kind as JobKind) === 'probe') {
         if (event.status === 'succeeded') {
           const metadata = (event.result?.metadata ?? {}) as Record<string, unknown>
-          await tx.update(tables.assets).set({ status: 'processing', metadata, error: null }).where(eq(tables.assets.id, job.assetId))
+          await tx
+            .update(tables.assets)
+            .set({ status: 'processing', metadata, error: null })
+            .where(eq(tables.assets.id, job.assetId))
           toPublish = await this.dispatcher.insert(tx, followUps(event, job))
-          if (toPublish.length === 0) await tx.update(tables.assets).set({ status: 'ready' }).where(eq(tables.assets.id, job.assetId))
+          if (toPublish.length === 0) {
+            await tx.update(tables.assets).set({ status: 'ready' }).where(eq(tables.assets.id, job.assetId))
+            await emitWebhookEvent(tx, job.orgId, 'asset.ready', { assetId: job.assetId, projectId: job.projectId })
+          }
         } else {
           const rejected = (event.result as { code?: string } | undefined)?.code === 'UNSUPPORTED_MEDIA'
           await tx
@@ -181,9 +233,11 @@ export class EventsRecorder {
         }
         return
       }
-      await settleAsset(tx, job.assetId)
+      if ((await settleAsset(tx, job.assetId)) === 'ready')
+        await emitWebhookEvent(tx, job.orgId, 'asset.ready', { assetId: job.assetId, projectId: job.projectId })
     })
     if (toPublish.length) await this.dispatcher.publish(toPublish)
+    if (usageRecorded) await announceQuotaWarnings({ db: this.db, log: this.log }, job.orgId)
   }
 
   async close(): Promise<void> {
@@ -194,19 +248,54 @@ export class EventsRecorder {
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
-/** Once no job of the asset is open: ready, or failed with the first failure's error. */
-export async function settleAsset(tx: Tx | Db, assetId: string): Promise<void> {
+/**
+ * Once no job of the asset is open: ready, or failed with the first failure's error. Returns 'ready' when this
+ * call made the asset ready.
+ */
+export async function settleAsset(tx: Tx | Db, assetId: string): Promise<'ready' | null> {
   const rows = await tx
     .select({ kind: tables.jobs.kind, status: tables.jobs.status, error: tables.jobs.error })
     .from(tables.jobs)
     .where(eq(tables.jobs.assetId, assetId))
   if (rows.some((r) => r.status === 'queued' || r.status === 'running')) {
-    await tx.update(tables.assets).set({ status: 'processing' }).where(and(eq(tables.assets.id, assetId), inArray(tables.assets.status, ['ready', 'failed'])))
-    return
+    await tx
+      .update(tables.assets)
+      .set({ status: 'processing' })
+      .where(and(eq(tables.assets.id, assetId), inArray(tables.assets.status, ['ready', 'failed'])))
+    return null
   }
   const failed = rows.find((r) => r.status === 'failed')
-  await tx
+  const changed = await tx
     .update(tables.assets)
-    .set(failed ? { status: 'failed', error: `${failed.kind} failed: ${failed.error ?? 'unknown error'}` } : { status: 'ready', error: null })
-    .where(and(eq(tables.assets.id, assetId), inArray(tables.assets.status, ['processing', 'ready', 'failed'])))
+    .set(
+      failed
+        ? { status: 'failed', error: `${failed.kind} failed: ${failed.error ?? 'unknown error'}` }
+        : { status: 'ready', error: null },
+    )
+    .where(
+      and(
+        eq(tables.assets.id, assetId),
+        inArray(tables.assets.status, failed ? ['processing', 'ready', 'failed'] : ['processing', 'failed']),
+      ),
+    )
+    .returning({ id: tables.assets.id })
+  return !failed && changed.length > 0 ? 'ready' : null
+}
+
+/** The webhook events of a settled job, queued in the transaction that settles it. */
+async function emitJobEvents(
+  tx: Tx,
+  job: { id: string; orgId: string; projectId: string; assetId: string | null; kind: string },
+  event: JobEvent,
+): Promise<void> {
+  const data = { jobId: job.id, kind: job.kind, projectId: job.projectId, assetId: job.assetId, attempt: event.attempt }
+  if (event.status === 'succeeded') {
+    await emitWebhookEvent(tx, job.orgId, 'job.succeeded', data)
+    if (job.kind === 'transcribe')
+      await emitWebhookEvent(tx, job.orgId, 'transcript.ready', { ...data, result: event.result ?? {} })
+    if (job.kind === 'export')
+      await emitWebhookEvent(tx, job.orgId, 'export.completed', { ...data, result: event.result ?? {} })
+  } else if (event.status === 'failed') {
+    await emitWebhookEvent(tx, job.orgId, 'job.failed', { ...data, error: event.error ?? 'The job failed.' })
+  }
 }

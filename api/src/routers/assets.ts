@@ -6,7 +6,8 @@ import { apiError } from '../apiError'
 import type { Context } from '../context'
 import { idempotent } from '../idempotency'
 import { artifactUrl } from '../media/artifactUrl'
-import { assertProcessingAllowed, assertUploadAllowed } from '../media/mediaQuota'
+import { announceQuotaWarnings } from '../billing/quotaWarnings'
+import { assertConcurrencyAllowed, assertProcessingAllowed, assertUploadAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
 import { sourceUrl } from '../media/sourceUrl'
 import type { Principal } from '../principal'
@@ -56,7 +57,8 @@ async function loadAsset(ctx: Authed, assetId: string, action: 'asset.read' | 'a
   try {
     await requireOrgRole(ctx, asset.orgId, action)
   } catch (err) {
-    if ((err as { cause?: { code?: string } }).cause?.code === ErrorCode.NOT_FOUND) throw apiError(ErrorCode.NOT_FOUND, 'Asset not found.')
+    if ((err as { cause?: { code?: string } }).cause?.code === ErrorCode.NOT_FOUND)
+      throw apiError(ErrorCode.NOT_FOUND, 'Asset not found.')
     throw err
   }
   return asset
@@ -66,7 +68,10 @@ async function presignParts(ctx: Authed, key: string, uploadId: string, size: nu
   const storage = mediaOf(ctx.services).storage
   const count = Math.max(1, Math.ceil(size / partSize))
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => ({ partNumber: i + 1, url: await storage.presignPart(key, uploadId, i + 1) })),
+    Array.from({ length: count }, async (_, i) => ({
+      partNumber: i + 1,
+      url: await storage.presignPart(key, uploadId, i + 1),
+    })),
   )
 }
 
@@ -82,7 +87,11 @@ export const assetsRouter = router({
       z.object({
         projectId: id,
         filename: z.string().trim().min(1).max(255),
-        size: z.number().int().positive().max(5 * 1024 ** 4),
+        size: z
+          .number()
+          .int()
+          .positive()
+          .max(5 * 1024 ** 4),
         contentType: z.string().trim().min(1).max(255),
         /** Makes the upload the next version of this asset's stack (same project). */
         versionOf: id.optional(),
@@ -107,6 +116,9 @@ export const assetsRouter = router({
       const multipart = input.size > media.uploads.multipartThresholdBytes
       const uploadId = multipart ? await media.storage.createMultipart(key, input.contentType) : null
       const [asset] = await ctx.services.db.transaction(async (tx) => {
+        // checked again under the organization's lock: two uploads racing for the last free space cannot both pass
+        await tx.execute(sql`select id from organizations where id = ${project.orgId} for update`)
+        await assertUploadAllowed(tx, project.orgId, input.size)
         let stack = { stackId: assetId, version: 1 }
         if (versionOf) {
           // One new version of a stack at a time: the next number is read and taken under the same lock.
@@ -117,20 +129,24 @@ export const assetsRouter = router({
             .where(eq(tables.assets.stackId, versionOf.stackId))
           stack = { stackId: versionOf.stackId, version: (last?.version ?? 0) + 1 }
         }
-        return tx.insert(tables.assets).values({
-          id: assetId,
-          ...stack,
-          orgId: project.orgId,
-          projectId: project.id,
-          filename: input.filename,
-          contentType: input.contentType,
-          size: input.size,
-          status: 'uploading',
-          storageKey: key,
-          uploadId,
-          createdBy: actorOf(ctx.principal).userId,
-        }).returning(assetColumns)
+        return tx
+          .insert(tables.assets)
+          .values({
+            id: assetId,
+            ...stack,
+            orgId: project.orgId,
+            projectId: project.id,
+            filename: input.filename,
+            contentType: input.contentType,
+            size: input.size,
+            status: 'uploading',
+            storageKey: key,
+            uploadId,
+            createdBy: actorOf(ctx.principal).userId,
+          })
+          .returning(assetColumns)
       })
+      await announceQuotaWarnings(ctx.services, project.orgId)
       if (!uploadId) {
         return {
           asset: asset!,
@@ -144,7 +160,11 @@ export const assetsRouter = router({
       const partSize = partSizeFor(input.size, media.uploads.partSizeBytes)
       return {
         asset: asset!,
-        upload: { mode: 'multipart' as const, partSize, parts: await presignParts(ctx, key, uploadId, input.size, partSize) },
+        upload: {
+          mode: 'multipart' as const,
+          partSize,
+          parts: await presignParts(ctx, key, uploadId, input.size, partSize),
+        },
       }
     }),
 
@@ -197,23 +217,40 @@ export const assetsRouter = router({
       }
       await assertProcessingAllowed(db, asset.orgId)
       if (asset.uploadId) {
-        if (!input.parts?.length) throw apiError(ErrorCode.BAD_INPUT, 'A multipart upload needs its parts (partNumber and ETag of each).')
+        if (!input.parts?.length)
+          throw apiError(ErrorCode.BAD_INPUT, 'A multipart upload needs its parts (partNumber and ETag of each).')
         const parts = [...input.parts].sort((a, b) => a.partNumber - b.partNumber)
         const expected = Math.max(1, Math.ceil(asset.size / partSizeFor(asset.size, media.uploads.partSizeBytes)))
         if (parts.length !== expected || parts.some((p, i) => p.partNumber !== i + 1)) {
-          throw apiError(ErrorCode.BAD_INPUT, `Expected parts 1..${expected}, each once; got ${parts.map((p) => p.partNumber).join(', ')}.`)
+          throw apiError(
+            ErrorCode.BAD_INPUT,
+            `Expected parts 1..${expected}, each once; got ${parts.map((p) => p.partNumber).join(', ')}.`,
+          )
         }
         try {
           await media.storage.completeMultipart(asset.storageKey, asset.uploadId, parts)
         } catch (err) {
-          throw apiError(ErrorCode.BAD_INPUT, `S3 refused to assemble the parts (${(err as Error).message}); upload the missing parts and complete again.`)
+          throw apiError(
+            ErrorCode.BAD_INPUT,
+            `S3 refused to assemble the parts (${(err as Error).message}); upload the missing parts and complete again.`,
+          )
         }
       }
       const stored = await media.storage.sizeOf(asset.storageKey)
-      if (stored === null) throw apiError(ErrorCode.INVALID_STATE, 'The file has not reached storage yet; finish uploading it, then complete.')
+      if (stored === null)
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          'The file has not reached storage yet; finish uploading it, then complete.',
+        )
       if (stored !== asset.size) {
-        await db.update(tables.assets).set({ status: 'rejected', error: `The stored file is ${stored} bytes, not the ${asset.size} declared.` }).where(eq(tables.assets.id, asset.id))
-        throw apiError(ErrorCode.BAD_INPUT, `The stored file is ${stored} bytes but ${asset.size} were declared; upload it again.`)
+        await db
+          .update(tables.assets)
+          .set({ status: 'rejected', error: `The stored file is ${stored} bytes, not the ${asset.size} declared.` })
+          .where(eq(tables.assets.id, asset.id))
+        throw apiError(
+          ErrorCode.BAD_INPUT,
+          `The stored file is ${stored} bytes but ${asset.size} were declared; upload it again.`,
+        )
       }
       const payloads = await db.transaction(async (tx) => {
         const claimed = await tx
@@ -222,6 +259,7 @@ export const assetsRouter = router({
           .where(and(eq(tables.assets.id, asset.id), eq(tables.assets.status, 'uploading')))
           .returning({ id: tables.assets.id })
         if (claimed.length === 0) return []
+        await assertConcurrencyAllowed(tx, asset.orgId, 1)
         return media.dispatcher.insert(tx, [
           {
             kind: 'probe',
@@ -242,13 +280,19 @@ export const assetsRouter = router({
     const rows = await ctx.services.db
       .select({
         ...assetColumns,
-        latestVersion: sql<number>`max(${tables.assets.version}) over (partition by ${tables.assets.stackId})`.mapWith(Number),
+        latestVersion: sql<number>`max(${tables.assets.version}) over (partition by ${tables.assets.stackId})`.mapWith(
+          Number,
+        ),
       })
       .from(tables.assets)
       .where(eq(tables.assets.projectId, project.id))
       .orderBy(desc(tables.assets.createdAt))
       .limit(500)
-    return rows.map(({ latestVersion, ...asset }) => ({ ...asset, isLatestVersion: asset.version === latestVersion, sourceUrl: sourceUrl(asset) }))
+    return rows.map(({ latestVersion, ...asset }) => ({
+      ...asset,
+      isLatestVersion: asset.version === latestVersion,
+      sourceUrl: sourceUrl(asset),
+    }))
   }),
 
   /** Every version in the asset's stack, newest first. */
@@ -280,7 +324,11 @@ export const assetsRouter = router({
       .from(tables.artifacts)
       .where(eq(tables.artifacts.assetId, asset.id))
       .orderBy(tables.artifacts.createdAt)
-    let upload: null | { mode: 'single' | 'multipart'; partSize: number | null; uploadedParts: { partNumber: number; etag: string; size: number }[] | null } = null
+    let upload: null | {
+      mode: 'single' | 'multipart'
+      partSize: number | null
+      uploadedParts: { partNumber: number; etag: string; size: number }[] | null
+    } = null
     if (asset.status === 'uploading') {
       const media = mediaOf(ctx.services)
       upload = asset.uploadId

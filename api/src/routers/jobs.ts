@@ -16,7 +16,7 @@ import { apiError } from '../apiError'
 import type { Context } from '../context'
 import { settleAsset } from '../jobs/EventsRecorder'
 import { jobColumns } from '../jobs/jobColumns'
-import { assertProcessingAllowed } from '../media/mediaQuota'
+import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
 import type { Principal } from '../principal'
 import { rateLimit } from '../rateLimit'
@@ -111,6 +111,7 @@ export const jobsRouter = router({
       const attempt = job.attempt + 1
       const payload = JobPayloadSchema.parse({ ...job.payload, attempt })
       const [updated] = await ctx.services.db.transaction(async (tx) => {
+        await assertConcurrencyAllowed(tx, job.orgId, 1)
         const rows = await tx
           .update(tables.jobs)
           .set({

@@ -3,6 +3,9 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { requireOrgRole } from '../access'
 import { apiError } from '../apiError'
+import { announceQuotaWarnings } from '../billing/quotaWarnings'
+import { recordGauges } from '../billing/usageLedger'
+import { assertSeatAvailable } from '../media/mediaQuota'
 import { writeAudit } from '../audit'
 import type { Db } from '../db'
 import type { Principal } from '../principal'
@@ -88,7 +91,7 @@ export const membersRouter = router({
     .input(z.object({ orgId: Id, email: z.string().trim().toLowerCase().max(254), role: RoleInput }))
     .mutation(async ({ ctx, input }) => {
       checkRoleChange(await requireOrgRole(ctx, input.orgId, 'org.manageMembers'), null, input.role)
-      return ctx.services.db.transaction(async (tx) => {
+      const member = await ctx.services.db.transaction(async (tx) => {
         await lockOrg(tx, input.orgId)
         checkRoleChange(await lockedActorRole(tx, ctx.principal, input.orgId, 'org.manageMembers'), null, input.role)
         const [user] = await tx
@@ -101,6 +104,10 @@ export const membersRouter = router({
             `No account uses ${input.email}. Ask them to sign up first, then add them.`,
           )
         }
+        // someone already in the organization is a conflict, whether or not the seats are full
+        if ((await memberRole(tx, input.orgId, user.id)) !== null)
+          throw apiError(ErrorCode.CONFLICT, `${input.email} is already a member.`)
+        await assertSeatAvailable(tx, input.orgId)
         const added = await tx
           .insert(tables.memberships)
           .values({ orgId: input.orgId, userId: user.id, role: input.role })
@@ -116,6 +123,8 @@ export const membersRouter = router({
         })
         return { userId: user.id, email: user.email, name: user.name, role: input.role, createdAt: added[0]!.createdAt }
       })
+      await announceQuotaWarnings(ctx.services, input.orgId)
+      return member
     }),
 
   setRole: authedProcedure
@@ -178,6 +187,9 @@ export const membersRouter = router({
     })
     // After the commit: their open collab connections to this organization's documents are closed.
     publishAccessChange(ctx.services, { orgId: input.orgId, userId: input.userId, reason: 'removed' })
+    await recordGauges(ctx.services.db, input.orgId).catch((err) =>
+      ctx.services.log.error({ err }, 'could not record the seat gauge'),
+    )
     return result
   }),
 })

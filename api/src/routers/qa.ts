@@ -15,6 +15,7 @@ import { z } from 'zod'
 import { requireOrgRole } from '../access'
 import { apiError } from '../apiError'
 import { writeAudit } from '../audit'
+import { emitWebhookEvent } from '../webhooks/emitWebhookEvent'
 import type { Context } from '../context'
 import { readDocumentState } from '../documents/readDocumentState'
 import { requestDocPatch } from '../documents/requestDocPatch'
@@ -112,7 +113,7 @@ async function changeWorkflow(
   }
   await ctx.services.db.transaction(async (tx) => {
     // Replies of concurrent changes may arrive in any order: only a later state of the trail overwrites.
-    await tx
+    const upserted = await tx
       .insert(tables.qaFindings)
       .values(row)
       .onConflictDoUpdate({
@@ -130,6 +131,31 @@ async function changeWorkflow(
         },
         setWhere: sql`${tables.qaFindings.eventCount} < excluded.event_count`,
       })
+      .returning({ inserted: sql<boolean>`(xmax = 0)` })
+    const data = {
+      reviewId: review.id,
+      findingId,
+      projectId: review.projectId,
+      status: w.status,
+      assigneeId: row.assigneeId,
+      due: w.due,
+    }
+    if (upserted[0]?.inserted)
+      await emitWebhookEvent(tx, review.orgId, 'finding.created', { ...data, title: row.title, severity: row.severity })
+    if (reply.changed && op.kind === 'assign') await emitWebhookEvent(tx, review.orgId, 'finding.assigned', data)
+    if (reply.changed && op.kind === 'transition') {
+      await emitWebhookEvent(tx, review.orgId, 'finding.status_changed', { ...data, action: op.action })
+      if (w.status === 'approved') {
+        const [open] = await tx.execute<{ n: string }>(
+          sql`select count(*) as n from qa_findings where review_id = ${review.id} and status <> 'approved'`,
+        )
+        if (Number(open?.n ?? 1) === 0)
+          await emitWebhookEvent(tx, review.orgId, 'review.approved', {
+            reviewId: review.id,
+            projectId: review.projectId,
+          })
+      }
+    }
     await writeAudit(tx, ctx.principal, {
       orgId: review.orgId,
       action: audit.action,
@@ -138,6 +164,7 @@ async function changeWorkflow(
       details: { reviewId: review.id, ...audit.details },
     })
   })
+  ctx.services.webhooks?.poke()
   return {
     reviewId: review.id,
     findingId,

@@ -43,6 +43,9 @@ async function person(name: string) {
 async function studio() {
   const owner = await person('owner')
   const org = await owner.call.orgs.create({ name: `Studio ${n}` })
+  // a studio on the team plan: these tests upload several versions with no worker to finish their jobs, which the
+  // free plan's two concurrent jobs would refuse
+  await api.services.db.update(tables.organizations).set({ plan: 'team' }).where(eq(tables.organizations.id, org.id))
   const project = await owner.call.projects.create({ orgId: org.id, name: 'Film' })
   return { owner, org, project }
 }

@@ -17,8 +17,9 @@ import { apiError, stableCodeOf } from '../apiError'
 import type { Context } from '../context'
 import type { Db } from '../db'
 import { writeAudit } from '../audit'
+import { emitWebhookEvent } from '../webhooks/emitWebhookEvent'
 import { idempotent } from '../idempotency'
-import { assertProcessingAllowed } from '../media/mediaQuota'
+import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/mediaQuota'
 import { artifactUrl } from '../media/artifactUrl'
 import { mediaOf } from '../media/mediaOf'
 import { sourceUrl } from '../media/sourceUrl'
@@ -125,6 +126,7 @@ export const reviewsRouter = router({
         input.title ??
         (other ? `${asset.filename}: v${other.version} → v${asset.version}` : `${asset.filename} v${asset.version}`)
       const { review, payloads } = await ctx.services.db.transaction(async (tx) => {
+        if (other) await assertConcurrencyAllowed(tx, project.orgId, 1)
         const [qaDoc, workflowDoc] = await tx
           .insert(tables.documents)
           .values([
@@ -189,8 +191,16 @@ export const reviewsRouter = router({
             framediffJobId: payloads[0]?.jobId ?? null,
           },
         })
+        await emitWebhookEvent(tx, project.orgId, 'review.created', {
+          reviewId,
+          projectId: project.id,
+          assetId: asset.id,
+          compareTo: other?.id ?? null,
+          title,
+        })
         return { review: review!, payloads }
       })
+      ctx.services.webhooks?.poke()
       if (payloads.length) await mediaOf(ctx.services).dispatcher.publish(payloads)
       return {
         id: review.id,

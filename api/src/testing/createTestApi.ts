@@ -12,17 +12,18 @@ const createCaller = createCallerFactory(appRouter)
 
 /**
  * A real migrated test database and the api's services on it, for router tests through createCaller.
- * argon2 runs with a low cost set explicitly through config, never a fake.
+ * argon2 runs with a low cost set explicitly through config, never a fake. With `DATABASE_URL` in `env`, it
+ * uses that database and leaves it in place (two api instances over one database: replicas).
  */
 export async function createTestApi(env: Record<string, string> = {}) {
-  const database = await createTestDatabase()
+  const database = env.DATABASE_URL ? { url: env.DATABASE_URL, drop: async () => {} } : await createTestDatabase()
   const config = loadConfig(ApiEnv, {
-    DATABASE_URL: database.url,
     NATS_URL: 'nats://127.0.0.1:4222',
     LOG_LEVEL: 'silent',
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
     ...env,
+    DATABASE_URL: database.url,
   })
   const { sql, db } = createDb(config.DATABASE_URL, 5)
   const services: ApiServices = { config, db, log: pino({ level: 'silent' }) }

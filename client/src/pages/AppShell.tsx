@@ -3,6 +3,7 @@ import { type JSX, Show } from 'solid-js'
 import { navigate, pathname } from '../lib/router'
 import { currentOrg, currentUser, signOut } from '../lib/session'
 import { OrgSwitcher } from './OrgSwitcher'
+import { QuotaBanner } from './QuotaBanner'
 
 /** The top bar around every signed-in page except the full-screen document workspace. */
 export function AppShell(props: { children: JSX.Element }) {
@@ -34,6 +35,12 @@ export function AppShell(props: { children: JSX.Element }) {
             <a href="/settings/audit" class={active('/settings/audit')}>
               Audit log
             </a>
+            <a href="/settings/webhooks" class={active('/settings/webhooks')}>
+              Webhooks
+            </a>
+            <a href="/settings/billing" class={active('/settings/billing')}>
+              Billing
+            </a>
           </Show>
         </nav>
         <span class="spacer" />
@@ -51,6 +58,7 @@ export function AppShell(props: { children: JSX.Element }) {
           Sign out
         </button>
       </header>
+      <QuotaBanner />
       <div class="app-content">{props.children}</div>
     </div>
   )

@@ -102,6 +102,38 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(16 * 1024 * 1024),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    /** Stripe price ids of the paid plans (Checkout sells these). */
+    STRIPE_PRICE_PRO: z.string().startsWith('price_').optional(),
+    STRIPE_PRICE_TEAM: z.string().startsWith('price_').optional(),
+    /** The Stripe meter event name usage is reported under (media minutes). */
+    STRIPE_METER_EVENT: z.string().min(1).max(100).default('cutroom_media_minutes'),
+    /** Where the Stripe SDK connects (tests point it at a local server of Stripe's API shape). */
+    STRIPE_API_HOST: z.string().optional(),
+    STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    /** `manual`: owners set the plan themselves (`billing.setPlan`, self-hosted); `stripe`: plans follow Stripe. */
+    BILLING_MODE: z.enum(['stripe', 'manual']).default('stripe'),
+    /**
+     * 32 bytes (64 hex characters) that encrypt webhook signing secrets at rest (AES-256-GCM). The secret itself
+     * must be kept to sign, so it cannot be hashed. Unset: webhooks cannot be created.
+     */
+    WEBHOOKS_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes), e.g. from `openssl rand -hex 32`')
+      .optional(),
+    /** Let webhooks target private, loopback and link-local addresses (tests, self-hosted receivers). */
+    WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+    /** Delays before the 2nd, 3rd, ... attempt, in ms (Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h). */
+    WEBHOOKS_RETRY_SCHEDULE_MS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'a comma-separated list of milliseconds')
+      .default('5000,300000,1800000,7200000,18000000,36000000')
+      .transform((v) => v.split(',').map(Number)),
+    /** How often the delivery loop looks for due deliveries. */
+    WEBHOOKS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    /** An endpoint failing for this long (every attempt) is disabled. */
+    WEBHOOKS_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).default(24 * 3600 * 1000),
+    WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     /** Outgoing mail (password reset links): `smtp://user:pass@host:587` or `smtps://...:465`. */
     SMTP_URL: url(['smtp', 'smtps']).optional(),
     /** The From address of outgoing mail. */

@@ -96,6 +96,8 @@ export const usageEvents = pgTable(
     metric: text('metric').notNull(),
     quantity: real('quantity').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the row reached Stripe's meter events (the row id is the identifier); null while in the outbox. */
+    meterPushedAt: timestamp('meter_pushed_at', { withTimezone: true }),
   },
   (t) => [unique('usage_job_metric').on(t.jobId, t.metric), index('usage_org_idx').on(t.orgId, t.createdAt)],
 )

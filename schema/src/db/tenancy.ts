@@ -8,6 +8,11 @@ export const organizations = pgTable('organizations', {
     .notNull()
     .default('free'),
   stripeCustomerId: text('stripe_customer_id'),
+  stripeSubscriptionId: text('stripe_subscription_id'),
+  /** Payment state from Stripe: a past_due or canceled subscription falls back to the free plan's limits. */
+  billingStatus: text('billing_status', { enum: ['active', 'past_due', 'canceled'] })
+    .notNull()
+    .default('active'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 })
 

@@ -1,10 +1,12 @@
 import { ApiEnv, ConfigError, loadConfig } from '@cutroom/schema'
+import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
+import { ApiMetrics } from './ApiMetrics'
 import { createDb } from './db'
 import { startMediaServices } from './media/MediaServices'
 import { createApiServer } from './server'
 
-const log = pino({ name: 'api' })
+const log = pino({ name: 'api', mixin: traceLogMixin })
 let config: ApiEnv
 try {
   config = loadConfig(ApiEnv)
@@ -13,10 +15,11 @@ try {
   process.exit(78)
 }
 log.level = config.LOG_LEVEL
+const tracing = startTracing({ serviceName: 'cutroom-api', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })
 
 const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_PREPARED_STATEMENTS)
 const media = await startMediaServices({ config, db, log })
-const server = createApiServer({ config, db, log, media })
+const server = createApiServer({ config, db, log, media, metrics: new ApiMetrics({ processMetrics: true }) })
 server.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'api listening'))
 
 let closing = false
@@ -28,6 +31,7 @@ async function shutdown(signal: string) {
   await new Promise((r) => server.close(r))
   await media.close()
   await sql.end({ timeout: 5 })
+  await tracing.shutdown()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -1,5 +1,6 @@
 import type { ApiEnv } from '@cutroom/schema'
 import type { Logger } from 'pino'
+import type { ApiMetrics } from './ApiMetrics'
 import type { Db } from './db'
 import type { MediaServices } from './media/MediaServices'
 
@@ -10,4 +11,6 @@ export interface ApiServices {
   log: Logger
   /** NATS + S3 for assets and jobs; absent in tests that do not need the media pipeline. */
   media?: MediaServices
+  /** Prometheus metrics served at /metrics; the server creates them when absent. */
+  metrics?: ApiMetrics
 }

@@ -1,4 +1,5 @@
 import { CutroomError, ErrorCode, scrubMessage } from '@cutroom/schema'
+import { SpanKind, withSpan } from '@cutroom/telemetry'
 import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
@@ -71,7 +72,19 @@ const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
   return next()
 })
 
-export const publicProcedure = t.procedure.use(stableErrors).use(sameOriginMutations)
+/** Counts every call and times it, by procedure and outcome (the stable error code), for /metrics. */
+const measured = t.middleware(({ ctx, path, type, next }) =>
+  withSpan(`trpc ${path}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'trpc', 'rpc.method': path } }, async (span) => {
+    const started = performance.now()
+    const result = await next()
+    const outcome = result.ok ? 'ok' : stableCodeOf(result.error)
+    if (!result.ok) span.setAttribute('cutroom.error_code', outcome)
+    ctx.services.metrics?.record(path, type, outcome, (performance.now() - started) / 1000)
+    return result
+  }),
+)
+
+export const publicProcedure = t.procedure.use(measured).use(stableErrors).use(sameOriginMutations)
 
 /** Any principal: a session or an API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

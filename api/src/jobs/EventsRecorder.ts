@@ -7,6 +7,7 @@ import {
   TERMINAL_JOB_STATUSES,
   tables,
 } from '@cutroom/schema'
+import { extractTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/nats-core'
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
@@ -72,7 +73,12 @@ export class EventsRecorder {
           continue
         }
         try {
-          await this.record(event)
+          // recording a probe's result dispatches the follow-up jobs: they stay in the upload's trace
+          await withSpan(
+            'jobs.record event',
+            { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_id': event.jobId, 'cutroom.job_status': event.status } },
+            () => this.record(event),
+          )
           msg.ack()
         } catch (err) {
           this.log.error({ err, jobId: event.jobId }, 'could not record a job event; it will be redelivered')

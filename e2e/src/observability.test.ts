@@ -21,6 +21,7 @@ let tracing: Tracing
 let api: MediaTestApi
 let worker: WorkerProcess
 let collab: ChildProcess
+let collabUrl: string
 let dir: string
 
 async function startCollab(): Promise<ChildProcess> {
@@ -51,6 +52,7 @@ async function startCollab(): Promise<ChildProcess> {
     },
     30_000,
   )
+  collabUrl = `http://127.0.0.1:${port}`
   return child
 }
 
@@ -176,6 +178,44 @@ test('an upload is one trace: completeUpload -> dispatch -> worker job -> result
       `cutroom_worker_info\\{path="${gpu ? 'gpu' : 'cpu'}",video_encoder="${health.capabilities.videoEncoder}",`,
     ),
   )
+})
+
+/** The metric families a Prometheus text page declares (`# TYPE name kind`), with histograms' series names. */
+function families(text: string): Set<string> {
+  const names = new Set<string>()
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(m[1]!)
+    if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m[1]}${s}`)
+  }
+  return names
+}
+
+test('every metric the Grafana dashboard and the alert rules query is one the running services export', async () => {
+  const scraped = await Promise.all(
+    [`${api.url}/metrics`, `${collabUrl}/metrics`, worker.healthUrl.replace('/healthz', '/metrics')].map(async (u) =>
+      (await fetch(u)).text(),
+    ),
+  )
+  const exported = new Set(scraped.flatMap((t) => [...families(t)]))
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'infra/deploy/grafana/cutroom.json'), 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[]
+  }
+  const alerts = readFileSync(path.join(ROOT, 'infra/deploy/prometheus/alerts.yml'), 'utf8')
+  const queried = [
+    ...dashboard.panels.flatMap((p) => p.targets.map((t) => ({ where: `panel "${p.title}"`, expr: t.expr }))),
+    { where: 'alerts.yml', expr: alerts },
+  ]
+  assert.ok(dashboard.panels.length >= 10)
+  let checked = 0
+  for (const { where, expr } of queried) {
+    const names = expr.match(/\bcutroom_[a-z0-9_]+/g) ?? []
+    assert.ok(names.length > 0, `${where} queries a Cutroom metric`)
+    for (const name of names) {
+      assert.ok(exported.has(name), `${where} queries ${name}, which no service exports`)
+      checked++
+    }
+  }
+  assert.ok(checked >= 20)
 })
 
 test.run()

@@ -12,7 +12,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { createCollabServer } from '@cutroom/collab'
 import { type CollabFixture, createCollabFixture, openProvider } from '@cutroom/collab/testing'
 import { startTestS3, TEST_POSTGRES_URL, type TestS3 } from '@cutroom/infra'
-import { DOCUMENT_KINDS, documentName } from '@cutroom/schema'
+import { DOCUMENT_KINDS, type DocumentKind, documentName } from '@cutroom/schema'
 import postgres from 'postgres'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -71,7 +71,7 @@ test('every document restores into a new database with the same Yjs state; the S
   const token = fx.sessions.owner
   // edits by two people on every kind people write (qa-workflow is written by the server only): enough updates
   // to be folded into snapshots, and more after
-  const edited = DOCUMENT_KINDS.filter((k) => k !== 'qa-workflow')
+  const edited: DocumentKind[] = DOCUMENT_KINDS.filter((k) => k !== 'qa-workflow')
   for (const kind of edited) {
     const a = await fx.connect(fx.docs[kind], token)
     const b = await fx.connect(fx.docs[kind], fx.sessions.editor)

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { sql } from 'drizzle-orm'
 import { handleStripeWebhook } from './billing/stripeBilling'
+import { ApiMetrics } from './ApiMetrics'
 import { clientAddress } from './clientAddress'
 import { createContext } from './context'
 import { requestOrigin } from './crossSiteSource'
@@ -13,8 +14,10 @@ import { requestIsHttps } from './requestIsHttps'
 import { pageContentSecurityPolicy, setApiHeaders, setMediaHeaders, setPageHeaders } from './securityHeaders'
 import { serveStatic } from './staticFiles'
 
-/** The api's HTTP server: tRPC at /trpc, /healthz, and the built client at `/`. */
+/** The api's HTTP server: tRPC at /trpc, /healthz, /metrics (Prometheus text), and the built client at `/`. */
 export function createApiServer(services: ApiServices): Server {
+  services.metrics ??= new ApiMetrics()
+  const metrics = services.metrics
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -73,6 +76,11 @@ export function createApiServer(services: ApiServices): Server {
     if (url.startsWith('/media/')) {
       setMediaHeaders(res, https)
       return serveMedia(services, req, res)
+    }
+    if (url === '/metrics') {
+      setApiHeaders(res, https)
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics())
+      return
     }
     if (url === '/healthz') {
       setApiHeaders(res, https)

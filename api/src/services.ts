@@ -1,5 +1,6 @@
 import type { ApiEnv } from '@cutroom/schema'
 import type { Logger } from 'pino'
+import type { ApiMetrics } from './ApiMetrics'
 import type { Db } from './db'
 import type { MediaServices } from './media/MediaServices'
 import type { WebhookDeliverer } from './webhooks/WebhookDeliverer'
@@ -13,4 +14,6 @@ export interface ApiServices {
   media?: MediaServices
   /** The outbound webhook delivery loop, when this process runs one (poked after an event is queued). */
   webhooks?: WebhookDeliverer
+  /** Prometheus metrics served at /metrics; the server creates them when absent. */
+  metrics?: ApiMetrics
 }

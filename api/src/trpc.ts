@@ -1,4 +1,5 @@
 import { CutroomError, ErrorCode, scrubMessage } from '@cutroom/schema'
+import { SpanKind, withSpan } from '@cutroom/telemetry'
 import { initTRPC } from '@trpc/server'
 import { ZodError } from 'zod'
 import { apiError, RateLimitedError, stableCodeOf, toTRPCError } from './apiError'
@@ -72,6 +73,19 @@ const sameOriginMutations = t.middleware(({ ctx, type, next }) => {
   return next()
 })
 
+/** Counts every call and times it, by procedure and outcome (the stable error code), for /metrics. */
+const measured = t.middleware(({ ctx, path, type, next }) =>
+  withSpan(`trpc ${path}`, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'trpc', 'rpc.method': path } }, async (span) => {
+    const started = performance.now()
+    const result = await next()
+    const outcome = result.ok ? 'ok' : stableCodeOf(result.error)
+    if (!result.ok) span.setAttribute('cutroom.error_code', outcome)
+    // a bare context (tests of the error formatter) has no services
+    ctx.services?.metrics?.record(path, type, outcome, (performance.now() - started) / 1000)
+    return result
+  }),
+)
+
 /** Text Postgres cannot store (U+0000, lone surrogates) is refused for every procedure, not a 500 from the database. */
 const rejectNul = t.middleware(async ({ getRawInput, next }) => {
   // unreadable raw input is the input parser's to refuse (a procedure without input ignores it, as tRPC does)
@@ -86,7 +100,7 @@ const rejectNul = t.middleware(async ({ getRawInput, next }) => {
   return next()
 })
 
-export const publicProcedure = t.procedure.use(stableErrors).use(sameOriginMutations).use(rejectNul)
+export const publicProcedure = t.procedure.use(measured).use(stableErrors).use(sameOriginMutations).use(rejectNul)
 
 /** Any principal: a session or an API key. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -30,6 +30,8 @@ export type CollabServerConfig = Pick<
 > &
   Partial<Pick<CollabEnv, 'COLLAB_CONNECTION_SLOT_TTL_SECONDS' | 'COLLAB_REDIS_PREFIX'>> & {
     NATS_URL?: string
+    /** Replicas of stream EVENTS if this instance creates it (1 when unset). */
+    NATS_STREAM_REPLICAS?: number
     REDIS_URL?: string
     /** Where the browser app is served; with ALLOWED_ORIGINS, the Origins a cookie-authenticated upgrade may come from. */
     PUBLIC_URL?: string
@@ -123,7 +125,7 @@ export function createCollabServer({
   const patcher = new DocPatcher({ sql, whenPersisted: (name) => persistence.whenPersisted(name), log, metrics })
   extensions.push(patcher)
   if (config.NATS_URL) {
-    const nats = new NatsPatchExtension({ natsUrl: config.NATS_URL, patcher, log })
+    const nats = new NatsPatchExtension({ natsUrl: config.NATS_URL, patcher, log, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1 })
     extensions.push(nats)
     checks.nats = () => nats.check()
     // Membership, session and API key changes close or re-authorize open connections live.

@@ -1,9 +1,10 @@
 import { CollabEnv, ConfigError, loadConfig } from '@cutroom/schema'
+import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
 import postgres from 'postgres'
 import { createCollabServer } from './createCollabServer'
 
-const log = pino({ name: 'collab' })
+const log = pino({ name: 'collab', mixin: traceLogMixin })
 let config: CollabEnv
 try {
   config = loadConfig(CollabEnv)
@@ -12,6 +13,7 @@ try {
   process.exit(78)
 }
 log.level = config.LOG_LEVEL
+const tracing = startTracing({ serviceName: 'cutroom-collab', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })
 
 const sql = postgres(config.DATABASE_URL, {
   max: config.DATABASE_POOL_SIZE,
@@ -29,6 +31,7 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'collab shutting down')
   await collab.destroy()
   await sql.end({ timeout: 5 })
+  await tracing.shutdown()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

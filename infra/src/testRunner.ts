@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-const PACKAGES = ['schema', 'infra', 'api', 'collab', 'media-workers', 'client']
+const PACKAGES = ['schema', 'infra', 'telemetry', 'api', 'collab', 'media-workers', 'client']
 const FILE_TIMEOUT_MS = 5 * 60_000
 /** How long a test file may take to exit after uvu printed its summary. */
 const EXIT_GRACE_MS = 10_000

@@ -3,6 +3,7 @@ import { PassThrough, type Writable } from 'node:stream'
 import ffmpeg, { type FfmpegCommand, type FfprobeData } from 'fluent-ffmpeg'
 import { ffmpegReason } from './ffmpegReason'
 import { JobCancelledError } from './JobErrors'
+import type { ToolTimer } from './ToolTimer'
 
 /** One ffmpeg invocation, described as data so the same arguments can be run bare (benchmarks) or inspected. */
 export interface FfmpegSpec {
@@ -35,6 +36,9 @@ const STDERR_TAIL_LINES = 60
  * 'progress' event, which starts an extra ffprobe of the input on every run.
  */
 export class FfmpegAdapter {
+  /** Told the wall time of every ffmpeg and ffprobe run (for /metrics). */
+  timer: ToolTimer | null = null
+
   constructor(
     readonly ffmpegPath = 'ffmpeg',
     readonly ffprobePath = 'ffprobe',
@@ -49,11 +53,15 @@ export class FfmpegAdapter {
     const { signal, durationSeconds, onProgress } = options
     if (signal?.aborted) return Promise.reject(new JobCancelledError())
     const command = this.command(spec)
+    const started = performance.now()
+    const flags = [...spec.inputs.flatMap((i) => i.options ?? []), ...spec.outputs.flatMap((o) => o.options)].join(' ')
+    const encoder = /nvenc|cuda/.test(flags) ? 'gpu' : 'cpu'
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => command.kill('SIGKILL')
       signal?.addEventListener('abort', onAbort, { once: true })
       const done = (err?: Error) => {
         signal?.removeEventListener('abort', onAbort)
+        this.timer?.('ffmpeg', (performance.now() - started) / 1000, encoder)
         if (signal?.aborted) reject(new JobCancelledError())
         else if (err) reject(err)
         else resolve()
@@ -140,9 +148,14 @@ export class FfmpegAdapter {
   }
 
   probe(path: string): Promise<FfprobeData> {
+    const started = performance.now()
     return new Promise((resolve, reject) => {
       const command = ffmpeg(path).setFfprobePath(this.ffprobePath)
-      command.ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(ffprobeFailure(err, path)) : resolve(data)))
+      command.ffprobe((err: Error | null, data: FfprobeData) => {
+        this.timer?.('ffprobe', (performance.now() - started) / 1000, 'cpu')
+        if (err) reject(ffprobeFailure(err, path))
+        else resolve(data)
+      })
     })
   }
 

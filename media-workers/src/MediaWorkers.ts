@@ -17,6 +17,8 @@ import {
   scrubMessage,
   type WorkersEnv,
 } from '@cutroom/schema'
+import { extractTraceContext, injectTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
+import { headers } from '@nats-io/nats-core'
 import type { Logger } from 'pino'
 import type { WorkerCapabilities } from './detectCapabilities'
 import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
@@ -26,10 +28,11 @@ import { JobCancelledError, PermanentJobError } from './JobErrors'
 import { JOB_HANDLERS } from './jobs/handlers'
 import { type MediaInfo, mediaInfoFrom } from './jobs/mediaInfo'
 import type { S3Storage } from './S3Storage'
+import { type JobOutcomeLabel, WorkerMetrics } from './WorkerMetrics'
 
 export type MediaWorkersConfig = Pick<
   WorkersEnv,
-  'WORKER_KINDS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
+  'WORKER_KINDS' | 'NATS_STREAM_REPLICAS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
 >
 
 export interface MediaWorkersDeps {
@@ -39,12 +42,16 @@ export interface MediaWorkersDeps {
   storage: S3Storage
   capabilities: WorkerCapabilities
   log: Logger
+  /** Also count the process' CPU, memory and event loop in /metrics (the real process; not tests). */
+  processMetrics?: boolean
   /** How long one pull waits for a job; also the longest `close()` waits. */
   pullExpiresMs?: number
 }
 
 export interface MediaWorkers {
   kinds: JobKind[]
+  /** Served at /metrics; also told ffmpeg's and ONNX Runtime's timings. */
+  metrics: WorkerMetrics
   /** Jobs being worked on right now. */
   running(): string[]
   /** Stops pulling, hands running jobs back to JetStream for another worker, and waits for the loops. */
@@ -61,11 +68,13 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const kinds = servedKinds(config.WORKER_KINDS)
   const pullExpiresMs = deps.pullExpiresMs ?? 5_000
   const jsm = await jetstreamManager(nc)
-  await ensureStreams(jsm)
+  await ensureStreams(jsm, config.NATS_STREAM_REPLICAS)
   for (const kind of kinds) {
     await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
   }
   const js = jetstream(nc)
+  const metrics = new WorkerMetrics({ kinds, capabilities: deps.capabilities, jsm, processMetrics: deps.processMetrics })
+  deps.ffmpeg.timer = metrics.timer
   const slots = new Semaphore(config.WORKER_CONCURRENCY)
   const running = new Map<string, AbortController>()
   const cancelledEarly = new Map<string, number>()
@@ -88,10 +97,30 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     // the one way out for a job's error: whatever a job module or library threw, people see it scrubbed
     const error = event.error === undefined ? undefined : scrubMessage(event.error, { redact: deps.storage.redactions })
     const checked = JobEventSchema.parse({ ...event, error, at: new Date().toISOString() })
-    await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId })
+    // the result carries the job's trace on to the api's recorder and the collab patch
+    const h = headers()
+    injectTraceContext(h)
+    await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId, headers: h })
   }
 
-  const handle = async (kind: JobKind, msg: JsMsg) => {
+  const handle = (kind: JobKind, msg: JsMsg) =>
+    withSpan(`job ${kind}`, { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_kind': kind } }, () =>
+      measured(kind, msg),
+    )
+
+  const measured = async (kind: JobKind, msg: JsMsg) => {
+    const started = performance.now()
+    metrics.running.inc({ kind })
+    let outcome: JobOutcomeLabel = 'failed'
+    try {
+      outcome = await work(kind, msg)
+    } finally {
+      metrics.running.dec({ kind })
+      metrics.recordJob(kind, outcome, (performance.now() - started) / 1000)
+    }
+  }
+
+  const work = async (kind: JobKind, msg: JsMsg): Promise<JobOutcomeLabel> => {
     const handler = JOB_HANDLERS[kind] as JobHandler | undefined
     let payload: JobPayload
     try {
@@ -100,7 +129,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     } catch (err) {
       log.error({ err, subject: msg.subject }, 'dropping a job message that does not match the contract')
       msg.term('invalid payload')
-      return
+      return 'invalid'
     }
     const delivery = msg.info.deliveryCount
     const base = {
@@ -117,7 +146,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     if (cancelledEarly.delete(payload.jobId)) {
       await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
       msg.term('cancelled')
-      return
+      return 'cancelled'
     }
     if (!handler) {
       await publishEvent(
@@ -125,7 +154,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         eventId('failed'),
       )
       msg.term('no handler')
-      return
+      return 'failed'
     }
     if (delivery > config.WORKER_MAX_ATTEMPTS) {
       // the previous delivery never answered: its worker died or hung on the last attempt
@@ -141,7 +170,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         eventId('failed'),
       )
       msg.term('attempts exhausted')
-      return
+      return 'failed'
     }
 
     const controller = new AbortController()
@@ -156,15 +185,18 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
       msg.ack()
       jlog.info('job succeeded')
+      return 'succeeded'
     } catch (err) {
       const reason = controller.signal.reason
       if (reason === 'shutdown') {
         // not the job's fault: hand it straight to another worker without spending an attempt's backoff
         msg.nak(0)
+        return 'handed_back'
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
         await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
         msg.term('cancelled')
         jlog.info('job cancelled')
+        return 'cancelled'
       } else {
         const permanent = err instanceof PermanentJobError
         const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
@@ -191,6 +223,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         if (final && published) msg.term('failed')
         else msg.nak(config.WORKER_RETRY_BACKOFF_MS * 2 ** (delivery - 1))
         jlog.warn({ err, final }, 'job failed')
+        return final ? 'failed' : 'retried'
       }
     } finally {
       clearInterval(heartbeat)
@@ -295,6 +328,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
 
   return {
     kinds,
+    metrics,
     running: () => [...running.keys()],
     async close() {
       stopping = true

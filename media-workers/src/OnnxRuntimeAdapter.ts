@@ -1,4 +1,5 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node'
+import type { ToolTimer } from './ToolTimer'
 
 export interface OnnxSession {
   /** The execution provider the session runs on (`cuda` or `cpu`). */
@@ -15,7 +16,11 @@ export interface OnnxSession {
  * driver went away still computes on CPU.
  */
 export class OnnxRuntimeAdapter {
-  constructor(readonly providers: readonly string[] = ['cpu']) {}
+  constructor(
+    readonly providers: readonly string[] = ['cpu'],
+    /** Told the wall time of every inference (for /metrics). */
+    private readonly timer: ToolTimer | null = null,
+  ) {}
 
   async session(model: Uint8Array): Promise<OnnxSession> {
     let lastError: unknown = null
@@ -25,12 +30,15 @@ export class OnnxRuntimeAdapter {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
         })
+        const timer = this.timer
         return {
           provider,
           async run(feeds) {
+            const started = performance.now()
             const tensors: Record<string, Tensor> = {}
             for (const [name, f] of Object.entries(feeds)) tensors[name] = new Tensor('float32', f.data, f.dims)
             const out = await session.run(tensors)
+            timer?.('onnx', (performance.now() - started) / 1000, provider === 'cpu' ? 'cpu' : 'gpu')
             const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {}
             for (const [name, t] of Object.entries(out)) result[name] = { data: t.data as Float32Array, dims: t.dims }
             return result

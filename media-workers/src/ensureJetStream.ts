@@ -3,8 +3,11 @@ import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/nats-core'
 import { consumerName, type JobKind, StreamConfigs, Streams, Subjects } from '@cutroom/schema'
 
-/** Creates JOBS and EVENTS, or brings their settings up to date; safe to run from every process at start. */
-export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
+/**
+ * Creates JOBS and EVENTS, or brings their settings up to date; safe to run from every process at start.
+ * `replicas` is NATS_STREAM_REPLICAS (3 on a three-node cluster).
+ */
+export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
   for (const def of Object.values(StreamConfigs)) {
     const config: Partial<StreamConfig> & { name: string } = {
       name: def.name,
@@ -12,6 +15,7 @@ export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
       retention: def.retention,
       storage: def.storage,
       duplicate_window: nanos(def.duplicateWindowMs),
+      num_replicas: replicas,
       ...('maxAgeMs' in def ? { max_age: nanos(def.maxAgeMs) } : {}),
     }
     try {

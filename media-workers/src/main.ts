@@ -1,13 +1,14 @@
 import { createServer } from 'node:http'
 import { ConfigError, loadConfig, WorkersEnv } from '@cutroom/schema'
 import { connect } from '@nats-io/transport-node'
+import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
 import { detectCapabilities } from './detectCapabilities'
 import { FfmpegAdapter } from './FfmpegAdapter'
 import { startMediaWorkers } from './MediaWorkers'
 import { S3Storage } from './S3Storage'
 
-const log = pino({ name: 'media-workers' })
+const log = pino({ name: 'media-workers', mixin: traceLogMixin })
 let config: WorkersEnv
 try {
   config = loadConfig(WorkersEnv)
@@ -16,15 +17,20 @@ try {
   process.exit(78)
 }
 log.level = config.LOG_LEVEL
+const tracing = startTracing({ serviceName: 'cutroom-media-workers', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT })
 
 const ffmpeg = new FfmpegAdapter(config.FFMPEG_PATH, config.FFPROBE_PATH)
 const capabilities = await detectCapabilities(ffmpeg, config.WORKER_FORCE_CPU)
 log.info({ capabilities }, 'capabilities detected')
 const storage = new S3Storage(config)
 const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, processMetrics: true })
 
-const health = createServer((req, res) => {
+const health = createServer(async (req, res) => {
+  if (req.url === '/metrics') {
+    res.writeHead(200, { 'content-type': workers.metrics.registry.contentType })
+    return res.end(await workers.metrics.registry.metrics())
+  }
   if (req.url !== '/healthz') return res.writeHead(404).end()
   const ok = !nc.isClosed()
   res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
@@ -54,6 +60,7 @@ async function shutdown(signal: string) {
   await workers.close()
   await nc.drain()
   storage.close()
+  await tracing.shutdown()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

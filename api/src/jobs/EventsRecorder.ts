@@ -8,6 +8,7 @@ import {
   tables,
   USAGE_MAX,
 } from '@cutroom/schema'
+import { extractTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -99,7 +100,12 @@ export class EventsRecorder {
           continue
         }
         try {
-          await this.record(event)
+          // recording a probe's result dispatches the follow-up jobs: they stay in the upload's trace
+          await withSpan(
+            'jobs.record event',
+            { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_id': event.jobId, 'cutroom.job_status': event.status } },
+            () => this.record(event),
+          )
           msg.ack()
         } catch (err) {
           this.log.error({ err, jobId: event.jobId }, 'could not record a job event; it will be redelivered')

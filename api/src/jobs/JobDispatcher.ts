@@ -7,7 +7,9 @@ import {
   Subjects,
   tables,
 } from '@cutroom/schema'
+import { injectTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import type { JetStreamClient } from '@nats-io/jetstream'
+import { headers } from '@nats-io/nats-core'
 import { eq } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { Db } from '../db'
@@ -60,7 +62,16 @@ export class JobDispatcher {
   async publish(payloads: JobPayload[]): Promise<void> {
     for (const p of payloads) {
       try {
-        await this.js.publish(Subjects.job(p.kind), JSON.stringify(p), { msgID: jobMessageId(p.jobId, p.attempt) })
+        await withSpan(
+          `jobs.dispatch ${p.kind}`,
+          { kind: SpanKind.PRODUCER, attributes: { 'cutroom.job_id': p.jobId, 'cutroom.job_kind': p.kind, 'messaging.system': 'nats' } },
+          async () => {
+            // the worker continues this trace from the message's traceparent header
+            const h = headers()
+            injectTraceContext(h)
+            await this.js.publish(Subjects.job(p.kind), JSON.stringify(p), { msgID: jobMessageId(p.jobId, p.attempt), headers: h })
+          },
+        )
       } catch (err) {
         this.log.error({ err, jobId: p.jobId }, 'could not publish a job')
         await this.db

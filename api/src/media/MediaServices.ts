@@ -25,7 +25,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
   const { config, db, log } = opts
   const nc = opts.nc ?? (await connect({ servers: config.NATS_URL, name: 'api', maxReconnectAttempts: -1 }))
   const jsm = await jetstreamManager(nc)
-  await ensureStreams(jsm)
+  await ensureStreams(jsm, config.NATS_STREAM_REPLICAS)
   const js = jetstream(nc)
   const storage = new ObjectStorage(config)
   const dispatcher = new JobDispatcher(db, js, log)

@@ -9,6 +9,7 @@ import {
   Streams,
   Subjects,
 } from '@cutroom/schema'
+import { extractTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import type { Extension } from '@hocuspocus/server'
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { type NatsConnection, nanos, type Subscription } from '@nats-io/nats-core'
@@ -22,6 +23,8 @@ export interface NatsPatchConfiguration {
   log?: Logger
   /** Redelivery delay of an event whose patch failed. */
   retryDelayMs: number
+  /** Replicas of stream EVENTS when this instance creates it (NATS_STREAM_REPLICAS). */
+  streamReplicas: number
 }
 
 const encoder = new TextEncoder()
@@ -41,7 +44,7 @@ export class NatsPatchExtension implements Extension {
   private readonly loops: Promise<void>[] = []
 
   constructor(configuration: Partial<NatsPatchConfiguration> & Pick<NatsPatchConfiguration, 'natsUrl' | 'patcher'>) {
-    this.configuration = { retryDelayMs: 2000, ...configuration }
+    this.configuration = { retryDelayMs: 2000, streamReplicas: 1, ...configuration }
   }
 
   async onListen(): Promise<void> {
@@ -50,7 +53,7 @@ export class NatsPatchExtension implements Extension {
     this.subscription = this.nc.subscribe(Subjects.allDocPatches, { queue: DOC_PATCH_QUEUE })
     this.loops.push(this.servePatches(this.subscription))
     const jsm = await jetstreamManager(this.nc)
-    await ensureEventsStream(jsm)
+    await ensureEventsStream(jsm, this.configuration.streamReplicas)
     await ensureArtifactsConsumer(jsm)
     const messages = await jetstream(this.nc)
       .consumers.get(Streams.EVENTS, COLLAB_ARTIFACTS_CONSUMER)
@@ -107,7 +110,12 @@ export class NatsPatchExtension implements Extension {
         continue
       }
       try {
-        await patcher.applyJobArtifacts(event)
+        // the span continues the trace the worker's result event carries (upload -> job -> patch)
+        await withSpan(
+          'collab patch artifacts',
+          { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_id': event.jobId, 'cutroom.job_kind': event.kind } },
+          () => patcher.applyJobArtifacts(event),
+        )
         msg.ack()
       } catch (err) {
         log?.error({ err, jobId: event.jobId }, 'patching artifacts failed; will retry')
@@ -118,7 +126,7 @@ export class NatsPatchExtension implements Extension {
 }
 
 /** Creates stream EVENTS or brings its settings up to date (every service may be first to start). */
-export async function ensureEventsStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>): Promise<void> {
+export async function ensureEventsStream(jsm: Awaited<ReturnType<typeof jetstreamManager>>, replicas = 1): Promise<void> {
   const def = StreamConfigs.EVENTS
   const config = {
     name: def.name,
@@ -126,6 +134,7 @@ export async function ensureEventsStream(jsm: Awaited<ReturnType<typeof jetstrea
     retention: def.retention,
     storage: def.storage,
     duplicate_window: nanos(def.duplicateWindowMs),
+    num_replicas: replicas,
     max_age: nanos(def.maxAgeMs),
   }
   try {

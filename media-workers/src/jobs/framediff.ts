@@ -97,7 +97,7 @@ export const framediff: JobHandler<'framediff'> = async (ctx) => {
   const rows = Math.max(1, Math.round(height / CELL_PIXELS))
   const minCellValue = Math.max(1, Math.round(255 * (1 - regionThreshold)))
 
-  const ssim = await SsimSession.create(new OnnxRuntimeAdapter(ctx.capabilities.onnxProviders), width, height)
+  const ssim = await SsimSession.create(new OnnxRuntimeAdapter(ctx.capabilities.onnxProviders, ctx.ffmpeg.timer), width, height)
   const grid = new DiffGrid(width, height, cols, rows)
   const sheets = new HeatmapSheets(ctx.workDir, cols, rows)
   const tracker = new RegionTracker()

@@ -49,6 +49,8 @@ export type WebOriginEnv = z.infer<typeof WebOriginEnv>
 export const CommonEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** OTLP http/protobuf collector (spans go to `<it>/v1/traces`); tracing is off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
 })
 
 export const DatabaseEnv = z.object({
@@ -61,6 +63,8 @@ export const DatabaseEnv = z.object({
 
 export const NatsEnv = z.object({
   NATS_URL: url(['nats', 'tls']),
+  /** Replicas of the JOBS and EVENTS streams: 1 on one server, 3 on a three-node JetStream cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 })
 
 export const S3Env = z.object({

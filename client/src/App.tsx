@@ -22,6 +22,7 @@ import { AuditPage } from './pages/AuditPage'
 import { CreateOrgPage } from './pages/CreateOrgPage'
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
 import { MembersPage } from './pages/MembersPage'
+import { MyFindingsPage } from './pages/MyFindingsPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
@@ -31,6 +32,7 @@ import './pages/pages.css'
 // The editors are large; sign-in and the project list load without them.
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
+const ReviewPage = lazy(() => import('./review/ReviewPage').then((m) => ({ default: m.ReviewPage })))
 
 const PUBLIC = ['/signin', '/signup', '/forgot-password']
 
@@ -134,6 +136,17 @@ export function App() {
           </RequireUser>
         )}
       </Match>
+      <Match when={route('/projects/:projectId/reviews/:reviewId')}>
+        {(params) => (
+          <RequireUser>
+            <RouteBoundary>
+              <Suspense fallback={<main class="loading">Loading…</main>}>
+                <ReviewPage projectId={params().projectId!} reviewId={params().reviewId!} />
+              </Suspense>
+            </RouteBoundary>
+          </RequireUser>
+        )}
+      </Match>
       <Match when={true}>
         <RequireUser>
           <AppShell>
@@ -166,6 +179,11 @@ export function App() {
                 <Match when={pathname() === '/settings/audit'}>
                   <NeedsOrg>
                     <AuditPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/my-findings'}>
+                  <NeedsOrg>
+                    <MyFindingsPage />
                   </NeedsOrg>
                 </Match>
                 <Match when={pathname() === '/account'}>

@@ -24,9 +24,11 @@ export function SourcePlayer(props: {
     hls = null
     if (!media) return
     if (media.hlsUrl && Hls.isSupported()) {
-      hls = new Hls({ xhrSetup: (xhr) => {
-        xhr.withCredentials = true
-      } })
+      hls = new Hls({
+        xhrSetup: (xhr) => {
+          xhr.withCredentials = true
+        },
+      })
       hls.loadSource(media.hlsUrl)
       hls.attachMedia(video)
     } else if (media.sourceUrl) video.src = media.sourceUrl
@@ -72,7 +74,12 @@ export function SourcePlayer(props: {
         </Show>
       </div>
       <div class="viewer-bar">
-        <button type="button" class="play" disabled={!props.media} onClick={() => (video.paused ? void video.play() : video.pause())}>
+        <button
+          type="button"
+          class="play"
+          disabled={!props.media}
+          onClick={() => (video.paused ? void video.play() : video.pause())}
+        >
           {playing() ? '❚❚' : '▶'}
         </button>
         <span class="muted small">{props.label ?? ''}</span>

@@ -597,7 +597,9 @@ export function validate(doc: Y.Doc): Problem[] {
           `A thread holds at most ${MAX_COMMENTS_PER_FINDING} comments.`,
         ),
       )
-    else (thread.toArray() as Comment[]).forEach((c, i) => problems.push(...commentProblems(c, `${path}.thread[${i}]`)))
+    else
+      for (const [i, c] of (thread.toArray() as Comment[]).entries())
+        problems.push(...commentProblems(c, `${path}.thread[${i}]`))
     const resolved = m.get('resolved') as Resolution | null | undefined
     if (
       resolved !== undefined &&

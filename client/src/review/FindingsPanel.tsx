@@ -75,7 +75,10 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
     captureTimeout: 0,
   })
   onCleanup(() => undo.destroy())
-  const write = (change: (doc: Y.Doc) => void): boolean => {
+  // The comment written last and not yet acknowledged: a refused one is deleted outright (not undone, which would
+  // keep its text for a redo and send it along as a deleted item).
+  let pendingComment: { findingId: string; id: string } | null = null
+  const write = (change: (doc: Y.Doc) => unknown): boolean => {
     setError(null)
     try {
       room.qa.doc.transact(() => change(room.qa.doc), origin)
@@ -85,14 +88,32 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
       return false
     }
   }
+  const comment = (findingId: string, text: string, mentions: string[]): boolean =>
+    write((doc) => {
+      const id = qa.addComment(doc, findingId, { author: room.user.id, text, mentions }, origin)
+      pendingComment = { findingId, id }
+    })
+  const onUnsynced = ({ number }: { number: number }) => {
+    if (number === 0) pendingComment = null
+  }
   const onClose = ({ event }: { event: { code: number; reason?: string } }) => {
     if (event.code !== CloseCode.INVALID_UPDATE) return
-    undo.undo()
+    const refused = pendingComment
+    pendingComment = null
+    if (refused) {
+      const thread = qa.findingsOf(room.qa.doc).get(refused.findingId)?.get('thread') as Y.Array<qa.Comment> | undefined
+      const index = thread?.toArray().findIndex((c) => c.id === refused.id) ?? -1
+      if (thread && index >= 0) room.qa.doc.transact(() => thread.delete(index, 1), { source: 'refused' })
+    } else undo.undo()
     undo.clear()
     setError({ code: 'INVALID_UPDATE', message: event.reason || 'The server refused the change.' })
   }
   room.qa.provider.on('close', onClose)
-  onCleanup(() => room.qa.provider.off('close', onClose))
+  room.qa.provider.on('unsyncedChanges', onUnsynced)
+  onCleanup(() => {
+    room.qa.provider.off('close', onClose)
+    room.qa.provider.off('unsyncedChanges', onUnsynced)
+  })
 
   const call = async (work: () => Promise<unknown>) => {
     setError(null)
@@ -260,6 +281,7 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
             workflow={() => workflowOf()(f.id)}
             nameOf={nameOf}
             write={write}
+            comment={comment}
             call={call}
             busy={busy}
             range={range}
@@ -273,7 +295,7 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
 
 function NewFindingForm(props: {
   room: ReviewRoom
-  write: (c: (d: Y.Doc) => void) => boolean
+  write: (c: (d: Y.Doc) => unknown) => boolean
   onCreated: (id: string) => void
 }) {
   const [title, setTitle] = createSignal('')
@@ -329,7 +351,8 @@ function FindingDetail(props: {
   finding: () => qa.Finding
   workflow: () => qaWorkflow.FindingWorkflow
   nameOf: (id: string | null) => string
-  write: (c: (d: Y.Doc) => void) => boolean
+  write: (c: (d: Y.Doc) => unknown) => boolean
+  comment: (findingId: string, text: string, mentions: string[]) => boolean
   call: (work: () => Promise<unknown>) => Promise<void>
   busy: () => boolean
   range: (f: qa.Finding) => string
@@ -506,9 +529,7 @@ function FindingDetail(props: {
         <Show when={!room.readOnly()}>
           <MentionComposer
             members={room.members}
-            onSubmit={(text, mentions) =>
-              props.write((doc) => qa.addComment(doc, f().id, { author: room.user.id, text, mentions }, props.origin))
-            }
+            onSubmit={(text, mentions) => props.comment(f().id, text, mentions)}
           />
           <button
             type="button"

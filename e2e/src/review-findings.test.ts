@@ -265,6 +265,51 @@ test('notes export downloads parse back to the finding’s frames', async () => 
     ['Audio pop', 600, 600],
   ])
   await rita.context().close()
+})
+
+test('up and down move between findings, Enter seeks; a frame-diff suggestion is accepted or dismissed', async () => {
+  const rita = await openReview('Rita')
+  const list = rita.locator('.findings-list')
+  await list.focus()
+  await rita.keyboard.press('ArrowDown')
+  await rita.keyboard.press('ArrowDown')
+  await rita.keyboard.press('Enter')
+  await rita.locator('[data-testid=current-frame][data-frame="600"]').waitFor({ timeout: 5000 })
+  await rita.keyboard.press('ArrowUp')
+  assert.is(await rita.locator('.findings-list [aria-selected=true]').getAttribute('data-finding-id'), bandingId)
+  await rita.keyboard.press('Enter')
+  await rita.locator('[data-testid=current-frame][data-frame="240"]').waitFor({ timeout: 5000 })
+
+  // Two suggestions arrive as a frame diff would write them.
+  const worker = await stack.replica(review.qaDocumentId)
+  for (const [id, frame] of [
+    ['sugg-1', 900],
+    ['sugg-2', 1000],
+  ] as const)
+    qa.addSuggestedFinding(worker.doc, {
+      id,
+      title: `Changed region at ${frame}`,
+      versionA: 'v1',
+      versionB: 'v2',
+      frame,
+      frameEnd: frame + 5,
+      region: null,
+      jobId: 'job-1',
+      score: 0.42,
+    })
+  await worker.settled()
+  const suggestions = rita.locator('.suggestions .suggestion')
+  await suggestions.nth(1).waitFor({ timeout: 10_000 })
+  assert.is(await row(rita, 'sugg-1').count(), 0, 'suggestions are listed apart from findings')
+  await rita.locator('.suggestion[data-finding-id="sugg-1"]').getByRole('button', { name: 'Accept' }).click()
+  await rita.locator('.suggestion[data-finding-id="sugg-2"]').getByRole('button', { name: 'Dismiss' }).click()
+  await row(rita, 'sugg-1').waitFor({ timeout: 5000 })
+  await waitFor(() => qa.getFinding(worker.doc, 'sugg-2')?.suggestion?.status === 'dismissed', 10_000, 'dismissed live')
+  assert.is(qa.getFinding(worker.doc, 'sugg-1')?.suggestion?.status, 'accepted')
+  assert.is(await suggestions.count(), 0)
+  assert.is(await row(rita, 'sugg-2').count(), 0, 'a dismissed suggestion is not a finding')
+  worker.destroy()
+  await rita.context().close()
   assert.equal(stack.cspViolations, [])
 })
 

@@ -16,7 +16,7 @@ import { startWorkspaceStack, waitFor, type WorkspaceStack } from './workspace-s
 
 const FPS = 25
 let stack: WorkspaceStack
-let review: { id: string; qaDocumentId: string }
+let review: { id: string; qaDocumentId: string; workflowDocumentId: string }
 
 test.before(async () => {
   stack = await startWorkspaceStack(
@@ -310,6 +310,35 @@ test('up and down move between findings, Enter seeks; a frame-diff suggestion is
   assert.is(await row(rita, 'sugg-2').count(), 0, 'a dismissed suggestion is not a finding')
   worker.destroy()
   await rita.context().close()
+})
+
+test('an action that no longer applies fails with INVALID_STATE, shown in the panel, and changes nothing', async () => {
+  // Ed's page stops hearing the workflow document, so it still offers Reopen after someone else reopened.
+  const context = await stack.contextFor(stack.people.Ed!)
+  const ed = await context.newPage()
+  const workflowName = Buffer.from(`doc:${review.workflowDocumentId}`)
+  let frozen = false
+  await ed.routeWebSocket(/./, (ws) => {
+    const server = ws.connectToServer()
+    server.onMessage((m) => {
+      if (frozen && typeof m !== 'string' && m.includes(workflowName)) return
+      ws.send(m)
+    })
+  })
+  await ed.goto(`${stack.api.url}/projects/${stack.projectId}/reviews/${review.id}?finding=${bandingId}`)
+  await row(ed, bandingId, '[data-status=approved]').waitFor({ timeout: 15_000 })
+  frozen = true
+  await stack.people.Rita!.client.qa.transition.mutate({ reviewId: review.id, findingId: bandingId, action: 'reopen' })
+  assert.is(await ed.getByTestId('detail-status').innerText(), 'Approved', 'the page has not heard of it')
+  await ed.locator('button[data-action=reopen]').click()
+  const error = ed.getByTestId('findings-error')
+  await error.waitFor({ timeout: 10_000 })
+  assert.is(await error.getAttribute('data-code'), 'INVALID_STATE')
+  assert.match(await error.innerText(), /Cannot reopen a finding that is open/)
+  const [state] = await stack.sql<{ status: string }[]>`
+    select status from qa_findings where review_id = ${review.id} and finding_id = ${bandingId}`
+  assert.is(state!.status, 'open')
+  await context.close()
   assert.equal(stack.cspViolations, [])
 })
 

@@ -131,6 +131,15 @@ test('assign, due, start, submit and approve through the buttons, each change li
     assigneeId: stack.people.Ed!.userId,
   })
   await stack.people.Rita!.client.qa.setDue.mutate({ reviewId: review.id, findingId: second, due: day(5) })
+  // The api records each change just after collab applied it (what the pages saw live): wait for the due date.
+  await waitFor(
+    async () =>
+      (await stack.people.Ed!.client.qa.myFindings.query({ orgId: stack.orgId })).some(
+        (f) => f.findingId === bandingId && f.due === day(-2),
+      ),
+    10_000,
+    'the due date recorded',
+  )
   const mine = await ed.context().newPage()
   await mine.goto(`${stack.api.url}/`)
   await mine.getByRole('link', { name: 'My findings' }).click()
@@ -156,9 +165,11 @@ test('assign, due, start, submit and approve through the buttons, each change li
   await rita.locator('button[data-action=approve]').click()
   await row(ed, bandingId, '[data-status=approved]').waitFor({ timeout: 10_000 })
   assert.is(await ed.getByTestId('detail-status').innerText(), 'Approved')
-  const queue = await stack.people.Ed!.client.qa.myFindings.query({ orgId: stack.orgId })
+  // The api records the finding's state just after collab applied it (which is what the page saw).
+  const queue = () => stack.people.Ed!.client.qa.myFindings.query({ orgId: stack.orgId })
+  await waitFor(async () => (await queue()).length === 1, 10_000, 'the approval recorded')
   assert.equal(
-    queue.map((f) => f.findingId),
+    (await queue()).map((f) => f.findingId),
     [second],
     'an approved finding leaves the queue',
   )

@@ -110,10 +110,7 @@ export function createCollabServer({
       sql,
       log,
       onReject: (code) => metrics.recordRefusal(code),
-      allowedOrigins: [
-        ...(config.PUBLIC_URL ? [new URL(config.PUBLIC_URL).origin] : []),
-        ...(config.ALLOWED_ORIGINS ?? []),
-      ],
+      allowedOrigins: [...(config.PUBLIC_URL ? [new URL(config.PUBLIC_URL).origin] : []), ...(config.ALLOWED_ORIGINS ?? [])],
     }),
     new ConnectionLimitExtension({
       maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,

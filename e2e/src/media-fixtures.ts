@@ -8,21 +8,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
 
 /** An H.264/AAC MP4 of lavfi's moving test pattern and a sine tone. */
-export async function makeClip(
-  file: string,
-  opts: { seconds: number; width?: number; height?: number; audio?: boolean },
-): Promise<void> {
+export async function makeClip(file: string, opts: { seconds: number; width?: number; height?: number; audio?: boolean }): Promise<void> {
   const { seconds, width = 640, height = 360, audio = true } = opts
-  const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${width}x${height}:rate=25:duration=${seconds}`,
-  ]
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25:duration=${seconds}`]
   if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`)
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p')
   if (audio) args.push('-c:a', 'aac', '-b:a', '96k')
@@ -65,10 +53,7 @@ export async function spawnWorker(api: MediaTestApi, env: Record<string, string>
       child.kill('SIGKILL')
       throw new Error(`the worker was not healthy within 30 s:\n${out}`)
     }
-    const ok = await fetch(healthUrl).then(
-      (r) => r.ok,
-      () => false,
-    )
+    const ok = await fetch(healthUrl).then((r) => r.ok, () => false)
     if (ok) break
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -85,11 +70,7 @@ export async function spawnWorker(api: MediaTestApi, env: Record<string, string>
   }
 }
 
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | null | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
+export async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await f()

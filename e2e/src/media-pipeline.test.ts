@@ -16,11 +16,7 @@ let n = 0
 
 async function studio() {
   const anon = createApiClient({ url: api.url })
-  const { token } = await anon.auth.signUp.mutate({
-    email: `media${++n}@example.com`,
-    password: 'correct horse 42',
-    name: 'Editor',
-  })
+  const { token } = await anon.auth.signUp.mutate({ email: `media${++n}@example.com`, password: 'correct horse 42', name: 'Editor' })
   const client = createApiClient({ url: api.url, token })
   const org = await client.orgs.create.mutate({ name: `Studio ${n}` })
   const project = await client.projects.create.mutate({ orgId: org.id, name: 'Film' })
@@ -32,12 +28,7 @@ type Client = Awaited<ReturnType<typeof studio>>['client']
 /** Uploads like the browser does: presigned PUT straight to S3, then completeUpload. */
 async function upload(client: Client, projectId: string, file: string, contentType = 'video/mp4') {
   const bytes = readFileSync(file)
-  const started = await client.assets.createUpload.mutate({
-    projectId,
-    filename: path.basename(file),
-    size: bytes.length,
-    contentType,
-  })
+  const started = await client.assets.createUpload.mutate({ projectId, filename: path.basename(file), size: bytes.length, contentType })
   if (started.upload.mode !== 'single') throw new Error('expected a single PUT for a small file')
   const put = await fetch(started.upload.url, { method: 'PUT', headers: started.upload.headers, body: bytes })
   assert.is(put.status, 200)
@@ -64,9 +55,7 @@ test.after(async () => {
 
 test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows and usage in Postgres, HLS plays in Chromium', async () => {
   const worker = await startWorker()
-  const health = (await (await fetch(worker.healthUrl)).json()) as {
-    capabilities: { videoEncoder: string; nvenc: boolean; cuda: boolean }
-  }
+  const health = (await (await fetch(worker.healthUrl)).json()) as { capabilities: { videoEncoder: string; nvenc: boolean; cuda: boolean } }
   assert.is(health.capabilities.videoEncoder, health.capabilities.nvenc ? 'h264_nvenc' : 'libx264')
   assert.type(health.capabilities.cuda, 'boolean')
 
@@ -74,33 +63,20 @@ test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows 
   const clip = path.join(dir, 'clip.mp4')
   await makeClip(clip, { seconds: 2, width: 1280, height: 720 })
   const { assetId } = await upload(client, project.id, clip)
-  const asset = await until(
-    'the asset to be ready',
-    async () => {
-      const a = await client.assets.get.query({ id: assetId })
-      if (a.status === 'failed' || a.status === 'rejected') throw new Error(`asset ${a.status}: ${a.error}`)
-      return a.status === 'ready' ? a : null
-    },
-    120_000,
-  )
+  const asset = await until('the asset to be ready', async () => {
+    const a = await client.assets.get.query({ id: assetId })
+    if (a.status === 'failed' || a.status === 'rejected') throw new Error(`asset ${a.status}: ${a.error}`)
+    return a.status === 'ready' ? a : null
+  }, 120_000)
 
-  const meta = asset.metadata as {
-    durationSeconds: number
-    hasAudio: boolean
-    video: { fps: { num: number; den: number }; width: number; height: number; durationFrames: number }
-  }
+  const meta = asset.metadata as { durationSeconds: number; hasAudio: boolean; video: { fps: { num: number; den: number }; width: number; height: number; durationFrames: number } }
   assert.equal(meta.video.fps, { num: 25, den: 1 })
   assert.is(meta.video.durationFrames, 50)
   assert.is(meta.video.height, 720)
   assert.is(meta.hasAudio, true)
 
   const jobs = await client.jobs.list.query({ projectId: project.id })
-  assert.equal(jobs.map((j) => `${j.kind}:${j.status}`).sort(), [
-    'probe:succeeded',
-    'thumbnails:succeeded',
-    'transcode:succeeded',
-    'waveform:succeeded',
-  ])
+  assert.equal(jobs.map((j) => `${j.kind}:${j.status}`).sort(), ['probe:succeeded', 'thumbnails:succeeded', 'transcode:succeeded', 'waveform:succeeded'])
   assert.equal(asset.artifacts.map((a) => a.slot).sort(), ['hls', 'thumbnails', 'waveform'])
   const usage = await api.sql`select metric, quantity from usage_events where org_id = ${org.id}`
   assert.is(usage.length, 3)
@@ -111,24 +87,14 @@ test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows 
   const master = await (await fetch(`${api.url}${byslot.hls!.url}`, { headers: auth })).text()
   assert.match(master, /RESOLUTION=640x360/)
   assert.match(master, /RESOLUTION=1280x720/)
-  const sprite = Buffer.from(
-    await (await fetch(`${api.url}${byslot.thumbnails!.url}`, { headers: auth })).arrayBuffer(),
-  )
+  const sprite = Buffer.from(await (await fetch(`${api.url}${byslot.thumbnails!.url}`, { headers: auth })).arrayBuffer())
   assert.is(sprite.readUInt16BE(0), 0xffd8)
-  const peaks = (await (await fetch(`${api.url}${byslot.waveform!.url}`, { headers: auth })).json()) as {
-    sampleRate: number
-    levels: unknown[]
-  }
+  const peaks = (await (await fetch(`${api.url}${byslot.waveform!.url}`, { headers: auth })).json()) as { sampleRate: number; levels: unknown[] }
   assert.is(peaks.sampleRate, 48000)
   assert.is(peaks.levels.length, 4)
 
   // hls.js in Chromium plays the proxy through the api's /media route with the session cookie
-  const hlsJs = readFileSync(
-    createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js', {
-      paths: [path.resolve(import.meta.dirname, '../../client')],
-    }),
-    'utf8',
-  )
+  const hlsJs = readFileSync(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js', { paths: [path.resolve(import.meta.dirname, '../../client')] }), 'utf8')
   const browser = await launchChromium()
   try {
     const context = await browser.newContext()
@@ -145,10 +111,7 @@ test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows 
       hls.loadSource(src)
       hls.attachMedia(video)
       await new Promise((resolve, reject) => {
-        hls.on(
-          Hls.Events.ERROR,
-          (_e: unknown, d: { fatal: boolean; details: string }) => d.fatal && reject(new Error(d.details)),
-        )
+        hls.on(Hls.Events.ERROR, (_e: unknown, d: { fatal: boolean; details: string }) => d.fatal && reject(new Error(d.details)))
         hls.on(Hls.Events.MANIFEST_PARSED, () => resolve(null))
       })
       await video.play()
@@ -201,17 +164,13 @@ test('cancelling a running transcode stops its ffmpeg; the rest of the asset sti
   const cancelled = await client.jobs.cancel.mutate({ id: transcode.id })
   assert.is(cancelled.status, 'cancelled')
   // the worker that ran it is free again well before the encode could have finished
-  await until(
-    'the worker to drop the job',
-    async () => {
-      for (const w of workers) {
-        const h = (await (await fetch(w.healthUrl)).json()) as { running: number }
-        if (h.running > 0) return false
-      }
-      return true
-    },
-    20_000,
-  )
+  await until('the worker to drop the job', async () => {
+    for (const w of workers) {
+      const h = (await (await fetch(w.healthUrl)).json()) as { running: number }
+      if (h.running > 0) return false
+    }
+    return true
+  }, 20_000)
   const asset = await until('the asset to settle', async () => {
     const a = await client.assets.get.query({ id: assetId })
     return a.status === 'ready' || a.status === 'failed' ? a : null
@@ -232,15 +191,11 @@ test('a worker killed mid-job: the job is redelivered and finished by another wo
   })
   first.process.kill('SIGKILL')
   await startWorker()
-  const done = await until(
-    'the transcode to finish',
-    async () => {
-      const j = await client.jobs.get.query({ id: transcode.id })
-      if (j.status === 'failed') throw new Error(`failed: ${j.error}`)
-      return j.status === 'succeeded' ? j : null
-    },
-    120_000,
-  )
+  const done = await until('the transcode to finish', async () => {
+    const j = await client.jobs.get.query({ id: transcode.id })
+    if (j.status === 'failed') throw new Error(`failed: ${j.error}`)
+    return j.status === 'succeeded' ? j : null
+  }, 120_000)
   assert.is(done.attempt, 1, 'a redelivery, not a user retry')
   const asset = await until('the asset to be ready', async () => {
     const a = await client.assets.get.query({ id: assetId })

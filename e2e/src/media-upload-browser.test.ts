@@ -112,17 +112,11 @@ test('uploading shows a progress bar, then the jobs appear with live progress an
   // the job list fills from the subscription's status events, and a running job shows a moving bar
   const sawProgress = await page
     .waitForFunction(
-      () =>
-        Array.from(document.querySelectorAll('[data-testid=job] [role=progressbar]')).some(
-          (b) => Number(b.getAttribute('aria-valuenow')) > 0,
-        ),
+      () => Array.from(document.querySelectorAll('[data-testid=job] [role=progressbar]')).some((b) => Number(b.getAttribute('aria-valuenow')) > 0),
       null,
       { timeout: 60_000, polling: 50 },
     )
-    .then(
-      () => true,
-      () => false,
-    )
+    .then(() => true, () => false)
   await page.waitForFunction(
     () => {
       const jobs = Array.from(document.querySelectorAll('[data-testid=job]'))
@@ -133,10 +127,7 @@ test('uploading shows a progress bar, then the jobs appear with live progress an
   )
   assert.ok(sawProgress, 'a progress bar moved while a job ran')
   const assets = await client.assets.list.query({ projectId: project.id })
-  assert.equal(
-    assets.map((a) => a.status),
-    ['ready'],
-  )
+  assert.equal(assets.map((a) => a.status), ['ready'])
   assert.equal(errors, [])
   assert.equal(cspViolations, [], 'nothing the page did broke its Content-Security-Policy')
   await context.close()
@@ -150,8 +141,7 @@ test('a multipart upload paused and reloaded resumes with the parts it still nee
   const page = await context.newPage()
   const partPuts: string[] = []
   page.on('request', (r) => {
-    if (r.method() === 'PUT' && r.url().includes('partNumber='))
-      partPuts.push(new URL(r.url()).searchParams.get('partNumber')!)
+    if (r.method() === 'PUT' && r.url().includes('partNumber=')) partPuts.push(new URL(r.url()).searchParams.get('partNumber')!)
   })
   // slow the upload down so it can be paused half way
   await page.route('**/*partNumber=*', async (route) => {

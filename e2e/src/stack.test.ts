@@ -14,33 +14,19 @@ test('npm start brings up every service on embedded defaults, healthy, with the 
   const stack = await launchStack(dataDir)
   try {
     const table = stack.output()
-    for (const service of [
-      'web client + api',
-      'collab',
-      'media-workers',
-      'postgres (PGlite)',
-      'nats (JetStream)',
-      's3 (s3rver)',
-    ])
+    for (const service of ['web client + api', 'collab', 'media-workers', 'postgres (PGlite)', 'nats (JetStream)', 's3 (s3rver)'])
       assert.ok(table.includes(service), `table names ${service}`)
     assert.match(table, /embedded/)
     // embedded services avoid the default ports of services that may already run on the machine
     assert.not.match(table, /127\.0\.0\.1:5432\b/)
     assert.not.match(table, /127\.0\.0\.1:4222\b/)
 
-    for (const url of [
-      `${stack.apiUrl}/healthz`,
-      `${stack.collabUrl.replace('ws:', 'http:')}/healthz`,
-      stack.workersHealthUrl,
-    ]) {
+    for (const url of [`${stack.apiUrl}/healthz`, `${stack.collabUrl.replace('ws:', 'http:')}/healthz`, stack.workersHealthUrl]) {
       const res = await fetch(url)
       const body = (await res.json()) as { ok: boolean; dependencies: Record<string, { ok: boolean }> }
       assert.is(res.status, 200, url)
       assert.ok(body.ok, url)
-      assert.ok(
-        Object.values(body.dependencies).every((d) => d.ok),
-        url,
-      )
+      assert.ok(Object.values(body.dependencies).every((d) => d.ok), url)
     }
 
     const browser = await launchChromium()
@@ -76,10 +62,7 @@ test('a second start keeps all data', async () => {
     const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} })
     const rows = await sql`select name from users where email = 'keep@example.com'`
     await sql.end()
-    assert.equal(
-      rows.map((r) => r.name),
-      ['Keep'],
-    )
+    assert.equal(rows.map((r) => r.name), ['Keep'])
   } finally {
     assert.is(await stack.stop(), 0)
   }

@@ -22,13 +22,7 @@ test('chapters, narration and shots from a timeline selection land in the retell
   const tl = await stack.createDocument('timeline', 'Source cut')
   const seed = await stack.replica(tl)
   for (let i = 0; i < 3; i++)
-    timeline.insertClip(seed.doc, {
-      at: { index: i },
-      assetId: `asset-${i}`,
-      sourceIn: 10 * i,
-      sourceOut: 10 * i + 50,
-      label: `Shot ${i + 1}`,
-    })
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `asset-${i}`, sourceIn: 10 * i, sourceOut: 10 * i + 50, label: `Shot ${i + 1}` })
   await seed.settled()
   const doc = await stack.createDocument('retell', 'Story')
 
@@ -47,11 +41,7 @@ test('chapters, narration and shots from a timeline selection land in the retell
   await page.click('button:has-text("Insert selected shots")')
 
   const observer = await stack.replica(doc)
-  await waitFor(
-    () => retell.readBlocks(observer.doc).some((b) => b.type === 'shot'),
-    10_000,
-    'the shot to reach the server',
-  )
+  await waitFor(() => retell.readBlocks(observer.doc).some((b) => b.type === 'shot'), 10_000, 'the shot to reach the server')
   const blocks = retell.readBlocks(observer.doc).filter((b) => b.type !== 'paragraph' || b.text !== '')
   assert.equal(
     blocks.map((b) => b.type),

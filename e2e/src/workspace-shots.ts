@@ -9,44 +9,15 @@ try {
   const tr = await stack.createDocument('transcript', 'Interview with Maya')
   const rt = await stack.createDocument('retell', 'Narration draft')
   const seed = await stack.replica(tl)
-  const labels = [
-    'Opening wide',
-    'Maya intro',
-    'B-roll factory',
-    'Interview A',
-    'Product close-up',
-    'Street',
-    'Interview B',
-    'Outro',
-  ]
+  const labels = ['Opening wide', 'Maya intro', 'B-roll factory', 'Interview A', 'Product close-up', 'Street', 'Interview B', 'Outro']
   labels.forEach((label, i) => {
-    timeline.insertClip(seed.doc, {
-      at: { index: i },
-      assetId: `asset-${i % 4}`,
-      sourceIn: 0,
-      sourceOut: 60 + ((i * 37) % 90),
-      label,
-    })
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `asset-${i % 4}`, sourceIn: 0, sourceOut: 60 + ((i * 37) % 90), label })
   })
   const music = timeline.addTrack(seed.doc, { kind: 'audio', name: 'Music' })
   const captions = timeline.addTrack(seed.doc, { kind: 'caption', name: 'Captions' })
   const story = timeline.storylineLayout(seed.doc)
-  timeline.addAnchoredItem(seed.doc, {
-    trackId: music,
-    anchorId: story[0]!.id,
-    offset: 10,
-    duration: 400,
-    assetId: 'asset-music',
-    sourceIn: 0,
-    label: 'Theme',
-  })
-  timeline.addAnchoredItem(seed.doc, {
-    trackId: captions,
-    anchorId: story[1]!.id,
-    offset: 5,
-    duration: 60,
-    text: 'Maya Chen, founder',
-  })
+  timeline.addAnchoredItem(seed.doc, { trackId: music, anchorId: story[0]!.id, offset: 10, duration: 400, assetId: 'asset-music', sourceIn: 0, label: 'Theme' })
+  timeline.addAnchoredItem(seed.doc, { trackId: captions, anchorId: story[1]!.id, offset: 5, duration: 60, text: 'Maya Chen, founder' })
   timeline.addMarker(seed.doc, { frame: 200, label: 'Music hit', color: 'orange' })
   await seed.settled()
   const trSeed = await stack.replica(tr)
@@ -57,18 +28,8 @@ try {
   ]
   let t = 0
   transcript.buildTranscript(trSeed.doc, {
-    assetId: 'asset-1',
-    language: 'en',
-    source: 'manual',
-    sampleRate: 48000,
-    segments: lines.map(([speaker, text]) => ({
-      speaker: speaker!,
-      words: text!.split(' ').map((w) => {
-        const s = t
-        t += 20000
-        return { text: w, start: s, end: s + 18000, confidence: w.length > 8 ? 0.5 : 0.95 }
-      }),
-    })),
+    assetId: 'asset-1', language: 'en', source: 'manual', sampleRate: 48000,
+    segments: lines.map(([speaker, text]) => ({ speaker: speaker!, words: text!.split(' ').map((w) => { const s = t; t += 20000; return { text: w, start: s, end: s + 18000, confidence: w.length > 8 ? 0.5 : 0.95 } }) })),
   })
   await trSeed.settled()
 

@@ -122,12 +122,7 @@ export async function startWorkspaceStack(
     async replica(docId, person = owner) {
       const doc = new Y.Doc()
       const socket = new HocuspocusProviderWebsocket({ url: collabUrl, WebSocketPolyfill: WebSocket })
-      const provider = new HocuspocusProvider({
-        websocketProvider: socket,
-        name: documentName(docId),
-        token: person.token,
-        document: doc,
-      })
+      const provider = new HocuspocusProvider({ websocketProvider: socket, name: documentName(docId), token: person.token, document: doc })
       provider.attach()
       replicas.add(provider)
       await waitFor(() => provider.isSynced, 10_000, `replica of ${docId} to sync`)
@@ -144,9 +139,7 @@ export async function startWorkspaceStack(
     },
     async contextFor(person) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-      await context.addCookies([
-        { name: 'cutroom_session', value: person.token, url: api.url, httpOnly: true, sameSite: 'Lax' },
-      ])
+      await context.addCookies([{ name: 'cutroom_session', value: person.token, url: api.url, httpOnly: true, sameSite: 'Lax' }])
       await watchCspViolations(context, cspViolations)
       return context
     },

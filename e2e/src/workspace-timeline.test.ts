@@ -80,13 +80,7 @@ test.before(async () => {
   docId = await stack.createDocument('timeline', 'Cut A')
   const seed = await stack.replica(docId)
   for (let i = 0; i < 6; i++)
-    timeline.insertClip(seed.doc, {
-      at: { index: i },
-      assetId: `asset-${i}`,
-      sourceIn: 0,
-      sourceOut: CLIP,
-      label: `Shot ${i + 1}`,
-    })
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `asset-${i}`, sourceIn: 0, sourceOut: CLIP, label: `Shot ${i + 1}` })
   await seed.settled()
   seed.destroy()
 })
@@ -178,11 +172,7 @@ test('a viewer sees live edits, is told why they cannot edit, and their keys cha
   // An editor's change still reaches the viewer live.
   timeline.splitAt(observer.doc, 30)
   await observer.settled()
-  await waitFor(
-    async () => storyline(await rows(vera)).length === before.length + 1,
-    10_000,
-    'the viewer to see the split',
-  )
+  await waitFor(async () => storyline(await rows(vera)).length === before.length + 1, 10_000, 'the viewer to see the split')
   observer.destroy()
   await vera.context().close()
 })
@@ -213,16 +203,7 @@ test('insert from the media bin; thumbnails written by a worker appear live and 
       assetId: asset!.id,
       key: `orgs/x/assets/${asset!.id}/artifacts/art-thumbs-1/sprite.jpg`,
       contentType: 'image/jpeg',
-      metadata: {
-        sprite: 'sprite.jpg',
-        tileWidth: 160,
-        tileHeight: 90,
-        columns: 10,
-        rows: 1,
-        count: 4,
-        framesPerTile: 30,
-        fps: { num: 30, den: 1 },
-      },
+      metadata: { sprite: 'sprite.jpg', tileWidth: 160, tileHeight: 90, columns: 10, rows: 1, count: 4, framesPerTile: 30, fps: { num: 30, den: 1 } },
     },
     WORKER_PATCH_ORIGIN,
   )
@@ -262,22 +243,10 @@ test('dragging a storyline clip moves it, and the caption anchored to it moves a
   const id = await stack.createDocument('timeline', 'Reorder')
   const seed = await stack.replica(id)
   for (let i = 0; i < 3; i++)
-    timeline.insertClip(seed.doc, {
-      at: { index: i },
-      assetId: `a-${i}`,
-      sourceIn: 0,
-      sourceOut: 60,
-      label: `Part ${i + 1}`,
-    })
+    timeline.insertClip(seed.doc, { at: { index: i }, assetId: `a-${i}`, sourceIn: 0, sourceOut: 60, label: `Part ${i + 1}` })
   const first = timeline.storylineLayout(seed.doc)[0]!
   const captions = timeline.addTrack(seed.doc, { kind: 'caption', name: 'Captions' })
-  const caption = timeline.addAnchoredItem(seed.doc, {
-    trackId: captions,
-    anchorId: first.id,
-    offset: 10,
-    duration: 20,
-    text: 'Hello',
-  })
+  const caption = timeline.addAnchoredItem(seed.doc, { trackId: captions, anchorId: first.id, offset: 10, duration: 20, text: 'Hello' })
   await seed.settled()
 
   const ben = await openTimeline('Ben', id)

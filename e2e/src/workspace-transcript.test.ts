@@ -72,9 +72,7 @@ test('co-editing a transcript shows carets, converges and keeps word timings', a
   const original = transcript.readWords((await stack.replica(docId)).doc)
 
   // Speaker labels are shown for each segment.
-  const speakers = await ada.$$eval('[data-testid=transcript-editor] p', (ps) =>
-    ps.map((p) => p.getAttribute('data-speaker')),
-  )
+  const speakers = await ada.$$eval('[data-testid=transcript-editor] p', (ps) => ps.map((p) => p.getAttribute('data-speaker')))
   assert.equal(speakers, ['Host', 'Guest'])
 
   // Ada selects "quick" and types a correction; Ben adds a word at the end of the second segment.
@@ -107,16 +105,8 @@ test('co-editing a transcript shows carets, converges and keeps word timings', a
   await ada.waitForSelector('.collaboration-carets__label:has-text("Ben")', { timeout: 10_000 })
 
   // The corrected word kept the timing of "quick"; every other original word kept its own.
-  await waitFor(
-    async () => (await ada.locator('[data-testid=save-state]').getAttribute('data-state')) === 'saved',
-    10_000,
-    'saved',
-  )
-  await waitFor(
-    async () => (await ben.locator('[data-testid=save-state]').getAttribute('data-state')) === 'saved',
-    10_000,
-    'saved',
-  )
+  await waitFor(async () => (await ada.locator('[data-testid=save-state]').getAttribute('data-state')) === 'saved', 10_000, 'saved')
+  await waitFor(async () => (await ben.locator('[data-testid=save-state]').getAttribute('data-state')) === 'saved', 10_000, 'saved')
   const observer = await stack.replica(docId)
   const words = transcript.readWords(observer.doc)
   const quick = original.find((w) => w.text === 'quick')!
@@ -150,11 +140,7 @@ test('a viewer reads the transcript live but cannot type into it', async () => {
   assert.match((await vera.textContent('[data-testid=read-only-banner]')) ?? '', /viewer/i)
   // Clicking a word seeks to it: the word is highlighted as the one under the playhead.
   await vera.locator('[data-testid=transcript-editor] [data-word]', { hasText: 'lazy' }).click()
-  await waitFor(
-    async () => (await vera.locator('.word-active').count()) === 1,
-    5000,
-    'the clicked word to be highlighted',
-  )
+  await waitFor(async () => (await vera.locator('.word-active').count()) === 1, 5000, 'the clicked word to be highlighted')
   assert.is(await vera.locator('.word-active').innerText(), 'lazy')
 
   const before = await bodyText(vera)

@@ -115,18 +115,11 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
       height: z.number().int().min(32).max(1080).optional(),
     }),
   }),
-  JobBase.extend({
-    kind: z.literal('transcribe'),
-    input: AssetInput.extend({ language: z.string().max(16).optional() }),
-  }),
+  JobBase.extend({ kind: z.literal('transcribe'), input: AssetInput.extend({ language: z.string().max(16).optional() }) }),
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
   JobBase.extend({
     kind: z.literal('tts'),
-    input: z.object({
-      text: z.string().min(1).max(20_000),
-      voice: z.string().max(64).default('en'),
-      documentId: uuid.optional(),
-    }),
+    input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
   }),
   JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
   JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),

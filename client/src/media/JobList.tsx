@@ -66,20 +66,12 @@ export function JobList(props: { projectId: string; assetId?: string; canDispatc
                     <Show when={job.attempt > 1}> · attempt {job.attempt}</Show>
                   </span>
                   <Show when={props.canDispatch && (job.status === 'queued' || job.status === 'running')}>
-                    <button
-                      type="button"
-                      class="ghost small"
-                      onClick={() => act(() => api.jobs.cancel.mutate({ id: job.id }))}
-                    >
+                    <button type="button" class="ghost small" onClick={() => act(() => api.jobs.cancel.mutate({ id: job.id }))}>
                       Cancel
                     </button>
                   </Show>
                   <Show when={props.canDispatch && (job.status === 'failed' || job.status === 'cancelled')}>
-                    <button
-                      type="button"
-                      class="ghost small"
-                      onClick={() => act(() => api.jobs.retry.mutate({ id: job.id }))}
-                    >
+                    <button type="button" class="ghost small" onClick={() => act(() => api.jobs.retry.mutate({ id: job.id }))}>
                       Retry
                     </button>
                   </Show>

@@ -23,18 +23,13 @@ function formatBytes(n: number): string {
  * Upload button and drop zone: files go straight to S3 with a progress bar each; large files in parts that
  * resume after a pause, a network error or a page reload (choose the same file again).
  */
-export function UploadDropZone(props: {
-  projectId: string
-  onUploaded?: (assetId: string) => void
-  disabled?: boolean
-}) {
+export function UploadDropZone(props: { projectId: string; onUploaded?: (assetId: string) => void; disabled?: boolean }) {
   const [uploads, setUploads] = createSignal<Upload[]>([])
   const [unfinished, setUnfinished] = createSignal<UploadRecord[]>(pendingUploads(props.projectId))
   const [dragging, setDragging] = createSignal(false)
   let input: HTMLInputElement | undefined
 
-  const update = (key: string, patch: Partial<Upload>) =>
-    setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...patch } : u)))
+  const update = (key: string, patch: Partial<Upload>) => setUploads((list) => list.map((u) => (u.key === key ? { ...u, ...patch } : u)))
 
   const run = async (u: Upload) => {
     update(u.key, { error: null, paused: false })
@@ -111,9 +106,7 @@ export function UploadDropZone(props: {
       </section>
       <Show when={unfinished().some((r) => !uploads().some((u) => u.file.name === r.name && u.file.size === r.size))}>
         <ul class="upload-unfinished">
-          <For
-            each={unfinished().filter((r) => !uploads().some((u) => u.file.name === r.name && u.file.size === r.size))}
-          >
+          <For each={unfinished().filter((r) => !uploads().some((u) => u.file.name === r.name && u.file.size === r.size))}>
             {(r) => (
               <li>
                 <span>
@@ -148,14 +141,8 @@ export function UploadDropZone(props: {
                     {u.file.name}
                   </span>
                   <span class="muted small">
-                    {u.error
-                      ? 'failed'
-                      : u.paused
-                        ? 'paused'
-                        : u.progress.stage === 'completing'
-                          ? 'finishing…'
-                          : `${pct().toFixed(0)}%`}{' '}
-                    · {formatBytes(u.progress.sentBytes)} / {formatBytes(u.progress.totalBytes)}
+                    {u.error ? 'failed' : u.paused ? 'paused' : u.progress.stage === 'completing' ? 'finishing…' : `${pct().toFixed(0)}%`} ·{' '}
+                    {formatBytes(u.progress.sentBytes)} / {formatBytes(u.progress.totalBytes)}
                   </span>
                   <Show
                     when={u.error || u.paused}
@@ -170,13 +157,7 @@ export function UploadDropZone(props: {
                     </button>
                   </Show>
                 </div>
-                <div
-                  class="progress"
-                  role="progressbar"
-                  aria-valuemin={0}
-                  aria-valuemax={100}
-                  aria-valuenow={Math.round(pct())}
-                >
+                <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct())}>
                   <div class="progress-fill" style={{ width: `${pct().toFixed(1)}%` }} />
                 </div>
                 <Show when={u.error}>

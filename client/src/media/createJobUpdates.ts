@@ -9,10 +9,7 @@ export type JobUpdate =
  * Live progress of a project's jobs from the `jobs.progress` subscription: the latest tick per job, and a
  * callback for status changes (to refetch lists). Resubscribes when the project changes; unsubscribes on cleanup.
  */
-export function createJobUpdates(
-  projectId: Accessor<string | null>,
-  onStatus?: (u: Extract<JobUpdate, { type: 'status' }>) => void,
-) {
+export function createJobUpdates(projectId: Accessor<string | null>, onStatus?: (u: Extract<JobUpdate, { type: 'status' }>) => void) {
   const [progress, setProgress] = createSignal<ReadonlyMap<string, { progress: number; stage?: string }>>(new Map())
   const [connected, setConnected] = createSignal(false)
   createEffect(() => {

@@ -16,8 +16,7 @@ export function putWithProgress(
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.getResponseHeader('etag') ?? '')
       else reject(new Error(`Storage refused the upload (HTTP ${xhr.status}). Try again.`))
     }
-    xhr.onerror = () =>
-      reject(new Error('The upload was interrupted (network). It resumes where it stopped when you retry.'))
+    xhr.onerror = () => reject(new Error('The upload was interrupted (network). It resumes where it stopped when you retry.'))
     xhr.onabort = () => reject(new DOMException('Upload paused', 'AbortError'))
     opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true })
     xhr.send(body)

@@ -21,8 +21,7 @@ export async function uploadAsset(
   file: File,
   opts: { signal?: AbortSignal; onProgress?: (p: UploadProgress) => void } = {},
 ): Promise<{ assetId: string }> {
-  const report = (sentBytes: number, stage: UploadProgress['stage']) =>
-    opts.onProgress?.({ sentBytes, totalBytes: file.size, stage })
+  const report = (sentBytes: number, stage: UploadProgress['stage']) => opts.onProgress?.({ sentBytes, totalBytes: file.size, stage })
   report(0, 'starting')
   const contentType = file.type || guessType(file.name)
 
@@ -36,32 +35,15 @@ export async function uploadAsset(
     }
   }
   if (!plan || !record) {
-    const started = await api.assets.createUpload.mutate({
-      projectId,
-      filename: file.name,
-      size: file.size,
-      contentType,
-    })
-    record = {
-      assetId: started.asset.id,
-      projectId,
-      name: file.name,
-      size: file.size,
-      lastModified: file.lastModified,
-      parts: {},
-      startedAt: Date.now(),
-    }
+    const started = await api.assets.createUpload.mutate({ projectId, filename: file.name, size: file.size, contentType })
+    record = { assetId: started.asset.id, projectId, name: file.name, size: file.size, lastModified: file.lastModified, parts: {}, startedAt: Date.now() }
     plan = started.upload.mode === 'single' ? started.upload : { ...started.upload, uploadedParts: [] }
   }
   const rec: UploadRecord = record
   saveUploadRecord(rec)
 
   if (plan.mode === 'single') {
-    await putWithProgress(plan.url, file, {
-      headers: plan.headers,
-      signal: opts.signal,
-      onProgress: (b) => report(b, 'uploading'),
-    })
+    await putWithProgress(plan.url, file, { headers: plan.headers, signal: opts.signal, onProgress: (b) => report(b, 'uploading') })
   } else {
     const partSize = plan.partSize
     // the server's list wins where it has one (s3rver has none: then our own record)

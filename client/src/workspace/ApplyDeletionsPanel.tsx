@@ -24,8 +24,7 @@ export function ApplyDeletionsPanel(props: {
 
   const refresh = () => {
     const words = transcript.readWords(doc)
-    for (const w of words)
-      if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+    for (const w of words) if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
     setCurrent(words)
   }
   refresh()

@@ -64,8 +64,7 @@ export class AssetMediaCache {
       entry.sprite = image
       this.emit()
     }
-    image.onerror = () =>
-      retryLater(attempt, () => entry.urls.spriteUrl === url && this.loadSprite(entry, url, attempt + 1))
+    image.onerror = () => retryLater(attempt, () => entry.urls.spriteUrl === url && this.loadSprite(entry, url, attempt + 1))
     image.src = url
   }
 
@@ -73,8 +72,7 @@ export class AssetMediaCache {
     void fetchJson(url).then((json) => {
       if (entry.urls.peaksUrl !== url) return
       const peaks = parsePeaks(json)
-      if (!peaks)
-        return retryLater(attempt, () => entry.urls.peaksUrl === url && this.loadPeaks(entry, url, attempt + 1))
+      if (!peaks) return retryLater(attempt, () => entry.urls.peaksUrl === url && this.loadPeaks(entry, url, attempt + 1))
       entry.peaks = peaks
       this.emit()
     })

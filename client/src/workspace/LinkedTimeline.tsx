@@ -44,9 +44,7 @@ export function LinkedTimeline(props: {
         </select>
       </label>
       <Show when={chosen()} keyed>
-        {(choice) => (
-          <LinkedConnection id={choice.id} title={choice.title} collabUrl={props.collabUrl} render={props.children} />
-        )}
+        {(choice) => <LinkedConnection id={choice.id} title={choice.title} collabUrl={props.collabUrl} render={props.children} />}
       </Show>
     </div>
   )
@@ -61,10 +59,7 @@ function LinkedConnection(props: {
   const connection = createProvider({ url: props.collabUrl, name: documentName(props.id) })
   const peers = createAwarenessPeers(connection.provider)
   return (
-    <Show
-      when={connection.loaded()}
-      fallback={<p class="muted small">{connection.ended()?.message ?? 'Opening timeline…'}</p>}
-    >
+    <Show when={connection.loaded()} fallback={<p class="muted small">{connection.ended()?.message ?? 'Opening timeline…'}</p>}>
       {props.render({ doc: connection.doc, connection, peers, title: props.title })}
     </Show>
   )

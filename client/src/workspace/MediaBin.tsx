@@ -19,12 +19,7 @@ export function MediaBin(props: {
         <span>Media</span>
         <span class="muted">
           {props.assets().length}
-          <button
-            type="button"
-            class="ghost small"
-            title="Reload the project's assets"
-            onClick={() => props.onRefresh()}
-          >
+          <button type="button" class="ghost small" title="Reload the project's assets" onClick={() => props.onRefresh()}>
             ↻
           </button>
         </span>
@@ -51,10 +46,7 @@ export function MediaBin(props: {
               tabIndex={0}
             >
               <div class="bin-thumb">
-                <Show
-                  when={props.thumbnailFor(asset.id)}
-                  fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}
-                >
+                <Show when={props.thumbnailFor(asset.id)} fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}>
                   {(sprite) => (
                     <div
                       class="bin-poster"
@@ -75,12 +67,7 @@ export function MediaBin(props: {
                 </div>
               </div>
               <Show when={props.canInsert()}>
-                <button
-                  type="button"
-                  class="ghost small"
-                  title="Insert at the playhead"
-                  onClick={() => props.onInsert(asset)}
-                >
+                <button type="button" class="ghost small" title="Insert at the playhead" onClick={() => props.onInsert(asset)}>
                   Insert
                 </button>
               </Show>

@@ -16,27 +16,21 @@ const KIND_ICON: Record<string, string> = { timeline: '▤', transcript: '¶', r
 
 /** A project: its assets (with upload), its documents (create and open) and who is working in them now. */
 export function ProjectPage(props: { projectId: string }) {
-  const [project] = createResource(
-    () => props.projectId,
-    (id) => api.projects.get.query({ id }),
-  )
+  const [project] = createResource(() => props.projectId, (id) => api.projects.get.query({ id }))
   const [documents, { refetch: refetchDocuments }] = createResource(
     () => props.projectId,
     (projectId) => api.documents.list.query({ projectId }),
   )
   const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
-    async (projectId) =>
-      ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
+    async (projectId) => ((await api.assets.list.query({ projectId })) as unknown[]).map(toBinAsset).filter((a) => a !== null),
   )
   const [config] = createResource(() => api.system.config.query())
   const collabUrl = () => {
     const c = config()
     return c ? (c.collabUrl ?? `ws://${location.hostname}:4001`) : null
   }
-  const presence = createProjectPresence(collabUrl, () =>
-    (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })),
-  )
+  const presence = createProjectPresence(collabUrl, () => (documents.latest ?? []).map((d) => ({ id: d.id, name: d.name })))
   const online = createMemo(() => {
     const people = new Map<string, { name: string; color: string; docs: string[] }>()
     for (const doc of documents.latest ?? [])
@@ -96,11 +90,7 @@ export function ProjectPage(props: { projectId: string }) {
           <span class="muted small">Online now</span>
           <For each={online()} fallback={<span class="muted small">nobody in a document</span>}>
             {(person) => (
-              <span
-                class="avatar"
-                style={{ 'background-color': person.color }}
-                title={`${person.name} — ${person.docs.join(', ')}`}
-              >
+              <span class="avatar" style={{ 'background-color': person.color }} title={`${person.name} — ${person.docs.join(', ')}`}>
                 {initials(person.name)}
               </span>
             )}

@@ -24,11 +24,9 @@ export function SourcePlayer(props: {
     hls = null
     if (!media) return
     if (media.hlsUrl && Hls.isSupported()) {
-      hls = new Hls({
-        xhrSetup: (xhr) => {
-          xhr.withCredentials = true
-        },
-      })
+      hls = new Hls({ xhrSetup: (xhr) => {
+        xhr.withCredentials = true
+      } })
       hls.loadSource(media.hlsUrl)
       hls.attachMedia(video)
     } else if (media.sourceUrl) video.src = media.sourceUrl
@@ -74,12 +72,7 @@ export function SourcePlayer(props: {
         </Show>
       </div>
       <div class="viewer-bar">
-        <button
-          type="button"
-          class="play"
-          disabled={!props.media}
-          onClick={() => (video.paused ? void video.play() : video.pause())}
-        >
+        <button type="button" class="play" disabled={!props.media} onClick={() => (video.paused ? void video.play() : video.pause())}>
           {playing() ? '❚❚' : '▶'}
         </button>
         <span class="muted small">{props.label ?? ''}</span>

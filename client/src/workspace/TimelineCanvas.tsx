@@ -84,14 +84,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
         if (frame < item.start || frame > item.start + item.duration) continue
         const x0 = xAt(item.start)
         const x1 = xAt(item.start + item.duration)
-        const edge =
-          item.kind === 'clip' && x1 - x0 > EDGE_PX * 3
-            ? x - x0 <= EDGE_PX
-              ? 'in'
-              : x1 - x <= EDGE_PX
-                ? 'out'
-                : null
-            : null
+        const edge = item.kind === 'clip' && x1 - x0 > EDGE_PX * 3 ? (x - x0 <= EDGE_PX ? 'in' : x1 - x <= EDGE_PX ? 'out' : null) : null
         return { track: row.track, item, edge }
       }
     }
@@ -459,10 +452,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
       const rect = host.getBoundingClientRect()
       const dpr = window.devicePixelRatio || 1
       width = rect.width
-      height = Math.max(
-        rect.height,
-        rows().reduce((s, r) => Math.max(s, r.y + r.h), RULER_HEIGHT),
-      )
+      height = Math.max(rect.height, rows().reduce((s, r) => Math.max(s, r.y + r.h), RULER_HEIGHT))
       canvas.width = Math.round(width * dpr)
       canvas.height = Math.round(height * dpr)
       canvas.style.width = `${width}px`

@@ -10,14 +10,12 @@ export const TranscriptParagraph = Paragraph.extend({
       speaker: {
         default: null,
         parseHTML: (el: HTMLElement) => el.getAttribute('data-speaker'),
-        renderHTML: (attrs: Record<string, unknown>) =>
-          attrs.speaker ? { 'data-speaker': String(attrs.speaker) } : {},
+        renderHTML: (attrs: Record<string, unknown>) => (attrs.speaker ? { 'data-speaker': String(attrs.speaker) } : {}),
       },
       start: {
         default: null,
         parseHTML: (el: HTMLElement) => Number(el.getAttribute('data-start')) || null,
-        renderHTML: (attrs: Record<string, unknown>) =>
-          attrs.start === null ? {} : { 'data-start': String(attrs.start) },
+        renderHTML: (attrs: Record<string, unknown>) => (attrs.start === null ? {} : { 'data-start': String(attrs.start) }),
       },
       end: {
         default: null,

@@ -68,8 +68,7 @@ export function Viewer(props: {
               maxNumRetry: 6,
               retryDelayMs: 250,
               maxRetryDelayMs: 8000,
-              shouldRetry: (config, count, _timeout, response, retry) =>
-                retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
+              shouldRetry: (config, count, _timeout, response, retry) => retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
             },
           },
         },
@@ -131,9 +130,7 @@ export function Viewer(props: {
       <div class="viewer-screen">
         <video ref={video} muted={false} playsinline preload="auto" data-testid="viewer-video" />
         <Show when={!source()}>
-          <div class="viewer-empty">
-            {current()?.kind === 'gap' ? 'Gap' : current() ? 'No media' : 'No clip at the playhead'}
-          </div>
+          <div class="viewer-empty">{current()?.kind === 'gap' ? 'Gap' : current() ? 'No media' : 'No clip at the playhead'}</div>
         </Show>
         <Show when={error()}>
           <div class="viewer-error">{error()}</div>

@@ -27,11 +27,7 @@ export const WordMark = Mark.create({
   },
   renderHTML({ HTMLAttributes, mark }) {
     const confidence = typeof mark.attrs.confidence === 'number' ? mark.attrs.confidence : 1
-    return [
-      'span',
-      mergeAttributes(HTMLAttributes, { 'data-word': '', class: confidence < 0.6 ? 'word low-confidence' : 'word' }),
-      0,
-    ]
+    return ['span', mergeAttributes(HTMLAttributes, { 'data-word': '', class: confidence < 0.6 ? 'word low-confidence' : 'word' }), 0]
   },
   addProseMirrorPlugins() {
     const type = this.type

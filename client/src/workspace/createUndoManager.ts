@@ -14,12 +14,12 @@ export interface UndoState {
  * Per-person undo as signals: the model's user undo manager tracks only this replica's local origin, so other
  * people's edits, worker patches and server changes are never undone here. Destroyed with the owning scope.
  */
-export function createUndoManager(scope: readonly Y.AbstractType<any>[], extraOrigins: unknown[] = []): UndoState {
+export function createUndoManager(
+  scope: readonly Y.AbstractType<any>[],
+  extraOrigins: unknown[] = [],
+): UndoState {
   // Yjs' event generics make typed arrays and maps unassignable to AbstractType<unknown>; the manager only needs the types.
-  const manager = createUserUndoManager(scope as unknown as Y.AbstractType<unknown>[], {
-    extraOrigins,
-    captureTimeout: 300,
-  })
+  const manager = createUserUndoManager(scope as unknown as Y.AbstractType<unknown>[], { extraOrigins, captureTimeout: 300 })
   const [canUndo, setCanUndo] = createSignal(false)
   const [canRedo, setCanRedo] = createSignal(false)
   const refresh = () => {

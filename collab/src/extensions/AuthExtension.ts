@@ -31,8 +31,7 @@ export interface AuthConfiguration {
 }
 
 /** Told to a page of another site that tried to use the person's session cookie. */
-export const CROSS_SITE_REASON =
-  'Forbidden: this page is on another site and may not use your Cutroom session; open Cutroom itself'
+export const CROSS_SITE_REASON = 'Forbidden: this page is on another site and may not use your Cutroom session; open Cutroom itself'
 
 /**
  * Authorizes every document connection: the token (or the session cookie of the upgrade request) names a
@@ -82,11 +81,7 @@ export class AuthExtension implements Extension {
           { origin: origin?.slice(0, 200) },
           'refused a cookie-authenticated connection from another origin; if this is the app, set PUBLIC_URL or ALLOWED_ORIGINS on the collab server',
         )
-        throw new CollabRejection(
-          CloseCode.FORBIDDEN,
-          `cross-site upgrade from ${origin?.slice(0, 200)}`,
-          CROSS_SITE_REASON,
-        )
+        throw new CollabRejection(CloseCode.FORBIDDEN, `cross-site upgrade from ${origin?.slice(0, 200)}`, CROSS_SITE_REASON)
       }
     }
     const token = data.token || cookieToken

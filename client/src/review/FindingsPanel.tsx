@@ -15,7 +15,7 @@ import { createDocSignal } from '../workspace/createDocSignal'
 import { formatTimecode } from '../workspace/timecode'
 import { MentionComposer } from './MentionComposer'
 import type { ReviewRoom } from './ReviewRoom'
-import './review.css'
+import './findingsPanel.css'
 
 const ACTION_LABEL: Record<qaWorkflow.Action, string> = {
   start: 'Start',
@@ -63,7 +63,11 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
   const suggested = createMemo(() => findings().filter((f) => f.suggestion?.status === 'suggested'))
   const nameOf = (id: string | null) =>
     id ? (room.members().find((m) => m.id === id)?.name ?? (id === room.user.id ? room.user.name : id)) : ''
-  const [selectedId, setSelectedId] = createSignal<string | null>(new URLSearchParams(search()).get('finding'))
+  // Selection is the room's, shared with the annotation layer; `?finding=<id>` selects one on open.
+  const selectedId = room.selectedFinding
+  const setSelectedId = room.selectFinding
+  const fromUrl = new URLSearchParams(search()).get('finding')
+  if (fromUrl && !selectedId()) setSelectedId(fromUrl)
   const selected = createMemo(() => listed().find((f) => f.id === selectedId()) ?? null)
   const [error, setError] = createSignal<{ code: string | null; message: string } | null>(null)
   const [busy, setBusy] = createSignal(false)

@@ -47,4 +47,7 @@ export interface ReviewRoom {
   paused: Accessor<boolean>
   /** Shows a short message in the page's status area. */
   notify: (message: string) => void
+  /** The finding new shapes are added to (null: a shape drawn makes a new finding at the frame). */
+  selectedFinding: Accessor<string | null>
+  selectFinding: (id: string | null) => void
 }

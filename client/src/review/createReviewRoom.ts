@@ -65,6 +65,7 @@ export function createReviewRoom(
   const [frame, setFrame] = createSignal(Math.max(0, Math.floor(options.initialFrame ?? 0)))
   const [members] = createSignal(data.members)
   const [status, setStatus] = createSignal<string | null>(null)
+  const [selectedFinding, selectFinding] = createSignal<string | null>(null)
   const room: ReviewRoom = {
     reviewId: review.id,
     projectId: review.projectId,
@@ -85,6 +86,8 @@ export function createReviewRoom(
       setStatus(message)
       setTimeout(() => setStatus((s) => (s === message ? null : s)), 5000)
     },
+    selectedFinding,
+    selectFinding,
   }
   // The page's status line reads `status`.
   return Object.assign(room, { status })

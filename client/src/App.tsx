@@ -23,6 +23,7 @@ import { BillingPage } from './pages/BillingPage'
 import { CreateOrgPage } from './pages/CreateOrgPage'
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
 import { MembersPage } from './pages/MembersPage'
+import { MyFindingsPage } from './pages/MyFindingsPage'
 import { ProjectsPage } from './pages/ProjectsPage'
 import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
@@ -201,6 +202,11 @@ export function App() {
                 <Match when={pathname() === '/settings/billing'}>
                   <NeedsOrg>
                     <BillingPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/my-findings'}>
+                  <NeedsOrg>
+                    <MyFindingsPage />
                   </NeedsOrg>
                 </Match>
                 <Match when={pathname() === '/account'}>

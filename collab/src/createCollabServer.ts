@@ -11,6 +11,7 @@ import { DocPatcher } from './DocPatcher'
 import { AuthExtension } from './extensions/AuthExtension'
 import { ConnectionGuardExtension } from './extensions/ConnectionGuardExtension'
 import { ConnectionLimitExtension } from './extensions/ConnectionLimitExtension'
+import { DocumentValidationExtension } from './extensions/DocumentValidationExtension'
 import { HealthExtension } from './extensions/HealthExtension'
 import { MetricsExtension } from './extensions/MetricsExtension'
 import { NatsPatchExtension } from './extensions/NatsPatchExtension'
@@ -117,6 +118,13 @@ export function createCollabServer({
       maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,
       slots,
       log,
+      onReject: (code) => metrics.recordRefusal(code),
+    }),
+    // Before persistence: a refused change is never appended.
+    new DocumentValidationExtension({
+      sql,
+      log,
+      maxUpdateBytes: config.COLLAB_MAX_UPDATE_BYTES,
       onReject: (code) => metrics.recordRefusal(code),
     }),
     persistence,

@@ -1,6 +1,7 @@
 /** Two collab instances joined by Redis: a client on each, edits converge, and each edit is logged exactly once. */
 import { type CollabServer, createCollabServer } from '@cutroom/collab'
 import { createTestDatabase, type TestDatabase } from '@cutroom/infra'
+import { qa } from '@cutroom/schema'
 import postgres from 'postgres'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -53,8 +54,9 @@ test('clients on two instances converge, and every edit is appended once, by the
 
   const N = 40
   for (let i = 0; i < N; i++) {
-    a.doc.getMap('findings').set(`a${i}`, i)
-    b.doc.getMap('findings').set(`b${i}`, i)
+    // Real findings: collab refuses qa changes the model's validator rejects.
+    qa.addFinding(a.doc, { id: `a${i}`, title: `a${i}`, versionA: 'a', versionB: 'b', frame: i, author: 'a' })
+    qa.addFinding(b.doc, { id: `b${i}`, title: `b${i}`, versionA: 'a', versionB: 'b', frame: i, author: 'b' })
     if (i % 10 === 0) b.doc.getText('notes').insert(0, `b${i} `)
     if (i % 10 === 5) a.doc.getText('notes').insert(0, `a${i} `)
   }

@@ -5,7 +5,7 @@
 import { createApiClient } from '@cutroom/api'
 import { type MediaTestApi, startMediaTestApi } from '@cutroom/api/testing'
 import { type CollabServer, createCollabServer } from '@cutroom/collab'
-import { generateToken, hashToken } from '@cutroom/schema'
+import { generateToken, hashToken, qa } from '@cutroom/schema'
 import postgres from 'postgres'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -53,12 +53,14 @@ test('create, list and restore a version; the restore is live and restoring its 
   const replica = openReplica(collabUrl, docId, token)
   await replica.synced
   const findings = replica.doc.getMap('findings')
-  findings.set('f1', 'first finding')
+  // Real findings: collab refuses qa changes the model's validator rejects.
+  const finding = (id: string) => ({ id, title: id, versionA: 'a', versionB: 'b', frame: 0, author: 'x' })
+  qa.addFinding(replica.doc, finding('f1'))
   await waitUntil(() => replica.provider.unsyncedChanges === 0, 5000, 'saved')
 
   const v1 = await client.documents.versions.create.mutate({ documentId: docId, name: 'Review 1' })
   assert.is(v1.name, 'Review 1')
-  findings.set('f2', 'second finding')
+  qa.addFinding(replica.doc, finding('f2'))
   findings.delete('f1')
   await waitUntil(() => replica.provider.unsyncedChanges === 0, 5000, 'saved')
 

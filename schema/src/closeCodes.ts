@@ -7,6 +7,8 @@ export const CloseCode = {
   MALFORMED_MESSAGE: 4400,
   /** The connection's rights changed (e.g. a role change): the client reconnects and is authorized afresh. */
   REAUTHENTICATE: 4205,
+  /** A change that would leave the document invalid (its model's validator), or that @mentions a non-member. */
+  INVALID_UPDATE: 4422,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
@@ -17,4 +19,5 @@ export const CloseReason: Record<CloseCode, string> = {
   4429: 'Too many connections for this user',
   4400: 'Malformed message',
   4205: 'Access changed: reconnect',
+  4422: 'Refused: the change would make the document invalid',
 }

@@ -24,6 +24,9 @@ export function AppShell(props: { children: JSX.Element }) {
             Projects
           </a>
           <Show when={currentOrg()}>
+            <a href="/my-findings" class={active('/my-findings')}>
+              My findings
+            </a>
             <a href="/settings/members" class={active('/settings/members')}>
               Members
             </a>

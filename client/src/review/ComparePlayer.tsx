@@ -364,10 +364,25 @@ export function ComparePlayer(props: {
         <span class="timecode" data-testid="compare-timecode">
           {formatTimecode(frame(), a.fps)}
         </span>
-        <span class="muted small" data-testid="compare-frame">
-          frame {frame()}
+        <label class="muted small frame-go" data-testid="compare-frame">
+          frame
+          <input
+            type="number"
+            min="0"
+            step="1"
+            aria-label="Frame"
+            title="Type a frame and press Enter to go there"
+            value={frame()}
+            onKeyDown={(e) => {
+              if (e.key !== 'Enter') return
+              const n = Number(e.currentTarget.value)
+              if (!Number.isInteger(n) || n < 0) return room.notify('Type a whole frame number, 0 or more.')
+              stop()
+              room.seek(n)
+            }}
+          />
           {s.lastFrame() !== null ? ` / ${s.lastFrame()}` : ''}
-        </span>
+        </label>
         <Show when={rate() !== 0 && rate() !== 1}>
           <span class="shuttle">{rate()}×</span>
         </Show>

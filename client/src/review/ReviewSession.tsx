@@ -14,7 +14,9 @@ import { createFindings } from './createFindings'
 import { createOverlay } from './createOverlay'
 import { createReviewRoom } from './createReviewRoom'
 import { loadFramediffArtifacts } from './framediffArtifacts'
+import { FindingsPanel } from './FindingsPanel'
 import { type FramediffJob, ReviewDetails } from './ReviewDetails'
+import { ShareDialog } from './ShareDialog'
 import { ReviewPresence } from './ReviewPresence'
 import type { ReviewVersion } from './ReviewRoom'
 import { ScoreGraph } from './ScoreGraph'
@@ -119,6 +121,9 @@ export function ReviewSession(props: {
           <h1>{props.review.title}</h1>
         </div>
         <ReviewPresence state={state} />
+        <Show when={['owner', 'admin', 'editor', 'reviewer'].includes(props.review.role)}>
+          <ShareDialog reviewId={props.review.id} />
+        </Show>
         <ConnectionBadge state={() => saveState(qaConnection)} unsynced={qaConnection.unsynced} />
       </header>
       <Show when={qaConnection.ended()}>
@@ -182,6 +187,7 @@ export function ReviewSession(props: {
             diff={() => diff.latest ?? null}
             diffError={() => (diff.error ? errorMessage(diff.error) : null)}
           />
+          <FindingsPanel room={room} />
         </aside>
       </div>
     </div>

@@ -1,4 +1,4 @@
-import { CloseCode, DOCUMENT_KINDS, documentAccess, ROLES } from '@cutroom/schema'
+import { CloseCode, DOCUMENT_KINDS, documentAccess, qa, ROLES } from '@cutroom/schema'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import WebSocket from 'ws'
@@ -163,7 +163,8 @@ test('with PUBLIC_URL and ALLOWED_ORIGINS configured, only those origins may use
 test('the connection context carries the person for persistence', async () => {
   const docId = f.docs.qa
   const reviewer = await f.connect(docId, f.sessions.reviewer)
-  reviewer.doc.getMap('findings').set('f1', 'x')
+  // A valid finding: collab refuses qa changes the model's validator rejects.
+  qa.addFinding(reviewer.doc, { title: 'x', versionA: 'a', versionB: 'b', frame: 0, author: f.userIds.reviewer })
   await reviewer.settled()
   const rows = await f.sql<{ user_id: string }[]>`select user_id from doc_updates where doc_id = ${docId}`
   assert.ok(rows.some((r) => r.user_id === f.userIds.reviewer))

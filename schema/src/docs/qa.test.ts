@@ -248,3 +248,92 @@ test('a bad suggestion is refused and changes nothing; a damaged one is flagged 
 })
 
 test.run()
+
+test('a comment carries the user ids it mentions; a thread is resolved and reopened', () => {
+  const doc = fresh()
+  finding(doc)
+  qa.addComment(doc, 'f1', { author: 'u1', text: '@Ada can you look?', mentions: ['u2', 'u2'] })
+  qa.addComment(doc, 'f1', { author: 'u2', text: 'On it' })
+  const f = qa.getFinding(doc, 'f1')!
+  assert.equal(
+    f.thread.map((c) => c.mentions),
+    [['u2'], undefined],
+  )
+  assert.equal(
+    qa.listComments(doc).map((c) => [c.findingId, c.comment.text]),
+    [
+      ['f1', '@Ada can you look?'],
+      ['f1', 'On it'],
+    ],
+  )
+  assert.is(f.resolved, null)
+  qa.setResolved(doc, 'f1', 'u2', undefined, '2026-01-02T03:04:05.000Z')
+  assert.equal(qa.getFinding(doc, 'f1')!.resolved, { by: 'u2', at: '2026-01-02T03:04:05.000Z' })
+  qa.setResolved(doc, 'f1', null)
+  assert.is(qa.getFinding(doc, 'f1')!.resolved, null)
+  assert.equal(qa.validate(doc), [])
+})
+
+test('bad comments and mentions are refused on write and flagged when they arrive from elsewhere', () => {
+  const doc = fresh()
+  finding(doc)
+  const before = canonicalJson(doc, qa.ROOTS)
+  assert.throws(() => qa.addComment(doc, 'f1', { author: 'u1', text: 'x'.repeat(qa.MAX_COMMENT_LENGTH + 1) }))
+  assert.throws(() =>
+    qa.addComment(doc, 'f1', {
+      author: 'u1',
+      text: 'everyone',
+      mentions: Array.from({ length: qa.MAX_MENTIONS_PER_COMMENT + 1 }, (_, i) => `u${i}`),
+    }),
+  )
+  assert.throws(() => qa.setResolved(doc, 'nope', 'u1'))
+  assert.is(canonicalJson(doc, qa.ROOTS), before)
+  // Written around the model, as a forged client would.
+  const m = qa.findingsOf(doc).get('f1')!
+  ;(m.get('thread') as Y.Array<unknown>).push([
+    { id: 'c1', author: 'u1', text: 'x'.repeat(qa.MAX_COMMENT_LENGTH + 1), at: 'now' },
+    { id: 'c2', author: 'u1', text: 'hi', at: 'now', mentions: 'u2' },
+  ])
+  m.set('resolved', { by: 5 })
+  m.set('title', '')
+  const annotations = m.get('annotations') as Y.Array<unknown>
+  annotations.push(
+    Array.from({ length: qa.MAX_SHAPES_PER_FINDING + 1 }, (_, i) => ({
+      id: `s${i}`,
+      type: 'rect',
+      x: 0,
+      y: 0,
+      w: 0.1,
+      h: 0.1,
+    })),
+  )
+  const paths = qa
+    .validate(doc)
+    .map((p) => p.path)
+    .sort()
+  assert.equal(paths, [
+    'findings.f1.annotations',
+    'findings.f1.resolved',
+    'findings.f1.thread[0].text',
+    'findings.f1.thread[1].mentions',
+    'findings.f1.title',
+  ])
+})
+
+test('a freehand stroke with too many points is flagged', () => {
+  const doc = fresh()
+  finding(doc)
+  const annotations = qa.findingsOf(doc).get('f1')!.get('annotations') as Y.Array<unknown>
+  annotations.push([
+    {
+      id: 's1',
+      type: 'freehand',
+      author: 'u1',
+      points: Array.from({ length: qa.MAX_FREEHAND_POINTS + 1 }, () => ({ x: 0.5, y: 0.5 })),
+    },
+  ])
+  assert.equal(
+    qa.validate(doc).map((p) => p.path),
+    ['findings.f1.annotations[0]'],
+  )
+})

@@ -6,7 +6,9 @@
  * - `findings` (Y.Map): finding id -> Y.Map with `id`, `title`, `severity`, `versionA`, `versionB` (the two
  *   versions compared, e.g. document version or asset ids), `frame`, `frameEnd` (integer frames), `region`
  *   (normalized `{x, y, w, h}` or null), `author`, `createdAt` (ISO time), `annotations` (Y.Array of shapes)
- *   and `thread` (Y.Array of comments). A finding proposed by a frame diff also has `suggestion`
+ *   `thread` (Y.Array of comments) and `resolved` (`{by, at}` once a person marked the finding and its thread
+ *   resolved, null or absent otherwise). A comment's `mentions` lists the user ids it @mentions (the text carries
+ *   `@Name` for people to read; the ids are what collab checks against the organization's members). A finding proposed by a frame diff also has `suggestion`
  *   `{status, source, jobId, score}`: `suggested` until a person accepts (it becomes an ordinary finding, the
  *   record kept) or dismisses it (kept, so a redelivered result never brings it back). Others have none.
  * - `overlays` (Y.Map): `${versionA}:${versionB}` -> frame-diff artifact reference, written by workers.
@@ -34,6 +36,9 @@ export type ShapeType = (typeof SHAPE_TYPES)[number]
 export const MAX_FREEHAND_POINTS = 5000
 export const MAX_SHAPES_PER_FINDING = 500
 export const MAX_COMMENT_LENGTH = 10_000
+export const MAX_COMMENTS_PER_FINDING = 1000
+export const MAX_MENTIONS_PER_COMMENT = 20
+export const MAX_TITLE_LENGTH = 500
 export const SUGGESTION_STATUSES = ['suggested', 'accepted', 'dismissed'] as const
 export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number]
 
@@ -70,6 +75,13 @@ export interface Comment {
   author: string
   text: string
   at: string
+  /** User ids of the people the comment @mentions (absent when none). */
+  mentions?: string[]
+}
+/** Who marked a finding (and its thread) resolved, and when. */
+export interface Resolution {
+  by: string
+  at: string
 }
 /** Where a machine-proposed finding came from and whether a person has decided on it. */
 export interface Suggestion {
@@ -94,6 +106,7 @@ export interface Finding {
   annotations: Shape[]
   thread: Comment[]
   suggestion: Suggestion | null
+  resolved: Resolution | null
 }
 export interface OverlayRef {
   versionA: string
@@ -205,7 +218,7 @@ export function addFinding(
   },
   origin: unknown = LOCAL_ORIGIN,
 ): string {
-  requireText(input.title, 'title', 500, 1)
+  requireText(input.title, 'title', MAX_TITLE_LENGTH, 1)
   const severity = input.severity ?? 'medium'
   if (!SEVERITIES.includes(severity))
     throw new CutroomError(ErrorCode.BAD_INPUT, `Severity is one of ${SEVERITIES.join(', ')}.`)
@@ -243,7 +256,7 @@ export function updateFinding(
   origin: unknown = LOCAL_ORIGIN,
 ): void {
   const m = findingMap(doc, id)
-  if (patch.title !== undefined) requireText(patch.title, 'title', 500, 1)
+  if (patch.title !== undefined) requireText(patch.title, 'title', MAX_TITLE_LENGTH, 1)
   if (patch.severity !== undefined && !SEVERITIES.includes(patch.severity))
     throw new CutroomError(ErrorCode.BAD_INPUT, `Severity is one of ${SEVERITIES.join(', ')}.`)
   const frame = patch.frame ?? (m.get('frame') as number)
@@ -350,22 +363,48 @@ export function replaceShape(
   }, origin)
 }
 
-/** Appends a comment to a finding's thread and returns its id. */
+/** Appends a comment to a finding's thread and returns its id. `mentions` are user ids, named in the text as @Name. */
 export function addComment(
   doc: Y.Doc,
   findingId: string,
-  input: { author: string; text: string; at?: string; id?: string },
+  input: { author: string; text: string; at?: string; id?: string; mentions?: string[] },
   origin: unknown = LOCAL_ORIGIN,
 ): string {
   const thread = findingMap(doc, findingId).get('thread') as Y.Array<Comment>
+  if (thread.length >= MAX_COMMENTS_PER_FINDING)
+    throw new CutroomError(ErrorCode.PAYLOAD_TOO_LARGE, `A thread holds at most ${MAX_COMMENTS_PER_FINDING} comments.`)
+  const mentions = [...new Set(input.mentions ?? [])]
+  if (mentions.length > MAX_MENTIONS_PER_COMMENT)
+    throw new CutroomError(ErrorCode.BAD_INPUT, `A comment mentions at most ${MAX_MENTIONS_PER_COMMENT} people.`)
+  for (const m of mentions) requireText(m, 'mention', 200, 1)
   const comment: Comment = {
     id: input.id ?? newId(),
     author: requireText(input.author, 'author', 200),
-    text: requireText(input.text.trim(), 'text', MAX_COMMENT_LENGTH, 1),
+    text: requireText(typeof input.text === 'string' ? input.text.trim() : input.text, 'text', MAX_COMMENT_LENGTH, 1),
     at: input.at ?? new Date().toISOString(),
+    ...(mentions.length ? { mentions } : {}),
   }
   doc.transact(() => thread.push([comment]), origin)
   return comment.id
+}
+
+/** Marks a finding and its thread resolved by `by`, or open again with null. Idempotent. */
+export function setResolved(
+  doc: Y.Doc,
+  findingId: string,
+  by: string | null,
+  origin: unknown = LOCAL_ORIGIN,
+  at: string = new Date().toISOString(),
+): void {
+  const m = findingMap(doc, findingId)
+  const current = (m.get('resolved') as Resolution | null | undefined) ?? null
+  if (by === null) {
+    if (current !== null) doc.transact(() => m.set('resolved', null), origin)
+    return
+  }
+  requireText(by, 'by', 200, 1)
+  if (current) return
+  doc.transact(() => m.set('resolved', { by, at } satisfies Resolution), origin)
 }
 
 export function overlayKey(versionA: string, versionB: string): string {
@@ -402,6 +441,7 @@ function readFinding(m: Y.Map<unknown>): Finding {
     annotations: (m.get('annotations') as Y.Array<Shape> | undefined)?.toArray() ?? [],
     thread: (m.get('thread') as Y.Array<Comment> | undefined)?.toArray() ?? [],
     suggestion: (m.get('suggestion') as Suggestion | undefined) ?? null,
+    resolved: (m.get('resolved') as Resolution | null | undefined) ?? null,
   }
 }
 
@@ -436,6 +476,45 @@ function shapeCoordinates(s: Shape): unknown[] {
   }
 }
 
+function commentProblems(c: Comment, path: string): Problem[] {
+  if (typeof c !== 'object' || c === null) return [problem(ProblemCode.BAD_VALUE, path, 'A comment is an object.')]
+  const out: Problem[] = []
+  if (typeof c.id !== 'string' || c.id.length < 1 || c.id.length > 200)
+    out.push(problem(ProblemCode.BAD_VALUE, `${path}.id`, 'A comment has an id.'))
+  if (typeof c.author !== 'string' || c.author.length > 200)
+    out.push(problem(ProblemCode.BAD_VALUE, `${path}.author`, 'A comment has an author.'))
+  if (typeof c.text !== 'string' || c.text.length < 1 || c.text.length > MAX_COMMENT_LENGTH)
+    out.push(problem(ProblemCode.OUT_OF_RANGE, `${path}.text`, `A comment is 1-${MAX_COMMENT_LENGTH} characters long.`))
+  if (typeof c.at !== 'string' || c.at.length > 40)
+    out.push(problem(ProblemCode.BAD_VALUE, `${path}.at`, 'A comment has a time.'))
+  if (
+    c.mentions !== undefined &&
+    !(
+      Array.isArray(c.mentions) &&
+      c.mentions.length <= MAX_MENTIONS_PER_COMMENT &&
+      c.mentions.every((u) => typeof u === 'string' && u.length >= 1 && u.length <= 200)
+    )
+  )
+    out.push(
+      problem(
+        ProblemCode.BAD_VALUE,
+        `${path}.mentions`,
+        `mentions is a list of at most ${MAX_MENTIONS_PER_COMMENT} user ids.`,
+      ),
+    )
+  return out
+}
+
+/** Every comment of every finding, with the finding it belongs to (for checks on what a change added). */
+export function listComments(doc: Y.Doc): { findingId: string; comment: Comment }[] {
+  const out: { findingId: string; comment: Comment }[] = []
+  for (const [findingId, m] of findingsOf(doc).entries()) {
+    const thread = m instanceof Y.Map ? m.get('thread') : null
+    if (thread instanceof Y.Array) for (const comment of thread.toArray() as Comment[]) out.push({ findingId, comment })
+  }
+  return out
+}
+
 export function validate(doc: Y.Doc): Problem[] {
   const problems: Problem[] = []
   if (metaOf(doc).get(SCHEMA_VERSION_KEY) !== VERSION)
@@ -454,6 +533,11 @@ export function validate(doc: Y.Doc): Problem[] {
     }
     if (m.get('id') !== id)
       problems.push(problem(ProblemCode.BAD_VALUE, `${path}.id`, 'The finding id does not match its key.'))
+    const title = m.get('title')
+    if (typeof title !== 'string' || title.length < 1 || title.length > MAX_TITLE_LENGTH)
+      problems.push(
+        problem(ProblemCode.BAD_VALUE, `${path}.title`, `A title is a string of 1-${MAX_TITLE_LENGTH} characters.`),
+      )
     if (!SEVERITIES.includes(m.get('severity') as Severity))
       problems.push(
         problem(ProblemCode.BAD_VALUE, `${path}.severity`, `Unknown severity ${String(m.get('severity'))}.`),
@@ -469,6 +553,14 @@ export function validate(doc: Y.Doc): Problem[] {
     const annotations = m.get('annotations')
     if (!(annotations instanceof Y.Array))
       problems.push(problem(ProblemCode.MISSING_ROOT, `${path}.annotations`, 'Missing annotations.'))
+    else if (annotations.length > MAX_SHAPES_PER_FINDING)
+      problems.push(
+        problem(
+          ProblemCode.OUT_OF_RANGE,
+          `${path}.annotations`,
+          `A finding holds at most ${MAX_SHAPES_PER_FINDING} shapes.`,
+        ),
+      )
     else
       (annotations.toArray() as Shape[]).forEach((s, i) => {
         if (!SHAPE_TYPES.includes(s?.type))
@@ -481,9 +573,45 @@ export function validate(doc: Y.Doc): Problem[] {
               `Shape ${s.id} has coordinates outside 0..1.`,
             ),
           )
+        else if (s.type === 'freehand' && (s.points.length < 1 || s.points.length > MAX_FREEHAND_POINTS))
+          problems.push(
+            problem(
+              ProblemCode.OUT_OF_RANGE,
+              `${path}.annotations[${i}]`,
+              `A freehand stroke has 1-${MAX_FREEHAND_POINTS} points.`,
+            ),
+          )
+        else if (s.type === 'text' && (typeof s.text !== 'string' || s.text.length < 1 || s.text.length > 2000))
+          problems.push(
+            problem(ProblemCode.BAD_VALUE, `${path}.annotations[${i}]`, 'A text shape holds 1-2000 characters.'),
+          )
       })
-    if (!(m.get('thread') instanceof Y.Array))
+    const thread = m.get('thread')
+    if (!(thread instanceof Y.Array))
       problems.push(problem(ProblemCode.MISSING_ROOT, `${path}.thread`, 'Missing thread.'))
+    else if (thread.length > MAX_COMMENTS_PER_FINDING)
+      problems.push(
+        problem(
+          ProblemCode.OUT_OF_RANGE,
+          `${path}.thread`,
+          `A thread holds at most ${MAX_COMMENTS_PER_FINDING} comments.`,
+        ),
+      )
+    else
+      for (const [i, c] of (thread.toArray() as Comment[]).entries())
+        problems.push(...commentProblems(c, `${path}.thread[${i}]`))
+    const resolved = m.get('resolved') as Resolution | null | undefined
+    if (
+      resolved !== undefined &&
+      resolved !== null &&
+      !(
+        typeof resolved?.by === 'string' &&
+        resolved.by.length <= 200 &&
+        typeof resolved.at === 'string' &&
+        resolved.at.length <= 40
+      )
+    )
+      problems.push(problem(ProblemCode.BAD_VALUE, `${path}.resolved`, 'resolved is null or {by, at}.'))
     const suggestion = m.get('suggestion') as Suggestion | undefined
     if (suggestion !== undefined) {
       if (!SUGGESTION_STATUSES.includes(suggestion?.status))

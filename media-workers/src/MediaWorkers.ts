@@ -4,6 +4,7 @@ import path from 'node:path'
 import { type Consumer, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection, Subscription } from '@nats-io/nats-core'
 import {
+  DocPatchReplySchema,
   ErrorCode,
   type JobEvent,
   JobEventSchema,
@@ -18,6 +19,7 @@ import {
   type WorkersEnv,
 } from '@cutroom/schema'
 import type { Logger } from 'pino'
+import type { AsrEngine } from './asr/AsrEngine'
 import type { WorkerCapabilities } from './detectCapabilities'
 import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
 import type { FfmpegAdapter } from './FfmpegAdapter'
@@ -29,7 +31,12 @@ import type { S3Storage } from './S3Storage'
 
 export type MediaWorkersConfig = Pick<
   WorkersEnv,
-  'WORKER_KINDS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
+  | 'WORKER_KINDS'
+  | 'WORKER_CONCURRENCY'
+  | 'WORKER_MAX_ATTEMPTS'
+  | 'WORKER_ACK_WAIT_MS'
+  | 'WORKER_RETRY_BACKOFF_MS'
+  | 'WORKER_TMP_DIR'
 >
 
 export interface MediaWorkersDeps {
@@ -39,6 +46,10 @@ export interface MediaWorkersDeps {
   storage: S3Storage
   capabilities: WorkerCapabilities
   log: Logger
+  /** The speech recogniser of the transcribe job (required when the worker serves it). */
+  asr?: AsrEngine | null
+  /** How long a document patch may wait for the collab server's reply. */
+  patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
   pullExpiresMs?: number
 }
@@ -63,7 +74,10 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm)
   for (const kind of kinds) {
-    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
+    await ensureJobConsumer(jsm, kind, {
+      maxAttempts: config.WORKER_MAX_ATTEMPTS,
+      ackWaitMs: config.WORKER_ACK_WAIT_MS,
+    })
   }
   const js = jetstream(nc)
   const slots = new Semaphore(config.WORKER_CONCURRENCY)
@@ -151,7 +165,10 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     await mkdir(workRoot, { recursive: true })
     const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
     try {
-      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
+      await publishEvent(
+        { ...base, status: 'running', artifacts: [], usage: [], final: false },
+        `${eventId('running')}:${delivery}`,
+      )
       const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
       await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
       msg.ack()
@@ -162,13 +179,18 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         // not the job's fault: hand it straight to another worker without spending an attempt's backoff
         msg.nak(0)
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
-        await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
+        await publishEvent(
+          { ...base, status: 'cancelled', artifacts: [], usage: [], final: true },
+          eventId('cancelled'),
+        )
         msg.term('cancelled')
         jlog.info('job cancelled')
       } else {
         const permanent = err instanceof PermanentJobError
         const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
-        const error = permanent ? `${(err as PermanentJobError).code}: ${(err as Error).message}` : (err as Error).message
+        const error = permanent
+          ? `${(err as PermanentJobError).code}: ${(err as Error).message}`
+          : (err as Error).message
         const published = await publishEvent(
           {
             ...base,
@@ -212,11 +234,27 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       storage: deps.storage,
       capabilities: deps.capabilities,
       log: jlog,
+      asr: deps.asr ?? null,
+      async patchDocument(documentId, request) {
+        const msg = await nc
+          .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })
+          .catch((err: Error) => {
+            throw new Error(`The collab server did not take the document change (${err.message}).`)
+          })
+        return DocPatchReplySchema.parse(msg.json())
+      },
       progress(fraction, stage) {
         const now = Date.now()
         if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return
         lastSent = now
-        const tick: JobProgress = { jobId: payload.jobId, projectId: payload.projectId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
+        const tick: JobProgress = {
+          jobId: payload.jobId,
+          projectId: payload.projectId,
+          kind: payload.kind,
+          progress: fraction,
+          stage,
+          at: new Date(now).toISOString(),
+        }
         nc.publish(Subjects.progress(payload.jobId), JSON.stringify(tick))
       },
       source() {
@@ -312,9 +350,15 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
 function servedKinds(list: string | undefined): JobKind[] {
   const implemented = Object.keys(JOB_HANDLERS) as JobKind[]
   if (!list) return implemented
-  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean)
+  const wanted = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const unknown = wanted.filter((k) => !implemented.includes(k as JobKind))
-  if (unknown.length) throw new Error(`WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`)
+  if (unknown.length)
+    throw new Error(
+      `WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`,
+    )
   return wanted as JobKind[]
 }
 

@@ -31,7 +31,7 @@ async function readForm(req: IncomingMessage) {
   let fileBytes = 0
   let contentType: string | undefined
   for (const [k, v] of form.entries()) {
-    if (typeof v === 'string') (fields[k] ??= []).push(v)
+    if (typeof v === 'string') fields[k] = [...(fields[k] ?? []), v]
     else {
       fileBytes = v.size
       contentType = v.type

@@ -9,6 +9,7 @@ import { projectsRouter } from './routers/projects'
 import { qaRouter } from './routers/qa'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
+import { transcriptsRouter } from './routers/transcripts'
 import { router } from './trpc'
 
 /** The root router: one line per domain router. */
@@ -24,6 +25,7 @@ export const appRouter = router({
   jobs: jobsRouter,
   reviews: reviewsRouter,
   qa: qaRouter,
+  transcripts: transcriptsRouter,
 })
 
 export type AppRouter = typeof appRouter

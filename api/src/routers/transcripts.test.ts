@@ -1,4 +1,4 @@
-import { Streams, Subjects, tables, transcript } from '@cutroom/schema'
+import { SERVER_ORIGIN, Streams, Subjects, tables, transcript } from '@cutroom/schema'
 import { jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -9,6 +9,7 @@ import * as Y from 'yjs'
 import { createContext } from '../context'
 import { type MediaTestApi, startMediaTestApi } from '../media/startMediaTestApi'
 import { appRouter } from '../router'
+import { parseSubtitles } from '../transcripts/subtitles'
 import { createCallerFactory } from '../trpc'
 
 const createCaller = createCallerFactory(appRouter)
@@ -157,6 +158,75 @@ test('transcripts.create: roles, bad input and other tenants change nothing', as
   assert.is(codeOf(refused), 'INVALID_STATE')
   assert.match((refused as Error).message, /upload has completed/)
   assert.is(await count(), before, 'no document was made')
+})
+
+test('exportSubtitles turns the timed words into SRT, VTT and ASS; importSubtitles refuses bad files with the line', async () => {
+  const { owner, org, project } = await studio()
+  const asset = await uploaded(owner.call, project.id)
+  const { documentId } = await owner.call.transcripts.create({ projectId: project.id, assetId: asset.id })
+  // what the transcribe job leaves in the document (the collab server appends it to the log)
+  const doc = await logOf(documentId)
+  const before = Y.encodeStateVector(doc)
+  const rate = 48000
+  const said = 'The harbor was quiet before the storm and nobody on the pier said a single word'.split(' ')
+  transcript.buildTranscript(
+    doc,
+    {
+      sampleRate: rate,
+      segments: [
+        {
+          speaker: 'Speaker 1',
+          words: said.map((text, i) => ({
+            text,
+            start: rate + i * 19200,
+            end: rate + i * 19200 + 16800,
+            confidence: 0.9,
+          })),
+        },
+        { speaker: 'Speaker 1', words: [{ text: 'Later', start: 20 * rate, end: 20 * rate + 24000, confidence: 0.9 }] },
+      ],
+    },
+    SERVER_ORIGIN,
+  )
+  await api.services.db
+    .insert(tables.docUpdates)
+    .values({ docId: documentId, seq: 2, update: Y.encodeStateAsUpdate(doc, before), userId: null })
+  const viewer = await member(org.id, owner.call, 'viewer')
+
+  const srt = await viewer.call.transcripts.exportSubtitles({ documentId, format: 'srt' })
+  const cues = parseSubtitles(srt.text, 'srt')
+  assert.is(cues.length, srt.cues)
+  assert.is(cues.map((c) => c.text.replace(/\n/g, ' ')).join(' '), `${said.join(' ')} Later`)
+  assert.is(cues[0]!.start, 1000, 'the first word starts at 1 s')
+  assert.is(cues[cues.length - 1]!.start, 20_000)
+  for (const c of cues) for (const line of c.text.split('\n')) assert.ok(line.length <= 42)
+  const vtt = await viewer.call.transcripts.exportSubtitles({ documentId, format: 'vtt', maxChars: 20, maxLines: 1 })
+  for (const c of parseSubtitles(vtt.text, 'vtt')) assert.ok(!c.text.includes('\n') && c.text.length <= 20, c.text)
+  const ass = await viewer.call.transcripts.exportSubtitles({ documentId, format: 'ass' })
+  assert.match(ass.text, 'Dialogue: 0,0:00:01.00,')
+
+  const refused = await failure(
+    owner.call.transcripts.importSubtitles({
+      documentId,
+      format: 'srt',
+      text: '1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:03 --> 00:00:04,000\nbad\n',
+    }),
+  )
+  assert.is(codeOf(refused), 'BAD_INPUT')
+  assert.match((refused as Error).message, /^Line 6:/)
+  await expectCode(
+    viewer.call.transcripts.importSubtitles({ documentId, format: 'vtt', text: 'WEBVTT\n' }),
+    'FORBIDDEN_ROLE',
+  )
+  const tooLong = await failure(
+    owner.call.transcripts.importSubtitles({ documentId, format: 'srt', text: 'x'.repeat(500_001) }),
+  )
+  assert.is(codeOf(tooLong), 'BAD_REQUEST')
+  const rows = await api.services.db
+    .select({ seq: tables.docUpdates.seq })
+    .from(tables.docUpdates)
+    .where(eq(tables.docUpdates.docId, documentId))
+  assert.is(rows.length, 2, 'a refused import changes nothing')
 })
 
 test.run()

@@ -1,9 +1,21 @@
-import { documentAccess, documentName, ErrorCode, isUuid, SERVER_ORIGIN, tables, transcript } from '@cutroom/schema'
+import {
+  CutroomError,
+  documentAccess,
+  documentName,
+  ErrorCode,
+  isUuid,
+  MAX_PATCH_UPDATE_BASE64,
+  SERVER_ORIGIN,
+  tables,
+  transcript,
+} from '@cutroom/schema'
 import { and, eq } from 'drizzle-orm'
 import * as Y from 'yjs'
 import { z } from 'zod'
-import { loadProjectForPrincipal } from '../access'
+import { loadDocumentForPrincipal, loadProjectForPrincipal } from '../access'
 import { apiError } from '../apiError'
+import { readDocumentState } from '../documents/readDocumentState'
+import { requestDocPatch } from '../documents/requestDocPatch'
 import { writeAudit } from '../audit'
 import { idempotent } from '../idempotency'
 import { assertProcessingAllowed } from '../media/mediaQuota'
@@ -11,6 +23,7 @@ import { mediaOf } from '../media/mediaOf'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
 import { authedProcedure, router } from '../trpc'
+import { cuesFromWords, formatSubtitles, MAX_SUBTITLE_CHARS, parseSubtitles } from '../transcripts/subtitles'
 import { Id } from './inputs'
 
 /** Statuses in which an asset's bytes are in storage and can be transcribed. */
@@ -108,6 +121,98 @@ export const transcriptsRouter = router({
         jobId: payloads[0]!.jobId,
         name: documentName(documentId),
         access: documentAccess(role, 'transcript'),
+      }
+    }),
+  /** The transcript's timed words as subtitles (SRT, WebVTT or ASS), by the line rules. Anyone who can read it. */
+  exportSubtitles: authedProcedure
+    .input(
+      z.object({
+        documentId: Id,
+        format: z.enum(['srt', 'vtt', 'ass']),
+        maxChars: z.number().int().min(10).max(100).optional(),
+        maxLines: z.number().int().min(1).max(4).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const { document } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+      if (document.kind !== 'transcript')
+        throw apiError(ErrorCode.BAD_INPUT, 'Subtitles come from transcript documents.')
+      const doc = await readDocumentState(ctx.services.db, document.id)
+      try {
+        const { sampleRate } = transcript.getMeta(doc)
+        const ms = (samples: number) => Math.round((samples * 1000) / sampleRate)
+        const paragraphs: { text: string; start: number; end: number }[][] = []
+        for (const w of transcript.readWords(doc))
+          (paragraphs[w.paragraph] ??= []).push({ text: w.text, start: ms(w.start), end: ms(w.end) })
+        const cues = cuesFromWords(paragraphs.filter(Boolean), { maxChars: input.maxChars, maxLines: input.maxLines })
+        return { format: input.format, cues: cues.length, text: formatSubtitles(cues, input.format) }
+      } finally {
+        doc.destroy()
+      }
+    }),
+
+  /**
+   * Replaces the transcript's text with the cues of an SRT or WebVTT file, one paragraph per cue. Word times are
+   * spread over each cue by their length until the words are aligned to the audio; they carry confidence 0 so the
+   * editor shows them as untimed. Editors and up; malformed files are refused with the line number.
+   */
+  importSubtitles: authedProcedure
+    .use(rateLimit('transcripts.importSubtitles', 100, 60 * 60))
+    .input(
+      z.object({ documentId: Id, format: z.enum(['srt', 'vtt']), text: z.string().min(1).max(MAX_SUBTITLE_CHARS) }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+      if (access !== 'write') throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot change this transcript.`)
+      if (document.kind !== 'transcript')
+        throw apiError(ErrorCode.BAD_INPUT, 'Subtitles are imported into transcript documents.')
+      let cues: ReturnType<typeof parseSubtitles>
+      try {
+        cues = parseSubtitles(input.text, input.format)
+      } catch (err) {
+        if (err instanceof CutroomError) throw apiError(err.code, err.message)
+        throw err
+      }
+      const doc = await readDocumentState(ctx.services.db, document.id)
+      try {
+        const { sampleRate } = transcript.getMeta(doc)
+        const samples = (ms: number) => Math.round((ms * sampleRate) / 1000)
+        const segments = cues.map((c) => {
+          const words = c.text.split(/\s+/).filter(Boolean)
+          const total = words.reduce((n, w) => n + w.length, 0) || 1
+          let at = samples(c.start)
+          const span = samples(c.end) - samples(c.start)
+          return {
+            speaker: '',
+            start: samples(c.start),
+            end: samples(c.end),
+            words: words.map((text) => {
+              const start = at
+              at = Math.min(samples(c.end), at + Math.round((span * text.length) / total))
+              return { text, start, end: at, confidence: 0 }
+            }),
+          }
+        })
+        const before = Y.encodeStateVector(doc)
+        transcript.buildTranscript(doc, { source: 'subtitles', segments }, SERVER_ORIGIN)
+        const update = Buffer.from(Y.encodeStateAsUpdate(doc, before)).toString('base64')
+        if (update.length > MAX_PATCH_UPDATE_BASE64)
+          throw apiError(ErrorCode.PAYLOAD_TOO_LARGE, 'These subtitles are too long to import at once; split the file.')
+        await requestDocPatch(ctx, document.id, {
+          type: 'yjs-update',
+          update,
+          actorUserId: actorOf(ctx.principal).userId,
+        })
+        await writeAudit(ctx.services.db, ctx.principal, {
+          orgId: project.orgId,
+          action: 'transcript.importSubtitles',
+          targetType: 'document',
+          targetId: document.id,
+          details: { format: input.format, cues: cues.length },
+        })
+        return { cues: cues.length, words: segments.reduce((n, s) => n + s.words.length, 0) }
+      } finally {
+        doc.destroy()
       }
     }),
 })

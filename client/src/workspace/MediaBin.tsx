@@ -11,6 +11,8 @@ export function MediaBin(props: {
   onRefresh: () => void
   /** The asset's sprite sheet: the first tile is its poster. */
   thumbnailFor: (assetId: string) => { url: string; columns: number; rows: number } | null
+  /** Makes a transcript of the asset (editors and up); absent where transcribing is not offered. */
+  onTranscribe?: (asset: BinAsset) => void
   children?: JSX.Element
 }) {
   return (
@@ -19,7 +21,12 @@ export function MediaBin(props: {
         <span>Media</span>
         <span class="muted">
           {props.assets().length}
-          <button type="button" class="ghost small" title="Reload the project's assets" onClick={() => props.onRefresh()}>
+          <button
+            type="button"
+            class="ghost small"
+            title="Reload the project's assets"
+            onClick={() => props.onRefresh()}
+          >
             ↻
           </button>
         </span>
@@ -46,7 +53,10 @@ export function MediaBin(props: {
               tabIndex={0}
             >
               <div class="bin-thumb">
-                <Show when={props.thumbnailFor(asset.id)} fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}>
+                <Show
+                  when={props.thumbnailFor(asset.id)}
+                  fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}
+                >
                   {(sprite) => (
                     <div
                       class="bin-poster"
@@ -67,8 +77,24 @@ export function MediaBin(props: {
                 </div>
               </div>
               <Show when={props.canInsert()}>
-                <button type="button" class="ghost small" title="Insert at the playhead" onClick={() => props.onInsert(asset)}>
+                <button
+                  type="button"
+                  class="ghost small"
+                  title="Insert at the playhead"
+                  onClick={() => props.onInsert(asset)}
+                >
                   Insert
+                </button>
+              </Show>
+              <Show when={props.onTranscribe && props.canInsert() && asset.status !== 'pending'}>
+                <button
+                  type="button"
+                  class="ghost small"
+                  title="Transcribe the speech of this asset into a new transcript"
+                  data-testid="transcribe-asset"
+                  onClick={() => props.onTranscribe?.(asset)}
+                >
+                  Transcribe
                 </button>
               </Show>
             </div>

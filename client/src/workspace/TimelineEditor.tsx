@@ -1,5 +1,7 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
 import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
+import { api } from '../lib/api'
+import { errorMessage } from './errorMessage'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
@@ -80,7 +82,9 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     artifacts()
     const ref = timeline.getArtifact(doc, assetId, 'thumbnails')
     const index = ref ? parseSpriteIndex(ref.metadata) : null
-    return ref && index ? { url: artifactUrl(ref), columns: index.columns, rows: Math.ceil(index.count / index.columns) } : null
+    return ref && index
+      ? { url: artifactUrl(ref), columns: index.columns, rows: Math.ceil(index.count / index.columns) }
+      : null
   }
 
   /** Runs a model edit as this person; refusals (locked track, bad trim) become a status message. */
@@ -221,7 +225,11 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
 
   const addMarker = () =>
     edit(() => {
-      timeline.addMarker(doc, { frame: playback.frame(), label: `Marker ${view().markers.length + 1}`, color: 'orange' })
+      timeline.addMarker(doc, {
+        frame: playback.frame(),
+        label: `Marker ${view().markers.length + 1}`,
+        color: 'orange',
+      })
     })
 
   const addTrack = (kind: timeline.TrackKind) =>
@@ -313,6 +321,16 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     )
   })
 
+  // a new transcript of the asset, opened at once: it fills in live while the transcribe job runs
+  const transcribeAsset = async (asset: BinAsset) => {
+    try {
+      const created = await api.transcripts.create.mutate({ projectId: props.ctx.projectId, assetId: asset.id })
+      window.location.assign(`/projects/${props.ctx.projectId}/docs/${created.documentId}`)
+    } catch (error) {
+      props.ctx.notify(errorMessage(error))
+    }
+  }
+
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
   )
@@ -328,13 +346,17 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           canInsert={() => !readOnly()}
           thumbnailFor={thumbnailFor}
           onRefresh={props.ctx.refreshAssets}
+          onTranscribe={transcribeAsset}
         />
         <Viewer view={view} playback={playback} mediaFor={mediaFor} />
         <aside class="panel inspector" aria-label="Inspector">
           <header class="panel-head">
             <span>Inspector</span>
           </header>
-          <Show when={selectedItems().length > 0} fallback={<p class="muted empty">Select a clip to see its details.</p>}>
+          <Show
+            when={selectedItems().length > 0}
+            fallback={<p class="muted empty">Select a clip to see its details.</p>}
+          >
             <For each={selectedItems()}>
               {({ track, item }) => (
                 <dl class="props">
@@ -397,10 +419,20 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <button type="button" disabled={readOnly()} onClick={split} title="Split at the playhead (S)">
             Split
           </button>
-          <button type="button" disabled={readOnly() || selection().size === 0} onClick={rippleDelete} title="Ripple delete (Delete)">
+          <button
+            type="button"
+            disabled={readOnly() || selection().size === 0}
+            onClick={rippleDelete}
+            title="Ripple delete (Delete)"
+          >
             Ripple delete
           </button>
-          <button type="button" disabled={readOnly() || markIn() === null || markOut() === null} onClick={extractRange} title="Remove the marked range">
+          <button
+            type="button"
+            disabled={readOnly() || markIn() === null || markOut() === null}
+            onClick={extractRange}
+            title="Remove the marked range"
+          >
             Extract in–out
           </button>
           <button type="button" disabled={readOnly()} onClick={addCaption}>
@@ -411,10 +443,21 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           </button>
         </div>
         <div class="tool-group">
-          <button type="button" disabled={readOnly() || !undo.canUndo()} onClick={undo.undo} title="Undo your last edit (Ctrl/Cmd+Z)" data-testid="undo">
+          <button
+            type="button"
+            disabled={readOnly() || !undo.canUndo()}
+            onClick={undo.undo}
+            title="Undo your last edit (Ctrl/Cmd+Z)"
+            data-testid="undo"
+          >
             Undo
           </button>
-          <button type="button" disabled={readOnly() || !undo.canRedo()} onClick={undo.redo} title="Redo (Shift+Ctrl/Cmd+Z)">
+          <button
+            type="button"
+            disabled={readOnly() || !undo.canRedo()}
+            onClick={undo.redo}
+            title="Redo (Shift+Ctrl/Cmd+Z)"
+          >
             Redo
           </button>
         </div>
@@ -442,7 +485,11 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <div class="track-header ruler-spacer" style={{ height: `${RULER_HEIGHT}px` }} />
           <For each={view().tracks}>
             {(track) => (
-              <div class="track-header" classList={{ storyline: track.storyline }} style={{ height: `${trackHeight(track.kind)}px` }}>
+              <div
+                class="track-header"
+                classList={{ storyline: track.storyline }}
+                style={{ height: `${trackHeight(track.kind)}px` }}
+              >
                 <span class="track-name">{track.name}</span>
                 <span class="track-flags">
                   <button

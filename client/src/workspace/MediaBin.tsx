@@ -86,7 +86,11 @@ export function MediaBin(props: {
                   Insert
                 </button>
               </Show>
-              <Show when={props.onTranscribe && props.canInsert() && asset.status !== 'pending'}>
+              <Show
+                when={
+                  props.onTranscribe && props.canInsert() && ['uploaded', 'processing', 'ready'].includes(asset.status)
+                }
+              >
                 <button
                   type="button"
                   class="ghost small"

@@ -374,7 +374,7 @@ test('transcript segments from a transcribe job land live as paragraphs in time 
   })
   assert.equal(await patch(docId, segment(96_000, ['second', 'one'])), { ok: true, changed: true })
   assert.equal(await patch(docId, segment(0, ['first', 'words'])), { ok: true, changed: true })
-  await waitFor(() => transcript.readParagraphs(client.doc).length === 2, 3000, 'both paragraphs at the client')
+  await waitFor(() => transcript.readParagraphs(client.doc).length === 2, 10_000, 'both paragraphs at the client')
   assert.equal(
     transcript.readParagraphs(client.doc).map((p) => [p.start, p.text]),
     [

@@ -9,10 +9,7 @@ import { JobCancelledError } from './JobErrors'
 const ffmpeg = new FfmpegAdapter()
 
 test('progress is read from ffmpeg stats lines', () => {
-  assert.is(
-    parseProgressTime('frame=  250 fps=120 q=28.0 size=    512kB time=00:01:02.50 bitrate= 67.1kbits/s speed=4.1x'),
-    62.5,
-  )
+  assert.is(parseProgressTime('frame=  250 fps=120 q=28.0 size=    512kB time=00:01:02.50 bitrate= 67.1kbits/s speed=4.1x'), 62.5)
   assert.is(parseProgressTime('size=N/A time=-00:00:00.04 bitrate=N/A'), null)
   assert.is(parseProgressTime('Stream mapping:'), null)
 })
@@ -44,15 +41,9 @@ test('run reports progress and a cancel kills ffmpeg with JobCancelledError', as
         },
       },
     )
-    const err = await running.then(
-      () => null,
-      (e: Error) => e,
-    )
+    const err = await running.then(() => null, (e: Error) => e)
     assert.instance(err, JobCancelledError)
-    assert.ok(
-      ticks.some((t) => t > 0 && t < 0.1),
-      ticks.join(','),
-    )
+    assert.ok(ticks.some((t) => t > 0 && t < 0.1), ticks.join(','))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -142,9 +142,7 @@ export class FfmpegAdapter {
   probe(path: string): Promise<FfprobeData> {
     return new Promise((resolve, reject) => {
       const command = ffmpeg(path).setFfprobePath(this.ffprobePath)
-      command.ffprobe((err: Error | null, data: FfprobeData) =>
-        err ? reject(ffprobeFailure(err, path)) : resolve(data),
-      )
+      command.ffprobe((err: Error | null, data: FfprobeData) => (err ? reject(ffprobeFailure(err, path)) : resolve(data)))
     })
   }
 
@@ -165,20 +163,7 @@ export class FfmpegAdapter {
 
   /** Whether a tiny encode with `encoder` succeeds (an encoder can be compiled in without a usable device). */
   canEncode(encoder: string): Promise<boolean> {
-    const args = [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=black:s=256x256:d=0.2',
-      '-c:v',
-      encoder,
-      '-f',
-      'null',
-      '-',
-    ]
+    const args = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=256x256:d=0.2', '-c:v', encoder, '-f', 'null', '-']
     return new Promise((resolve) => {
       execFile(this.ffmpegPath, args, { timeout: 15_000 }, (err) => resolve(!err))
     })
@@ -209,10 +194,7 @@ export function parseProgressTime(line: string): number | null {
 
 /** Inputs and outputs of a spec that may appear in ffmpeg's messages (URLs, scratch paths). */
 function filesOf(spec: FfmpegSpec): string[] {
-  return [
-    ...spec.inputs.map((i) => i.path),
-    ...spec.outputs.flatMap((o) => (typeof o.target === 'string' ? [o.target] : [])),
-  ]
+  return [...spec.inputs.map((i) => i.path), ...spec.outputs.flatMap((o) => (typeof o.target === 'string' ? [o.target] : []))]
 }
 
 /**

@@ -5,15 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { startTestNats, startTestS3, type TestNats, type TestS3 } from '@cutroom/infra'
-import {
-  type JobEvent,
-  JobEventSchema,
-  type JobKind,
-  JobProgressSchema,
-  jobMessageId,
-  Subjects,
-  WorkersEnv,
-} from '@cutroom/schema'
+import { type JobEvent, JobEventSchema, type JobKind, JobProgressSchema, jobMessageId, Subjects, WorkersEnv } from '@cutroom/schema'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -56,13 +48,9 @@ async function upload(file: string): Promise<{ assetId: string; sourceKey: strin
 
 async function dispatch(kind: JobKind, input: Record<string, unknown>, jobId = randomUUID()) {
   const js = jetstream(nc)
-  const ack = await js.publish(
-    Subjects.job(kind),
-    JSON.stringify({ jobId, orgId, projectId, attempt: 1, kind, input }),
-    {
-      msgID: jobMessageId(jobId, 1),
-    },
-  )
+  const ack = await js.publish(Subjects.job(kind), JSON.stringify({ jobId, orgId, projectId, attempt: 1, kind, input }), {
+    msgID: jobMessageId(jobId, 1),
+  })
   return { jobId, duplicate: ack.duplicate }
 }
 
@@ -73,9 +61,7 @@ async function finalEvent(jobId: string, timeoutMs = 60_000): Promise<JobEvent> 
     if (found) return found
     await new Promise((r) => setTimeout(r, 50))
   }
-  throw new Error(
-    `no final event for ${jobId} within ${timeoutMs} ms; saw ${JSON.stringify(events.filter((e) => e.jobId === jobId))}`,
-  )
+  throw new Error(`no final event for ${jobId} within ${timeoutMs} ms; saw ${JSON.stringify(events.filter((e) => e.jobId === jobId))}`)
 }
 
 async function readObject(key: string): Promise<Buffer> {
@@ -111,18 +97,12 @@ test('probe, transcode, thumbnails and waveform produce their metadata and artif
   const asset = await upload(clip)
   const progress: number[] = []
   const probe = await dispatch('probe', asset)
-  const sub = nc.subscribe(Subjects.progress(probe.jobId), {
-    callback: (_e, m) => void progress.push(JobProgressSchema.parse(m.json()).progress),
-  })
+  const sub = nc.subscribe(Subjects.progress(probe.jobId), { callback: (_e, m) => void progress.push(JobProgressSchema.parse(m.json()).progress) })
   const probed = await finalEvent(probe.jobId)
   sub.unsubscribe()
   assert.is(probed.status, 'succeeded')
   assert.is(probed.assetId, asset.assetId)
-  const meta = probed.result!.metadata as {
-    video: { fps: unknown; width: number; height: number; durationFrames: number }
-    audio: { sampleRate: number; durationSamples: number }
-    hasAudio: boolean
-  }
+  const meta = probed.result!.metadata as { video: { fps: unknown; width: number; height: number; durationFrames: number }; audio: { sampleRate: number; durationSamples: number }; hasAudio: boolean }
   assert.equal(meta.video.fps, { num: 30000, den: 1001 })
   assert.is(meta.video.width, 1280)
   assert.is(meta.video.height, 720)
@@ -142,22 +122,14 @@ test('probe, transcode, thumbnails and waveform produce their metadata and artif
   assert.is(t.status, 'succeeded', t.error)
   const hls = t.artifacts[0]!
   assert.is(hls.slot, 'hls')
-  assert.match(
-    hls.key,
-    new RegExp(`^orgs/${orgId}/projects/${projectId}/assets/${asset.assetId}/artifacts/${hls.id}/master\\.m3u8$`),
-  )
+  assert.match(hls.key, new RegExp(`^orgs/${orgId}/projects/${projectId}/assets/${asset.assetId}/artifacts/${hls.id}/master\\.m3u8$`))
   const master = (await readObject(hls.key)).toString()
   assert.match(master, /RESOLUTION=640x360/)
   assert.match(master, /RESOLUTION=1280x720/)
   assert.not.match(master, /1920x1080/, 'the ladder stops at the source height')
-  const listed = await storage.client.send(
-    new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: hls.key.replace(/master\.m3u8$/, '') }),
-  )
+  const listed = await storage.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: hls.key.replace(/master\.m3u8$/, '') }))
   const keys = (listed.Contents ?? []).map((o) => o.Key!)
-  assert.ok(
-    keys.some((k) => k.endsWith('v0/index.m3u8')) && keys.some((k) => k.endsWith('v1/seg_00000.ts')),
-    keys.join(', '),
-  )
+  assert.ok(keys.some((k) => k.endsWith('v0/index.m3u8')) && keys.some((k) => k.endsWith('v1/seg_00000.ts')), keys.join(', '))
   assert.equal(t.usage, [{ metric: 'media_seconds', quantity: t.usage[0]!.quantity }])
   assert.ok(Math.abs(t.usage[0]!.quantity - 2) < 0.2)
 
@@ -214,14 +186,8 @@ test('a job that keeps failing is retried with backoff, then failed for good wit
 
 test('an ffmpeg failure reaches the caller with ffmpeg’s own message', async () => {
   const err = await ffmpeg
-    .run({
-      inputs: [{ path: path.join(dir, 'missing.mp4') }],
-      outputs: [{ target: path.join(dir, 'x.mp4'), options: ['-t', '1'] }],
-    })
-    .then(
-      () => null,
-      (e: Error) => e,
-    )
+    .run({ inputs: [{ path: path.join(dir, 'missing.mp4') }], outputs: [{ target: path.join(dir, 'x.mp4'), options: ['-t', '1'] }] })
+    .then(() => null, (e: Error) => e)
   assert.match(String(err?.message), /No such file or directory/)
 })
 

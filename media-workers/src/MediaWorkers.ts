@@ -31,12 +31,7 @@ import type { S3Storage } from './S3Storage'
 
 export type MediaWorkersConfig = Pick<
   WorkersEnv,
-  | 'WORKER_KINDS'
-  | 'WORKER_CONCURRENCY'
-  | 'WORKER_MAX_ATTEMPTS'
-  | 'WORKER_ACK_WAIT_MS'
-  | 'WORKER_RETRY_BACKOFF_MS'
-  | 'WORKER_TMP_DIR'
+  'WORKER_KINDS' | 'WORKER_CONCURRENCY' | 'WORKER_MAX_ATTEMPTS' | 'WORKER_ACK_WAIT_MS' | 'WORKER_RETRY_BACKOFF_MS' | 'WORKER_TMP_DIR'
 >
 
 export interface MediaWorkersDeps {
@@ -74,10 +69,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm)
   for (const kind of kinds) {
-    await ensureJobConsumer(jsm, kind, {
-      maxAttempts: config.WORKER_MAX_ATTEMPTS,
-      ackWaitMs: config.WORKER_ACK_WAIT_MS,
-    })
+    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
   }
   const js = jetstream(nc)
   const slots = new Semaphore(config.WORKER_CONCURRENCY)
@@ -165,10 +157,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     await mkdir(workRoot, { recursive: true })
     const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
     try {
-      await publishEvent(
-        { ...base, status: 'running', artifacts: [], usage: [], final: false },
-        `${eventId('running')}:${delivery}`,
-      )
+      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
       const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
       await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
       msg.ack()
@@ -179,18 +168,13 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         // not the job's fault: hand it straight to another worker without spending an attempt's backoff
         msg.nak(0)
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
-        await publishEvent(
-          { ...base, status: 'cancelled', artifacts: [], usage: [], final: true },
-          eventId('cancelled'),
-        )
+        await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
         msg.term('cancelled')
         jlog.info('job cancelled')
       } else {
         const permanent = err instanceof PermanentJobError
         const final = permanent || delivery >= config.WORKER_MAX_ATTEMPTS
-        const error = permanent
-          ? `${(err as PermanentJobError).code}: ${(err as Error).message}`
-          : (err as Error).message
+        const error = permanent ? `${(err as PermanentJobError).code}: ${(err as Error).message}` : (err as Error).message
         const published = await publishEvent(
           {
             ...base,
@@ -247,14 +231,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         const now = Date.now()
         if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return
         lastSent = now
-        const tick: JobProgress = {
-          jobId: payload.jobId,
-          projectId: payload.projectId,
-          kind: payload.kind,
-          progress: fraction,
-          stage,
-          at: new Date(now).toISOString(),
-        }
+        const tick: JobProgress = { jobId: payload.jobId, projectId: payload.projectId, kind: payload.kind, progress: fraction, stage, at: new Date(now).toISOString() }
         nc.publish(Subjects.progress(payload.jobId), JSON.stringify(tick))
       },
       source() {
@@ -350,15 +327,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
 function servedKinds(list: string | undefined): JobKind[] {
   const implemented = Object.keys(JOB_HANDLERS) as JobKind[]
   if (!list) return implemented
-  const wanted = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
+  const wanted = list.split(',').map((s) => s.trim()).filter(Boolean)
   const unknown = wanted.filter((k) => !implemented.includes(k as JobKind))
-  if (unknown.length)
-    throw new Error(
-      `WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`,
-    )
+  if (unknown.length) throw new Error(`WORKER_KINDS names kinds this worker does not implement: ${unknown.join(', ')} (it has ${implemented.join(', ')})`)
   return wanted as JobKind[]
 }
 

@@ -29,10 +29,7 @@ export class S3Storage {
   /** What an error shown to people must never contain: the bucket and the credentials (URLs go whole). */
   readonly redactions: string[]
   constructor(
-    config: Pick<
-      S3Env,
-      'S3_ENDPOINT' | 'S3_REGION' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_FORCE_PATH_STYLE'
-    >,
+    config: Pick<S3Env, 'S3_ENDPOINT' | 'S3_REGION' | 'S3_BUCKET' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_FORCE_PATH_STYLE'>,
     readonly bucket = config.S3_BUCKET,
   ) {
     this.redactions = [bucket, config.S3_ACCESS_KEY_ID, config.S3_SECRET_ACCESS_KEY].filter((s): s is string => !!s)
@@ -58,30 +55,20 @@ export class S3Storage {
    * instead of after a full download and never writes the source to local disk.
    */
   readUrl(key: string, expiresInSeconds = 6 * 3600): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
-      expiresIn: expiresInSeconds,
-    })
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds })
   }
 
   async uploadFile(key: string, file: string, contentType = contentTypeOf(file)): Promise<UploadedFile> {
     const { size } = await stat(file)
     await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: createReadStream(file),
-        ContentLength: size,
-        ContentType: contentType,
-      }),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(file), ContentLength: size, ContentType: contentType }),
     )
     return { key, size }
   }
 
   async uploadBytes(key: string, body: Uint8Array | string, contentType: string): Promise<UploadedFile> {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }),
-    )
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }))
     return { key, size: bytes.byteLength }
   }
 

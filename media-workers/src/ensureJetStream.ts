@@ -38,11 +38,7 @@ export interface ConsumerSettings {
  * worker died on its last attempt is delivered once more, only to be failed with a clear error rather than
  * dropped silently.
  */
-export async function ensureJobConsumer(
-  jsm: JetStreamManager,
-  kind: JobKind,
-  settings: ConsumerSettings,
-): Promise<void> {
+export async function ensureJobConsumer(jsm: JetStreamManager, kind: JobKind, settings: ConsumerSettings): Promise<void> {
   const name = consumerName(kind)
   const config = {
     durable_name: name,

@@ -15,21 +15,8 @@ export interface TestClipOptions {
 }
 
 /** Writes an H.264/AAC MP4 of a moving test pattern and a sine tone (lavfi testsrc2 + sine). */
-export async function generateTestClip(
-  file: string,
-  opts: TestClipOptions,
-  ffmpeg = new FfmpegAdapter(),
-): Promise<void> {
-  const {
-    seconds,
-    width = 640,
-    height = 360,
-    fps = '25',
-    audio = true,
-    video = true,
-    preset = 'ultrafast',
-    videoFilter,
-  } = opts
+export async function generateTestClip(file: string, opts: TestClipOptions, ffmpeg = new FfmpegAdapter()): Promise<void> {
+  const { seconds, width = 640, height = 360, fps = '25', audio = true, video = true, preset = 'ultrafast', videoFilter } = opts
   const inputs: { path: string; options: string[] }[] = []
   const options: string[] = []
   if (video) {

@@ -126,11 +126,7 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
   JobBase.extend({
     kind: z.literal('tts'),
-    input: z.object({
-      text: z.string().min(1).max(20_000),
-      voice: z.string().max(64).default('en'),
-      documentId: uuid.optional(),
-    }),
+    input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
   }),
   JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
   JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),

@@ -5,5 +5,4 @@ import { fileURLToPath } from 'node:url'
  * Empty in a browser bundle, where `node:url` is an empty stub: the client imports this package for its contracts
  * and models, and must not crash on a Node-only path.
  */
-export const MIGRATIONS_DIR =
-  typeof fileURLToPath === 'function' ? fileURLToPath(new URL('../migrations', import.meta.url)) : ''
+export const MIGRATIONS_DIR = typeof fileURLToPath === 'function' ? fileURLToPath(new URL('../migrations', import.meta.url)) : ''

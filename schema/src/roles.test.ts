@@ -4,8 +4,7 @@ import { can, documentAccess, ROLES, roleAtLeast } from './roles'
 
 test('roles are ordered owner > admin > editor > reviewer > viewer', () => {
   for (let i = 0; i < ROLES.length; i++)
-    for (let j = 0; j < ROLES.length; j++)
-      assert.is(roleAtLeast(ROLES[i]!, ROLES[j]!), i <= j, `${ROLES[i]} vs ${ROLES[j]}`)
+    for (let j = 0; j < ROLES.length; j++) assert.is(roleAtLeast(ROLES[i]!, ROLES[j]!), i <= j, `${ROLES[i]} vs ${ROLES[j]}`)
 })
 
 test('reviewers read timelines, transcripts and retell scripts but write QA trails', () => {

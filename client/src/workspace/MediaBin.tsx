@@ -21,12 +21,7 @@ export function MediaBin(props: {
         <span>Media</span>
         <span class="muted">
           {props.assets().length}
-          <button
-            type="button"
-            class="ghost small"
-            title="Reload the project's assets"
-            onClick={() => props.onRefresh()}
-          >
+          <button type="button" class="ghost small" title="Reload the project's assets" onClick={() => props.onRefresh()}>
             ↻
           </button>
         </span>
@@ -53,10 +48,7 @@ export function MediaBin(props: {
               tabIndex={0}
             >
               <div class="bin-thumb">
-                <Show
-                  when={props.thumbnailFor(asset.id)}
-                  fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}
-                >
+                <Show when={props.thumbnailFor(asset.id)} fallback={<span>{asset.contentType.startsWith('audio') ? '♪' : '▦'}</span>}>
                   {(sprite) => (
                     <div
                       class="bin-poster"
@@ -77,20 +69,11 @@ export function MediaBin(props: {
                 </div>
               </div>
               <Show when={props.canInsert()}>
-                <button
-                  type="button"
-                  class="ghost small"
-                  title="Insert at the playhead"
-                  onClick={() => props.onInsert(asset)}
-                >
+                <button type="button" class="ghost small" title="Insert at the playhead" onClick={() => props.onInsert(asset)}>
                   Insert
                 </button>
               </Show>
-              <Show
-                when={
-                  props.onTranscribe && props.canInsert() && ['uploaded', 'processing', 'ready'].includes(asset.status)
-                }
-              >
+              <Show when={props.onTranscribe && props.canInsert() && ['uploaded', 'processing', 'ready'].includes(asset.status)}>
                 <button
                   type="button"
                   class="ghost small"

@@ -1,7 +1,6 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
 import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
 import { api } from '../lib/api'
-import { errorMessage } from './errorMessage'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
@@ -10,6 +9,7 @@ import { createDocSignal } from './createDocSignal'
 import { createPlayback, oneSecond } from './createPlayback'
 import { createUndoManager } from './createUndoManager'
 import { createYSignal } from './createYSignal'
+import { errorMessage } from './errorMessage'
 import type { EditorContext } from './EditorContext'
 import { isTypingTarget } from './isTypingTarget'
 import { MediaBin } from './MediaBin'
@@ -82,9 +82,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     artifacts()
     const ref = timeline.getArtifact(doc, assetId, 'thumbnails')
     const index = ref ? parseSpriteIndex(ref.metadata) : null
-    return ref && index
-      ? { url: artifactUrl(ref), columns: index.columns, rows: Math.ceil(index.count / index.columns) }
-      : null
+    return ref && index ? { url: artifactUrl(ref), columns: index.columns, rows: Math.ceil(index.count / index.columns) } : null
   }
 
   /** Runs a model edit as this person; refusals (locked track, bad trim) become a status message. */
@@ -225,11 +223,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
 
   const addMarker = () =>
     edit(() => {
-      timeline.addMarker(doc, {
-        frame: playback.frame(),
-        label: `Marker ${view().markers.length + 1}`,
-        color: 'orange',
-      })
+      timeline.addMarker(doc, { frame: playback.frame(), label: `Marker ${view().markers.length + 1}`, color: 'orange' })
     })
 
   const addTrack = (kind: timeline.TrackKind) =>
@@ -353,10 +347,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <header class="panel-head">
             <span>Inspector</span>
           </header>
-          <Show
-            when={selectedItems().length > 0}
-            fallback={<p class="muted empty">Select a clip to see its details.</p>}
-          >
+          <Show when={selectedItems().length > 0} fallback={<p class="muted empty">Select a clip to see its details.</p>}>
             <For each={selectedItems()}>
               {({ track, item }) => (
                 <dl class="props">
@@ -419,20 +410,10 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <button type="button" disabled={readOnly()} onClick={split} title="Split at the playhead (S)">
             Split
           </button>
-          <button
-            type="button"
-            disabled={readOnly() || selection().size === 0}
-            onClick={rippleDelete}
-            title="Ripple delete (Delete)"
-          >
+          <button type="button" disabled={readOnly() || selection().size === 0} onClick={rippleDelete} title="Ripple delete (Delete)">
             Ripple delete
           </button>
-          <button
-            type="button"
-            disabled={readOnly() || markIn() === null || markOut() === null}
-            onClick={extractRange}
-            title="Remove the marked range"
-          >
+          <button type="button" disabled={readOnly() || markIn() === null || markOut() === null} onClick={extractRange} title="Remove the marked range">
             Extract in–out
           </button>
           <button type="button" disabled={readOnly()} onClick={addCaption}>
@@ -443,21 +424,10 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           </button>
         </div>
         <div class="tool-group">
-          <button
-            type="button"
-            disabled={readOnly() || !undo.canUndo()}
-            onClick={undo.undo}
-            title="Undo your last edit (Ctrl/Cmd+Z)"
-            data-testid="undo"
-          >
+          <button type="button" disabled={readOnly() || !undo.canUndo()} onClick={undo.undo} title="Undo your last edit (Ctrl/Cmd+Z)" data-testid="undo">
             Undo
           </button>
-          <button
-            type="button"
-            disabled={readOnly() || !undo.canRedo()}
-            onClick={undo.redo}
-            title="Redo (Shift+Ctrl/Cmd+Z)"
-          >
+          <button type="button" disabled={readOnly() || !undo.canRedo()} onClick={undo.redo} title="Redo (Shift+Ctrl/Cmd+Z)">
             Redo
           </button>
         </div>
@@ -485,11 +455,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <div class="track-header ruler-spacer" style={{ height: `${RULER_HEIGHT}px` }} />
           <For each={view().tracks}>
             {(track) => (
-              <div
-                class="track-header"
-                classList={{ storyline: track.storyline }}
-                style={{ height: `${trackHeight(track.kind)}px` }}
-              >
+              <div class="track-header" classList={{ storyline: track.storyline }} style={{ height: `${trackHeight(track.kind)}px` }}>
                 <span class="track-name">{track.name}</span>
                 <span class="track-flags">
                   <button

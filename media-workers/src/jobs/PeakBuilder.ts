@@ -73,11 +73,7 @@ export class PeakBuilder extends Writable {
   result(): Peaks {
     if (this.inBucket > 0) this.flushBucket()
     const levels: PeakLevel[] = []
-    let prev = {
-      samplesPerPeak: PEAK_LEVELS[0] as number,
-      length: this.length,
-      data: this.base.subarray(0, this.length * 2),
-    }
+    let prev = { samplesPerPeak: PEAK_LEVELS[0] as number, length: this.length, data: this.base.subarray(0, this.length * 2) }
     levels.push({ samplesPerPeak: prev.samplesPerPeak, length: prev.length, data: Array.from(prev.data) })
     for (const spp of PEAK_LEVELS.slice(1)) {
       const factor = spp / prev.samplesPerPeak

@@ -19,14 +19,7 @@ test('durations are integers in frames and samples', () => {
   const info = mediaInfoFrom(
     probe(
       [
-        {
-          codec_type: 'video',
-          codec_name: 'h264',
-          width: 1920,
-          height: 1080,
-          avg_frame_rate: '24000/1001',
-          r_frame_rate: '24000/1001',
-        },
+        { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '24000/1001', r_frame_rate: '24000/1001' },
         { codec_type: 'audio', codec_name: 'aac', sample_rate: 48000, channels: 2, duration: '10.0' },
       ],
       10.01,
@@ -47,9 +40,7 @@ test('still images, streamless files and files without duration are not playable
       return err as PermanentJobError
     }
   }
-  const still = refused(
-    probe([{ codec_type: 'video', codec_name: 'png', width: 10, height: 10, avg_frame_rate: '25/1' }], 0.04),
-  )
+  const still = refused(probe([{ codec_type: 'video', codec_name: 'png', width: 10, height: 10, avg_frame_rate: '25/1' }], 0.04))
   assert.is(still?.code, 'UNSUPPORTED_MEDIA')
   assert.is(refused(probe([{ codec_type: 'data' }], 5))?.code, 'UNSUPPORTED_MEDIA')
   assert.match(String(refused(probe([{ codec_type: 'audio', sample_rate: 44100 }]))?.message), /no playable duration/)
@@ -58,22 +49,10 @@ test('still images, streamless files and files without duration are not playable
 test('the HLS ladder never goes above the source and keeps the aspect ratio on even sizes', () => {
   const info = (width: number, height: number) =>
     mediaInfoFrom(probe([{ codec_type: 'video', codec_name: 'h264', width, height, avg_frame_rate: '25/1' }], 2))
-  assert.equal(
-    ladderFor(info(1920, 1080), [360, 720]).map((r) => `${r.width}x${r.height}`),
-    ['640x360', '1280x720'],
-  )
-  assert.equal(
-    ladderFor(info(1280, 720), [1080, 360, 720]).map((r) => r.height),
-    [360, 720],
-  )
-  assert.equal(
-    ladderFor(info(426, 240), [360, 720]).map((r) => `${r.width}x${r.height}`),
-    ['426x240'],
-  )
-  assert.equal(
-    ladderFor(info(1080, 1920), [360]).map((r) => `${r.width}x${r.height}`),
-    ['202x360'],
-  )
+  assert.equal(ladderFor(info(1920, 1080), [360, 720]).map((r) => `${r.width}x${r.height}`), ['640x360', '1280x720'])
+  assert.equal(ladderFor(info(1280, 720), [1080, 360, 720]).map((r) => r.height), [360, 720])
+  assert.equal(ladderFor(info(426, 240), [360, 720]).map((r) => `${r.width}x${r.height}`), ['426x240'])
+  assert.equal(ladderFor(info(1080, 1920), [360]).map((r) => `${r.width}x${r.height}`), ['202x360'])
 })
 
 test.run()

@@ -34,25 +34,16 @@ export function mediaInfoFrom(data: FfprobeData): MediaInfo {
   const audioStream = data.streams.find((s) => s.codec_type === 'audio')
   const durationSeconds = Number(data.format.duration ?? videoStream?.duration ?? audioStream?.duration)
   if (!videoStream && !audioStream) {
-    throw new PermanentJobError(
-      ErrorCode.UNSUPPORTED_MEDIA,
-      'This file has no video or audio stream; upload a video or audio file.',
-    )
+    throw new PermanentJobError(ErrorCode.UNSUPPORTED_MEDIA, 'This file has no video or audio stream; upload a video or audio file.')
   }
   if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
-    throw new PermanentJobError(
-      ErrorCode.UNSUPPORTED_MEDIA,
-      'This file has no playable duration; upload a video or audio file.',
-    )
+    throw new PermanentJobError(ErrorCode.UNSUPPORTED_MEDIA, 'This file has no playable duration; upload a video or audio file.')
   }
   let video: MediaInfo['video'] = null
   if (videoStream) {
     const fps = parseRational(videoStream.avg_frame_rate) ?? parseRational(videoStream.r_frame_rate)
     if (!fps || !videoStream.width || !videoStream.height) {
-      throw new PermanentJobError(
-        ErrorCode.UNSUPPORTED_MEDIA,
-        'The video stream has no frame rate or size; the file may be damaged.',
-      )
+      throw new PermanentJobError(ErrorCode.UNSUPPORTED_MEDIA, 'The video stream has no frame rate or size; the file may be damaged.')
     }
     const nbFrames = Number(videoStream.nb_frames)
     video = {
@@ -67,16 +58,13 @@ export function mediaInfoFrom(data: FfprobeData): MediaInfo {
   let audio: MediaInfo['audio'] = null
   if (audioStream) {
     const sampleRate = Number(audioStream.sample_rate)
-    if (!(sampleRate > 0))
-      throw new PermanentJobError(ErrorCode.UNSUPPORTED_MEDIA, 'The audio stream has no sample rate.')
+    if (!(sampleRate > 0)) throw new PermanentJobError(ErrorCode.UNSUPPORTED_MEDIA, 'The audio stream has no sample rate.')
     const audioSeconds = Number(audioStream.duration)
     audio = {
       codec: String(audioStream.codec_name ?? 'unknown'),
       sampleRate,
       channels: Number(audioStream.channels ?? 1),
-      durationSamples: Math.round(
-        (Number.isFinite(audioSeconds) && audioSeconds > 0 ? audioSeconds : durationSeconds) * sampleRate,
-      ),
+      durationSamples: Math.round((Number.isFinite(audioSeconds) && audioSeconds > 0 ? audioSeconds : durationSeconds) * sampleRate),
     }
   }
   return {

@@ -30,13 +30,7 @@ export function ladderFor(info: MediaInfo, heights: number[]): Rung[] {
 }
 
 /** One ffmpeg run writing every rung and the master playlist into `outDir`. */
-export function transcodeSpec(
-  source: string,
-  outDir: string,
-  info: MediaInfo,
-  rungs: Rung[],
-  encoder: string,
-): FfmpegSpec {
+export function transcodeSpec(source: string, outDir: string, info: MediaInfo, rungs: Rung[], encoder: string): FfmpegSpec {
   const n = rungs.length
   const split = `[0:v]split=${n}${rungs.map((_, i) => `[s${i}]`).join('')}`
   const scales = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=bicubic,format=yuv420p[v${i}]`)
@@ -44,14 +38,7 @@ export function transcodeSpec(
   rungs.forEach((r, i) => {
     options.push('-map', `[v${i}]`)
     if (info.hasAudio) options.push('-map', '0:a:0')
-    options.push(
-      `-b:v:${i}`,
-      `${r.videoKbps}k`,
-      `-maxrate:v:${i}`,
-      `${Math.round(r.videoKbps * 1.2)}k`,
-      `-bufsize:v:${i}`,
-      `${r.videoKbps * 2}k`,
-    )
+    options.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`)
   })
   options.push('-c:v', encoder)
   if (encoder === 'libx264') options.push('-preset', 'veryfast', '-sc_threshold', '0')
@@ -59,20 +46,13 @@ export function transcodeSpec(
   options.push('-force_key_frames', `expr:gte(t,n_forced*${SEGMENT_SECONDS})`)
   if (info.hasAudio) options.push('-c:a', 'aac', '-b:a', '128k', '-ac', '2')
   options.push(
-    '-f',
-    'hls',
-    '-hls_time',
-    String(SEGMENT_SECONDS),
-    '-hls_playlist_type',
-    'vod',
-    '-hls_flags',
-    'independent_segments',
-    '-hls_segment_filename',
-    path.join(outDir, 'v%v', 'seg_%05d.ts'),
-    '-master_pl_name',
-    'master.m3u8',
-    '-var_stream_map',
-    rungs.map((_, i) => (info.hasAudio ? `v:${i},a:${i}` : `v:${i}`)).join(' '),
+    '-f', 'hls',
+    '-hls_time', String(SEGMENT_SECONDS),
+    '-hls_playlist_type', 'vod',
+    '-hls_flags', 'independent_segments',
+    '-hls_segment_filename', path.join(outDir, 'v%v', 'seg_%05d.ts'),
+    '-master_pl_name', 'master.m3u8',
+    '-var_stream_map', rungs.map((_, i) => (info.hasAudio ? `v:${i},a:${i}` : `v:${i}`)).join(' '),
   )
   return {
     inputs: [{ path: source }],

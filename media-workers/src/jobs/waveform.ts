@@ -8,12 +8,7 @@ import { PEAK_LEVELS, PeakBuilder } from './PeakBuilder'
 export function waveformSpec(source: string, sampleRate: number, sink: string | Writable): FfmpegSpec {
   return {
     inputs: [{ path: source }],
-    outputs: [
-      {
-        target: sink,
-        options: ['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRate), '-f', 's16le', '-acodec', 'pcm_s16le'],
-      },
-    ],
+    outputs: [{ target: sink, options: ['-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRate), '-f', 's16le', '-acodec', 'pcm_s16le'] }],
   }
 }
 

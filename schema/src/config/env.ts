@@ -5,10 +5,7 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url()
-    .refine(
-      (u) => protocols.some((p) => u.startsWith(`${p}://`)),
-      `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
-    )
+    .refine((u) => protocols.some((p) => u.startsWith(`${p}://`)), `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`)
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
 /** A comma-separated list of web origins (`https://host[:port]`, no path), normalized to `URL.origin`. */
@@ -17,25 +14,13 @@ const origins = z
   .max(4000)
   .transform((value, ctx) => {
     const list: string[] = []
-    for (const item of value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
+    for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
       let u: URL | null = null
       try {
         u = new URL(item)
       } catch {}
-      if (
-        !u ||
-        (u.protocol !== 'http:' && u.protocol !== 'https:') ||
-        (u.pathname !== '/' && u.pathname !== '') ||
-        u.search ||
-        u.hash
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${item.slice(0, 80)}" is not an origin like https://app.example.com or http://localhost:5173`,
-        })
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+        ctx.addIssue({ code: 'custom', message: `"${item.slice(0, 80)}" is not an origin like https://app.example.com or http://localhost:5173` })
         return z.NEVER
       }
       list.push(u.origin)
@@ -112,18 +97,9 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     /** Multiplies every rate limit of the api (sign-up, sign-in, expensive mutations); raise it for load tests. */
     RATE_LIMIT_MULTIPLIER: z.coerce.number().min(0.01).max(10000).default(1),
     /** Uploads larger than this use presigned multipart (resumable); smaller ones one presigned PUT. */
-    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce
-      .number()
-      .int()
-      .min(5 * 1024 * 1024)
-      .default(64 * 1024 * 1024),
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).default(64 * 1024 * 1024),
     /** Part size of multipart uploads (S3 needs at least 5 MiB except for the last part). */
-    UPLOAD_PART_SIZE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(5 * 1024 * 1024)
-      .max(5 * 1024 ** 3)
-      .default(16 * 1024 * 1024),
+    UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(16 * 1024 * 1024),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
     /** Outgoing mail (password reset links): `smtp://user:pass@host:587` or `smtps://...:465`. */
@@ -141,11 +117,7 @@ export const CollabEnv = CommonEnv.merge(DatabaseEnv)
     COLLAB_PORT: port(4001),
     /** Set to run more than one collab instance (Hocuspocus Redis extension). */
     REDIS_URL: url(['redis', 'rediss']).optional(),
-    COLLAB_MAX_UPDATE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(2 * 1024 * 1024),
+    COLLAB_MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
     COLLAB_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
     /**
      * With Redis: how long a connection slot outlives its last heartbeat (refreshed every third of it), i.e. how
@@ -200,11 +172,7 @@ export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
     if (env.ASR_ENGINE === 'openai' && !env.ASR_OPENAI_URL)
       ctx.addIssue({ code: 'custom', path: ['ASR_OPENAI_URL'], message: 'is required when ASR_ENGINE=openai' })
     if (env.ASR_ENGINE === 'whisper' && !env.ASR_WHISPER_MODEL)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ASR_WHISPER_MODEL'],
-        message: 'is required when ASR_ENGINE=whisper (a ggml model file)',
-      })
+      ctx.addIssue({ code: 'custom', path: ['ASR_WHISPER_MODEL'], message: 'is required when ASR_ENGINE=whisper (a ggml model file)' })
   })
 export type WorkersEnv = z.infer<typeof WorkersEnv>
 

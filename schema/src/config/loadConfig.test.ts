@@ -19,10 +19,7 @@ test('a bad value names the variable and the problem', () => {
   } catch (err) {
     assert.instance(err, ConfigError)
     const e = err as ConfigError
-    assert.equal(
-      e.problems.map((p) => p.variable),
-      ['COLLAB_PORT'],
-    )
+    assert.equal(e.problems.map((p) => p.variable), ['COLLAB_PORT'])
     assert.match(e.message, 'COLLAB_PORT')
   }
 })
@@ -37,10 +34,7 @@ test('a missing required variable is reported', () => {
 })
 
 test('a URL with the wrong scheme is refused', () => {
-  assert.throws(
-    () => loadConfig(ApiEnv, { ...base, DATABASE_URL: 'mysql://x@y/z' }),
-    /DATABASE_URL: must start with postgres/,
-  )
+  assert.throws(() => loadConfig(ApiEnv, { ...base, DATABASE_URL: 'mysql://x@y/z' }), /DATABASE_URL: must start with postgres/)
 })
 
 test('empty strings count as unset', () => {
@@ -52,11 +46,7 @@ test('ALLOWED_ORIGINS is a list of origins, normalized; a path or another scheme
   const c = loadConfig(CollabEnv, { ...base, ALLOWED_ORIGINS: ' http://localhost:5173 , HTTPS://App.Example.com:443 ' })
   assert.equal(c.ALLOWED_ORIGINS, ['http://localhost:5173', 'https://app.example.com'])
   for (const bad of ['https://app.example.com/path', 'ws://localhost:4001', 'localhost:5173']) {
-    assert.throws(
-      () => loadConfig(ApiEnv, { ...base, ALLOWED_ORIGINS: bad }),
-      /ALLOWED_ORIGINS: .* is not an origin/,
-      bad,
-    )
+    assert.throws(() => loadConfig(ApiEnv, { ...base, ALLOWED_ORIGINS: bad }), /ALLOWED_ORIGINS: .* is not an origin/, bad)
   }
 })
 

@@ -12,10 +12,7 @@ export class ConfigError extends Error {
  * Validates the environment once, at boot. Empty strings count as unset, so `FOO=` in a .env file falls
  * back to the default instead of failing.
  */
-export function loadConfig<S extends z.ZodType>(
-  schema: S,
-  env: Record<string, string | undefined> = process.env,
-): z.infer<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
   const cleaned: Record<string, string> = {}
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v
   const parsed = schema.safeParse(cleaned)

@@ -11,6 +11,7 @@ import { qaRouter } from './routers/qa'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
+import { transcriptsRouter } from './routers/transcripts'
 import { router } from './trpc'
 
 /** The root router: one line per domain router. */
@@ -28,6 +29,7 @@ export const appRouter = router({
   qa: qaRouter,
   billing: billingRouter,
   webhooks: webhooksRouter,
+  transcripts: transcriptsRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -8,6 +8,7 @@ import {
   Streams,
   Subjects,
   timeline,
+  transcript,
 } from '@cutroom/schema'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
@@ -352,6 +353,66 @@ test('a framediff result naming a document that is not a qa document of its proj
   await eventsConsumed()
   assert.is(await rowCount(f.docs.timeline), timelineRows)
   assert.is(await rowCount(f.docs.qa), qaRows)
+})
+
+test('transcript segments from a transcribe job land live as paragraphs in time order, once, in transcripts only', async () => {
+  const docId = f.docs.transcript
+  const client = await f.connect(docId, f.sessions.viewer)
+  const assetId = '00000000-0000-4000-8000-000000000001'
+  const segment = (start: number, words: string[]) => ({
+    type: 'transcript-segment' as const,
+    meta: { assetId, language: 'en', source: 'pocketsphinx', sampleRate: 48000 },
+    segment: {
+      speaker: 'Speaker 1',
+      start,
+      end: start + words.length * 9600,
+      words: words.map((text, i) => ({
+        text,
+        start: start + i * 9600,
+        end: start + (i + 1) * 9600 - 1,
+        confidence: 0.8,
+      })),
+    },
+  })
+  assert.equal(await patch(docId, segment(96_000, ['second', 'one'])), { ok: true, changed: true })
+  assert.equal(await patch(docId, segment(0, ['first', 'words'])), { ok: true, changed: true })
+  await waitFor(() => transcript.readParagraphs(client.doc).length === 2, 10_000, 'both paragraphs at the client')
+  assert.equal(
+    transcript.readParagraphs(client.doc).map((p) => [p.start, p.text]),
+    [
+      [0, 'first words'],
+      [96_000, 'second one'],
+    ],
+  )
+  assert.is(transcript.getMeta(client.doc).sampleRate, 48000)
+  assert.equal(transcript.readWords(client.doc)[2], {
+    text: 'second',
+    start: 96_000,
+    end: 105_599,
+    confidence: 0.8,
+    paragraph: 1,
+    offset: 0,
+  })
+  const before = await rowCount(docId)
+  assert.equal(await patch(docId, segment(96_000, ['second', 'one'])), { ok: true, changed: false })
+  assert.is(await rowCount(docId), before, 'a repeated segment writes nothing')
+  const wrong = await patch(f.docs.timeline, segment(0, ['x']))
+  assert.equal(wrong, {
+    ok: false,
+    code: 'BAD_INPUT',
+    message: 'Transcript segments apply to transcript documents only.',
+  })
+  const bad = await patch(docId, {
+    ...segment(200_000, ['a']),
+    segment: {
+      speaker: 'S',
+      start: 200_000,
+      end: 210_000,
+      words: [{ text: 'two words', start: 200_000, end: 201_000, confidence: 1 }],
+    },
+  })
+  assert.is(bad.ok, false)
+  client.destroy()
 })
 
 test.run()

@@ -72,6 +72,7 @@ export class DocPatcher implements Extension {
     try {
       return await this.apply(documentId, parsed.data)
     } catch (err) {
+      if (err instanceof CutroomError) return { ok: false, code: err.code, message: err.message }
       this.options.log?.error({ err, documentId }, 'patch failed')
       return { ok: false, code: ErrorCode.INTERNAL, message: 'The patch could not be applied.' }
     }
@@ -135,6 +136,18 @@ export class DocPatcher implements Extension {
             message: 'Workflow changes apply to qa-workflow documents only.',
           }
         return this.applyWorkflowOp(documentId, doc.project_id, request)
+      case 'transcript-segment': {
+        if (doc.kind !== 'transcript')
+          return {
+            ok: false,
+            code: ErrorCode.BAD_INPUT,
+            message: 'Transcript segments apply to transcript documents only.',
+          }
+        const changed = await this.transact(documentId, actor, (d) => {
+          transcript.addSegment(d, request.meta, request.segment, WORKER_PATCH_ORIGIN)
+        })
+        return { ok: true, changed }
+      }
     }
   }
 

@@ -1,5 +1,6 @@
-import type { ArtifactRef, JobKind, JobPayloadOf, Usage } from '@cutroom/schema'
+import type { ArtifactRef, DocPatchReply, DocPatchRequest, JobKind, JobPayloadOf, Usage } from '@cutroom/schema'
 import type { Logger } from 'pino'
+import type { AsrEngine } from './asr/AsrEngine'
 import type { WorkerCapabilities } from './detectCapabilities'
 import type { FfmpegAdapter } from './FfmpegAdapter'
 import type { MediaInfo } from './jobs/mediaInfo'
@@ -26,6 +27,10 @@ export interface JobContext<K extends JobKind = JobKind> {
   sourceAt(sourceKey: string): Promise<string>
   /** Like `mediaInfo()` for any object key of the job, once per key. */
   mediaInfoAt(sourceKey: string): Promise<MediaInfo>
+  /** The speech recogniser the worker booted with (null when it serves no speech kinds). */
+  asr: AsrEngine | null
+  /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
+  patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }
 
 export interface JobOutcome {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { type Consumer, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection, Subscription } from '@nats-io/nats-core'
 import {
+  DocPatchReplySchema,
   ErrorCode,
   type JobEvent,
   JobEventSchema,
@@ -20,6 +21,7 @@ import {
 import { extractTraceContext, injectTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import { headers } from '@nats-io/nats-core'
 import type { Logger } from 'pino'
+import type { AsrEngine } from './asr/AsrEngine'
 import type { WorkerCapabilities } from './detectCapabilities'
 import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
 import type { FfmpegAdapter } from './FfmpegAdapter'
@@ -44,6 +46,10 @@ export interface MediaWorkersDeps {
   log: Logger
   /** Also count the process' CPU, memory and event loop in /metrics (the real process; not tests). */
   processMetrics?: boolean
+  /** The speech recogniser of the transcribe job (required when the worker serves it). */
+  asr?: AsrEngine | null
+  /** How long a document patch may wait for the collab server's reply. */
+  patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
   pullExpiresMs?: number
 }
@@ -245,6 +251,15 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       storage: deps.storage,
       capabilities: deps.capabilities,
       log: jlog,
+      asr: deps.asr ?? null,
+      async patchDocument(documentId, request) {
+        const msg = await nc
+          .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })
+          .catch((err: Error) => {
+            throw new Error(`The collab server did not take the document change (${err.message}).`)
+          })
+        return DocPatchReplySchema.parse(msg.json())
+      },
       progress(fraction, stage) {
         const now = Date.now()
         if (fraction < 1 && now - lastSent < PROGRESS_INTERVAL_MS) return

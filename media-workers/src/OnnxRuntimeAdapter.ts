@@ -5,7 +5,7 @@ export interface OnnxSession {
   /** The execution provider the session runs on (`cuda` or `cpu`). */
   provider: string
   run(
-    feeds: Record<string, { data: Float32Array; dims: number[] }>,
+    feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }>,
   ): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>
   release(): Promise<void>
 }
@@ -36,7 +36,11 @@ export class OnnxRuntimeAdapter {
           async run(feeds) {
             const started = performance.now()
             const tensors: Record<string, Tensor> = {}
-            for (const [name, f] of Object.entries(feeds)) tensors[name] = new Tensor('float32', f.data, f.dims)
+            for (const [name, f] of Object.entries(feeds))
+              tensors[name] =
+                f.data instanceof BigInt64Array
+                  ? new Tensor('int64', f.data, f.dims)
+                  : new Tensor('float32', f.data, f.dims)
             const out = await session.run(tensors)
             timer?.('onnx', (performance.now() - started) / 1000, provider === 'cpu' ? 'cpu' : 'gpu')
             const result: Record<string, { data: Float32Array; dims: readonly number[] }> = {}

@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert'
 import { detectCapabilities } from './detectCapabilities'
 import { FfmpegAdapter } from './FfmpegAdapter'
 import { generateTestClip } from './generateTestClip'
+import { createAsrEngine } from './asr/createAsrEngine'
 import { JOB_HANDLERS } from './jobs/handlers'
 import { type MediaWorkers, startMediaWorkers } from './MediaWorkers'
 import { S3Storage } from './S3Storage'
@@ -104,7 +105,8 @@ test.before(async () => {
   nc = await connect({ servers: nats.url })
   nc.subscribe(Subjects.allEvents, { callback: (_e, m) => void events.push(JobEventSchema.parse(m.json())) })
   const capabilities = await detectCapabilities(ffmpeg, true)
-  workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, pullExpiresMs: 1000 })
+  const asr = await createAsrEngine(config)
+  workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, pullExpiresMs: 1000 })
 })
 
 test.after(async () => {

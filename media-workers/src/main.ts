@@ -3,6 +3,8 @@ import { ConfigError, loadConfig, WorkersEnv } from '@cutroom/schema'
 import { connect } from '@nats-io/transport-node'
 import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
+import { AsrConfigError, type AsrEngine } from './asr/AsrEngine'
+import { createAsrEngine } from './asr/createAsrEngine'
 import { detectCapabilities } from './detectCapabilities'
 import { FfmpegAdapter } from './FfmpegAdapter'
 import { startMediaWorkers } from './MediaWorkers'
@@ -22,9 +24,21 @@ const tracing = startTracing({ serviceName: 'cutroom-media-workers', endpoint: c
 const ffmpeg = new FfmpegAdapter(config.FFMPEG_PATH, config.FFPROBE_PATH)
 const capabilities = await detectCapabilities(ffmpeg, config.WORKER_FORCE_CPU)
 log.info({ capabilities }, 'capabilities detected')
+// the speech engine is checked at boot: a missing program, model file or URL stops the worker with its reason
+const servesSpeech = !config.WORKER_KINDS || config.WORKER_KINDS.split(',').some((k) => k.trim() === 'transcribe')
+let asr: AsrEngine | null = null
+if (servesSpeech) {
+  try {
+    asr = await createAsrEngine(config)
+  } catch (err) {
+    log.fatal(err instanceof AsrConfigError ? err.message : err)
+    process.exit(78)
+  }
+  log.info({ engine: asr.name }, 'speech recognition ready')
+}
 const storage = new S3Storage(config)
 const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, processMetrics: true })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, processMetrics: true })
 
 const health = createServer(async (req, res) => {
   if (req.url === '/metrics') {
@@ -59,6 +73,7 @@ async function shutdown(signal: string) {
   health.close()
   await workers.close()
   await nc.drain()
+  await asr?.close()
   storage.close()
   await tracing.shutdown()
   process.exit(0)

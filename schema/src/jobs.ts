@@ -115,7 +115,14 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
       height: z.number().int().min(32).max(1080).optional(),
     }),
   }),
-  JobBase.extend({ kind: z.literal('transcribe'), input: AssetInput.extend({ language: z.string().max(16).optional() }) }),
+  JobBase.extend({
+    kind: z.literal('transcribe'),
+    input: AssetInput.extend({
+      language: z.string().max(16).optional(),
+      /** The transcript document the segments are patched into, live, as each one is recognised. */
+      documentId: uuid.optional(),
+    }),
+  }),
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
   JobBase.extend({
     kind: z.literal('tts'),
@@ -204,6 +211,22 @@ export const FramediffResultSchema = z.object({
   suggestions: z.array(FramediffSuggestionSchema).max(100),
 })
 export type FramediffResult = z.infer<typeof FramediffResultSchema>
+
+/** `result` of a succeeded transcribe job. Times are samples at `sampleRate` (the source's audio rate). */
+export const TranscribeResultSchema = z.object({
+  documentId: uuid.optional(),
+  engine: z.string().max(32),
+  language: z.string().max(16),
+  sampleRate: z.number().int().positive(),
+  segments: z.number().int().nonnegative(),
+  words: z.number().int().nonnegative(),
+  /** Seconds of audio the engine was given (the speech segments), and of the whole source. */
+  speechSeconds: z.number().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  /** Said in words when there was nothing to transcribe. */
+  note: z.string().max(500).optional(),
+})
+export type TranscribeResult = z.infer<typeof TranscribeResultSchema>
 
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({

@@ -59,6 +59,36 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
     ]),
     actorUserId: actor,
   }),
+  /**
+   * One recognised speech segment of a transcribe job, written into a transcript document as a paragraph in time
+   * order (workers -> collab while the job runs, so the transcript fills in live). A paragraph with the same
+   * `start` already there makes it a no-op, so a redelivered job or a repeated request writes nothing twice.
+   */
+  z.object({
+    type: z.literal('transcript-segment'),
+    meta: z.object({
+      assetId: uuid,
+      language: z.string().max(16),
+      source: z.string().max(32),
+      sampleRate: z.number().int().positive().max(384_000),
+    }),
+    segment: z.object({
+      speaker: z.string().max(100),
+      start: z.number().int().nonnegative(),
+      end: z.number().int().nonnegative(),
+      words: z
+        .array(
+          z.object({
+            text: z.string().min(1).max(200),
+            start: z.number().int().nonnegative(),
+            end: z.number().int().nonnegative(),
+            confidence: z.number().min(0).max(1),
+          }),
+        )
+        .max(10_000),
+    }),
+    actorUserId: actor,
+  }),
 ])
 export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
 

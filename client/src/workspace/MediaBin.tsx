@@ -21,6 +21,8 @@ export function MediaBin(props: {
   thumbnailFor: (assetId: string) => { url: string; columns: number; rows: number } | null
   /** Where new versions upload to; absent or null when this person cannot upload. */
   uploads?: UploadQueue | null
+  /** Makes a transcript of the asset (editors and up); absent where transcribing is not offered. */
+  onTranscribe?: (asset: BinAsset) => void
   children?: JSX.Element
 }) {
   const rows = createMemo(() => latestOfStacks(props.assets()))
@@ -113,6 +115,19 @@ export function MediaBin(props: {
                 </Show>
                 <Show when={props.uploads}>
                   {(queue) => <NewVersionButton asset={asset} queue={queue()} compact />}
+                </Show>
+                <Show
+                  when={props.onTranscribe && props.canInsert() && ['uploaded', 'processing', 'ready'].includes(target().status)}
+                >
+                  <button
+                    type="button"
+                    class="ghost small"
+                    title="Transcribe the speech of this asset into a new transcript"
+                    data-testid="transcribe-asset"
+                    onClick={() => props.onTranscribe?.(target())}
+                  >
+                    Transcribe
+                  </button>
                 </Show>
               </div>
             )

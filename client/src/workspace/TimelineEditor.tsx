@@ -1,6 +1,7 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
 import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
 import { createUploadQueue } from '../media'
+import { api } from '../lib/api'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
 import { artifactUrl } from './artifactUrl'
 import { assetFrames, type BinAsset } from './binAsset'
@@ -9,6 +10,7 @@ import { createDocSignal } from './createDocSignal'
 import { createPlayback, oneSecond } from './createPlayback'
 import { createUndoManager } from './createUndoManager'
 import { createYSignal } from './createYSignal'
+import { errorMessage } from './errorMessage'
 import type { EditorContext } from './EditorContext'
 import { isTypingTarget } from './isTypingTarget'
 import { MediaBin } from './MediaBin'
@@ -316,6 +318,16 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     )
   })
 
+  // a new transcript of the asset, opened at once: it fills in live while the transcribe job runs
+  const transcribeAsset = async (asset: BinAsset) => {
+    try {
+      const created = await api.transcripts.create.mutate({ projectId: props.ctx.projectId, assetId: asset.id })
+      window.location.assign(`/projects/${props.ctx.projectId}/docs/${created.documentId}`)
+    } catch (error) {
+      props.ctx.notify(errorMessage(error))
+    }
+  }
+
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
   )
@@ -332,6 +344,7 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           thumbnailFor={thumbnailFor}
           onRefresh={props.ctx.refreshAssets}
           uploads={readOnly() ? null : uploads}
+          onTranscribe={transcribeAsset}
         />
         <Viewer view={view} playback={playback} mediaFor={mediaFor} />
         <aside class="panel inspector" aria-label="Inspector">

@@ -4,6 +4,7 @@ import { framediff } from './framediff'
 import { probe } from './probe'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
+import { transcribe } from './transcribe'
 import { waveform } from './waveform'
 
 /** The job kinds this package implements; the other kinds have no consumer here. */
@@ -13,4 +14,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   thumbnails,
   waveform,
   framediff,
+  transcribe,
 }

@@ -167,6 +167,21 @@ export const CollabEnv = CommonEnv.merge(DatabaseEnv)
   })
 export type CollabEnv = z.infer<typeof CollabEnv>
 
+/** Speech recognition of the transcribe job: which engine, and what each one needs. Nothing downloads at run time. */
+export const AsrEnv = z.object({
+  ASR_ENGINE: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
+  POCKETSPHINX_PATH: z.string().default('pocketsphinx_continuous'),
+  /** The acoustic model, language model and dictionary of Debian's pocketsphinx-en-us. */
+  POCKETSPHINX_MODEL_DIR: z.string().default('/usr/share/pocketsphinx/model/en-us'),
+  /** A whisper.cpp ggml model file the operator provides. */
+  ASR_WHISPER_MODEL: z.string().optional(),
+  /** Base URL of an OpenAI-compatible API (the engine posts to `<url>/v1/audio/transcriptions`). */
+  ASR_OPENAI_URL: z.string().url().optional(),
+  ASR_OPENAI_KEY: z.string().optional(),
+  ASR_OPENAI_MODEL: z.string().max(100).default('whisper-1'),
+})
+export type AsrEnv = z.infer<typeof AsrEnv>
+
 export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
   .merge(NatsEnv)
   .merge(S3Env)
@@ -187,6 +202,13 @@ export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
     WORKER_FORCE_CPU: bool.default(false),
     FFMPEG_PATH: z.string().default('ffmpeg'),
     FFPROBE_PATH: z.string().default('ffprobe'),
+  })
+  .merge(AsrEnv)
+  .superRefine((env, ctx) => {
+    if (env.ASR_ENGINE === 'openai' && !env.ASR_OPENAI_URL)
+      ctx.addIssue({ code: 'custom', path: ['ASR_OPENAI_URL'], message: 'is required when ASR_ENGINE=openai' })
+    if (env.ASR_ENGINE === 'whisper' && !env.ASR_WHISPER_MODEL)
+      ctx.addIssue({ code: 'custom', path: ['ASR_WHISPER_MODEL'], message: 'is required when ASR_ENGINE=whisper (a ggml model file)' })
   })
 export type WorkersEnv = z.infer<typeof WorkersEnv>
 

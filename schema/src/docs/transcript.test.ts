@@ -221,4 +221,39 @@ for (const seed of [11, 12, 13, 14]) {
   })
 }
 
+test("addSegment writes segments in time order whatever order they come in, once each, and keeps a person's edits", () => {
+  const doc = new Y.Doc()
+  prepareDocument(doc, transcript.model)
+  const meta = { assetId: 'a1', language: 'en', source: 'pocketsphinx', sampleRate: SR }
+  const seg = (start: number, texts: string[]) => ({
+    speaker: 'Speaker 1',
+    start,
+    end: start + texts.length * 24000,
+    words: texts.map((text, i) => ({
+      text,
+      start: start + i * 24000,
+      end: start + i * 24000 + 20000,
+      confidence: 0.7,
+    })),
+  })
+  assert.ok(transcript.addSegment(doc, meta, seg(240_000, ['c', 'd'])))
+  assert.ok(transcript.addSegment(doc, meta, seg(0, ['a', 'b'])))
+  transcript.correctWord(doc, 0, 'A')
+  assert.ok(transcript.addSegment(doc, meta, seg(480_000, ['e'])))
+  assert.not.ok(transcript.addSegment(doc, meta, seg(0, ['a', 'b'])), 'a segment already there is a no-op')
+  assert.equal(
+    transcript.readParagraphs(doc).map((p) => [p.start, p.text]),
+    [
+      [0, 'A b'],
+      [240_000, 'c d'],
+      [480_000, 'e'],
+    ],
+  )
+  assert.equal(transcript.getMeta(doc), meta)
+  assert.equal(transcript.validate(doc), [])
+  assert.throws(() => transcript.addSegment(doc, meta, seg(600_000, ['two words'])), /one word without spaces/)
+  assert.throws(() => transcript.addSegment(doc, meta, { ...seg(700_000, ['x']), end: 1 }), /integer samples/)
+  assert.is(transcript.readParagraphs(doc).length, 3, 'a refused segment changes nothing')
+})
+
 test.run()

@@ -158,6 +158,59 @@ export function buildTranscript(
   }, origin)
 }
 
+/**
+ * Adds one recognised segment as a paragraph, in time order, and sets the meta it came with (live transcription:
+ * a job sends each segment as it finishes). A paragraph that already starts at `segment.start` means the segment
+ * is there: nothing changes, so repeating a segment (a redelivered job) is a no-op. Returns whether it changed.
+ */
+export function addSegment(
+  doc: Y.Doc,
+  meta: Partial<TranscriptMeta>,
+  segment: SegmentInput & { start: number; end: number },
+  origin: unknown = LOCAL_ORIGIN,
+): boolean {
+  if (!isInt(segment.start) || !isInt(segment.end) || segment.start < 0 || segment.end < segment.start)
+    throw new CutroomError(ErrorCode.BAD_INPUT, 'A segment needs integer samples with 0 <= start <= end.')
+  segment.words.forEach((w, j) => {
+    requireTiming(w, `word ${j}`)
+    if (typeof w.text !== 'string' || w.text.length === 0 || /\s/.test(w.text))
+      throw new CutroomError(ErrorCode.BAD_INPUT, `word ${j}: text must be one word without spaces.`)
+  })
+  const existing = paragraphs(doc)
+  if (existing.some((p) => p.getAttribute('start') === (segment.start as unknown))) return false
+  if (readWords(doc).length + segment.words.length > MAX_WORDS)
+    throw new CutroomError(ErrorCode.PAYLOAD_TOO_LARGE, `A transcript holds at most ${MAX_WORDS} words.`)
+  doc.transact(() => {
+    const m = metaOf(doc)
+    for (const key of ['assetId', 'language', 'source', 'sampleRate'] as const)
+      if (meta[key] !== undefined && m.get(key) !== meta[key]) m.set(key, meta[key])
+    const body = bodyOf(doc)
+    // After every paragraph that starts earlier (a person may have added untimed paragraphs: they keep their place).
+    const nodes = body.toArray()
+    let at = nodes.length
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]
+      if (n instanceof Y.XmlElement && n.nodeName === PARAGRAPH && Number(n.getAttribute('start')) > segment.start) {
+        at = i
+        break
+      }
+    }
+    const p = new Y.XmlElement<ParagraphAttrs>(PARAGRAPH)
+    p.setAttribute('speaker', segment.speaker)
+    p.setAttribute('start', segment.start)
+    p.setAttribute('end', segment.end)
+    p.insert(0, [new Y.XmlText()])
+    body.insert(at, [p as unknown as Y.XmlElement])
+    const delta: { insert: string; attributes?: Record<string, unknown> }[] = []
+    segment.words.forEach((w, j) => {
+      if (j > 0) delta.push({ insert: ' ' })
+      delta.push({ insert: w.text, attributes: { [WORD_MARK]: wordAttrs(w) } })
+    })
+    ;(p.get(0) as Y.XmlText).applyDelta(delta)
+  }, origin)
+  return true
+}
+
 function paragraphText(p: Y.XmlElement): Y.XmlText | null {
   const first = p.get(0)
   return first instanceof Y.XmlText ? first : null

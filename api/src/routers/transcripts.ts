@@ -142,8 +142,10 @@ export const transcriptsRouter = router({
         const { sampleRate } = transcript.getMeta(doc)
         const ms = (samples: number) => Math.round((samples * 1000) / sampleRate)
         const paragraphs: { text: string; start: number; end: number }[][] = []
-        for (const w of transcript.readWords(doc))
-          (paragraphs[w.paragraph] ??= []).push({ text: w.text, start: ms(w.start), end: ms(w.end) })
+        for (const w of transcript.readWords(doc)) {
+          paragraphs[w.paragraph] ??= []
+          paragraphs[w.paragraph]!.push({ text: w.text, start: ms(w.start), end: ms(w.end) })
+        }
         const cues = cuesFromWords(paragraphs.filter(Boolean), { maxChars: input.maxChars, maxLines: input.maxLines })
         return { format: input.format, cues: cues.length, text: formatSubtitles(cues, input.format) }
       } finally {

@@ -12,11 +12,14 @@ import { startWorkspaceStack, waitFor, type WorkspaceStack } from './workspace-s
  * Pace: 10-60 ms between keys; after an Enter or a toolbar click the next key sometimes follows at once, as a fast
  * typist's rolled-over keys do. That is when the first letter of a new line used to land behind the caret (and
  * travel to the end of the document), and when the first key after "+ Narration" used to go to the button.
- * `STRESS_SEED` replays a run; `STRESS_LINES` sets the lines per editor.
+ * `STRESS_SEED` replays a run; `STRESS_LINES` sets the lines per editor, `STRESS_SECONDS` the time budget of each.
  */
 
 const SEED = Number(process.env.STRESS_SEED ?? Date.now() % 1_000_000_000)
 const LINES = Number(process.env.STRESS_LINES ?? 100)
+/** A slow machine types fewer lines (never under 40 per editor) rather than running past the runner's limit. */
+const BUDGET_MS = Number(process.env.STRESS_SECONDS ?? 110) * 1000
+const keepTyping = (i: number, started: number) => i < LINES && (i < 40 || Date.now() - started < BUDGET_MS)
 const WORDS = [
   'Line',
   'take',
@@ -134,7 +137,8 @@ test('transcript editor: lines typed after Enter are stored exactly as typed', a
   await page.click('[data-testid=transcript-editor]')
   const typist = new Typist(page, seededRandom(SEED))
   const typed: string[] = []
-  for (let i = 0; i < LINES; i++) {
+  const started = Date.now()
+  for (let i = 0; keepTyping(i, started); i++) {
     if (i > 0) await typist.press('Enter')
     typed.push(await typist.line())
   }
@@ -157,7 +161,8 @@ test('retell editor: chapters, narration and paragraphs from the toolbar and Ent
   const random = seededRandom(SEED + 1)
   const typist = new Typist(page, random)
   const typed: { type: string; text: string }[] = []
-  for (let i = 0; i < LINES; i++) {
+  const started = Date.now()
+  for (let i = 0; keepTyping(i, started); i++) {
     // A chapter first, then narration from the toolbar most of the time, a new chapter or a plain paragraph
     // (Enter at the end of a block) otherwise.
     const roll = random.next()

@@ -449,6 +449,8 @@ test(`every procedure, as every principal, with generated and garbage input (see
   const other = await signUp('other@fuzz.test')
   const org = await must<{ id: string }>('orgs.create', { name: 'Fuzz Studio' }, owner.token)
   const otherOrg = await must<{ id: string }>('orgs.create', { name: 'Elsewhere' }, other.token)
+  // the team plan: the tenant has more members than the free plan's seats
+  await sql`update organizations set plan = 'team' where id = ${org.id}`
   await must('orgs.members.add', { orgId: org.id, email: 'viewer@fuzz.test', role: 'viewer' }, owner.token)
   await must('orgs.members.add', { orgId: org.id, email: 'leaver@fuzz.test', role: 'editor' }, owner.token)
   for (const [i, v] of victims.entries())

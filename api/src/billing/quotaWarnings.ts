@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Db } from '../db'
 import { emitWebhookEvent } from '../webhooks/emitWebhookEvent'
 import { periodKey } from './billingPeriod'
-import { effectivePlan, mediaSecondsThisPeriod, recordGauges } from './usageLedger'
+import { currentGauges, effectivePlan, mediaSecondsThisPeriod, recordGauges } from './usageLedger'
 
 export interface QuotaUse {
   metric: QuotaMetric
@@ -11,15 +11,19 @@ export interface QuotaUse {
   limit: number
 }
 
-/** What the organization uses of each limited metric now (and records the day's gauges). */
+/**
+ * What the organization uses of each limited metric now. With `record`, also records the day's gauges: changes of
+ * state do (after a job, an upload, a member change); reads such as `billing.get` never write.
+ */
 export async function quotaUses(
   db: Db,
   orgId: string,
+  options: { record?: boolean } = {},
 ): Promise<{ plan: Awaited<ReturnType<typeof effectivePlan>>; uses: QuotaUse[] }> {
   const [plan, seconds, gauges] = await Promise.all([
     effectivePlan(db, orgId),
     mediaSecondsThisPeriod(db, orgId),
-    recordGauges(db, orgId),
+    options.record ? recordGauges(db, orgId) : currentGauges(db, orgId),
   ])
   return {
     plan,
@@ -45,7 +49,7 @@ export function thresholdReached(use: QuotaUse): number | null {
  * transaction. Returns the warnings sent now.
  */
 export async function checkQuotaWarnings(db: Db, orgId: string): Promise<Array<QuotaUse & { threshold: number }>> {
-  const { plan, uses } = await quotaUses(db, orgId)
+  const { plan, uses } = await quotaUses(db, orgId, { record: true })
   const period = periodKey()
   const sent: Array<QuotaUse & { threshold: number }> = []
   for (const use of uses) {

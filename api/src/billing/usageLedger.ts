@@ -57,9 +57,15 @@ export async function openJobCount(db: Executor, orgId: string): Promise<number>
   return Number(row?.n ?? 0)
 }
 
+/** The organization's storage and seats now, read only. */
+export async function currentGauges(db: Executor, orgId: string): Promise<{ storageBytes: number; seats: number }> {
+  const [bytes, seats] = await Promise.all([storageBytes(db, orgId), seatCount(db, orgId)])
+  return { storageBytes: bytes, seats }
+}
+
 /** Records today's storage and seat gauges (the last value of the day wins). */
 export async function recordGauges(db: Executor, orgId: string): Promise<{ storageBytes: number; seats: number }> {
-  const [bytes, seats] = await Promise.all([storageBytes(db, orgId), seatCount(db, orgId)])
+  const { storageBytes: bytes, seats } = await currentGauges(db, orgId)
   const day = dayKey()
   await db
     .insert(tables.usageGauges)

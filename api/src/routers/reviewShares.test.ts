@@ -64,6 +64,8 @@ async function uploaded(call: Caller, projectId: string, versionOf?: string) {
 async function studio() {
   const owner = await person('owner')
   const org = await owner.call.orgs.create({ name: `Studio ${n}` })
+  // the team plan: some tests add more members than the free plan's seats
+  await api.services.db.update(tables.organizations).set({ plan: 'team' }).where(eq(tables.organizations.id, org.id))
   const project = await owner.call.projects.create({ orgId: org.id, name: 'Film' })
   const v1 = await uploaded(owner.call, project.id)
   const v2 = await uploaded(owner.call, project.id, v1.id)

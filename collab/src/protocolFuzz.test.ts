@@ -194,7 +194,8 @@ async function attacker(
     counts.connections++
     const closed = new Promise<number>((resolve) => {
       ws.once('close', (code) => resolve(code))
-      ws.once('error', () => {})
+      // every error: terminating a socket that is still connecting emits one more
+      ws.on('error', () => {})
     })
     const opened = await Promise.race([new Promise((r) => ws.once('open', () => r(true))), closed.then(() => false)])
     let open = opened as boolean

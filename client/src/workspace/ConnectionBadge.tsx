@@ -10,7 +10,8 @@ export type SaveState = 'saved' | 'local' | 'saving' | 'offline' | 'connecting' 
  */
 export function saveState(p: ProviderState): SaveState {
   if (p.ended()) return 'ended'
-  if (p.status() !== 'connected') return p.localOnly() ? 'local' : p.loaded() ? 'offline' : 'connecting'
+  if (p.status() !== 'connected')
+    return p.localOnly() && !p.deviceWriting() ? 'local' : p.loaded() ? 'offline' : 'connecting'
   if (!p.synced()) return p.loaded() ? 'saving' : 'connecting'
   return p.unsynced() === 0 && !p.localOnly() ? 'saved' : 'saving'
 }

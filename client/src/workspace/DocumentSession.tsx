@@ -55,7 +55,7 @@ export function DocumentSession(props: {
   const state = () => saveState(connection)
   // Warn before closing the tab while edits are neither on the server nor kept on this device.
   const beforeUnload = (e: BeforeUnloadEvent) => {
-    if (connection.unsynced() > 0 && !connection.deviceCopy()) e.preventDefault()
+    if (connection.unsynced() > 0 && (!connection.deviceCopy() || connection.deviceWriting())) e.preventDefault()
   }
   window.addEventListener('beforeunload', beforeUnload)
   onCleanup(() => window.removeEventListener('beforeunload', beforeUnload))

@@ -30,8 +30,10 @@ export interface ProviderState {
    * (compared with the last server-acknowledged state kept next to the device copy). Only with `userId`.
    */
   localOnly: Accessor<boolean>
-  /** True once this device's copy is open: every later edit is kept across a reload. */
+  /** True once this device's copy is open: every later edit is kept across a reload once it is written. */
   deviceCopy: Accessor<boolean>
+  /** True while edits are on their way into the device copy (IndexedDB commits them asynchronously). */
+  deviceWriting: Accessor<boolean>
   /** The server granted only read access. */
   readOnly: Accessor<boolean>
   /** Set when the server refused or ended the connection permanently. */
@@ -62,6 +64,7 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
   const [ended, setEnded] = createSignal<ConnectionEnd | null>(null)
   const [localOnly, setLocalOnly] = createSignal(false)
   const [deviceCopy, setDeviceCopy] = createSignal(false)
+  const [deviceWriting, setDeviceWriting] = createSignal(false)
 
   // Set once the connection ended for good or the provider was destroyed: the socket never connects again.
   let stopped = false
@@ -118,7 +121,32 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
         setLocalOnly(acked === null ? doc.store.clients.size > 0 : !Y.equalSnapshots(acked, Y.snapshot(doc)))
       }
     }
+    // y-indexeddb writes each update in its own IndexedDB transaction without telling when it commits. A read-only
+    // transaction on the same store starts only after the writes queued before it have finished, so its
+    // completion says everything up to that edit is on the device: only then may the badge say so.
+    let issued = 0
+    let written = 0
+    const confirmWrite = (_update: Uint8Array, origin: unknown) => {
+      if (origin === local) return
+      const n = ++issued
+      setDeviceWriting(true)
+      const db = local.db
+      if (!db) return // not open yet: the first sync stores the whole document
+      const done = () => {
+        written = Math.max(written, n)
+        if (written === issued) setDeviceWriting(false)
+        check()
+      }
+      try {
+        db.transaction(['updates'], 'readonly').oncomplete = done
+      } catch {
+        // the database is closing (the page is going away); the writes before it stay pending
+      }
+    }
+    doc.on('update', confirmWrite)
     void local.whenSynced.then(async () => {
+      written = issued
+      setDeviceWriting(false)
       const stored = (await local.get('acknowledged')) as ArrayBuffer | undefined
       if (stored) acked = Y.decodeSnapshot(new Uint8Array(stored))
       localReady = true
@@ -133,6 +161,7 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     provider.on('status', () => queueMicrotask(check))
     onCleanup(() => {
       doc.off('update', check)
+      doc.off('update', confirmWrite)
       void local.destroy()
     })
   }
@@ -160,5 +189,5 @@ export function createProvider(options: { url: string; name: string; doc?: Y.Doc
     stopped = true
     provider.destroy()
   })
-  return { provider, doc, status, synced, loaded, unsynced, localOnly, deviceCopy, readOnly, ended }
+  return { provider, doc, status, synced, loaded, unsynced, localOnly, deviceCopy, deviceWriting, readOnly, ended }
 }

@@ -29,6 +29,8 @@ export class HeatmapSheets {
   private readonly out: WriteStream
   private count = 0
   private readonly raw: string
+  /** A write failure (disk full, or a tile still on its way when a cancel discarded the file). */
+  private failure: Error | null = null
 
   constructor(
     private readonly dir: string,
@@ -37,17 +39,27 @@ export class HeatmapSheets {
   ) {
     this.raw = path.join(dir, 'heatmap.gray')
     this.out = createWriteStream(this.raw)
+    // an error without a listener would end the worker process
+    this.out.on('error', (err) => {
+      this.failure ??= err
+    })
   }
 
   async add(tile: Uint8Array): Promise<void> {
     if (tile.length !== this.tileWidth * this.tileHeight) throw new Error('A heatmap tile has the wrong size.')
+    if (this.failure || this.out.destroyed) throw this.failure ?? new Error('The heatmap was discarded.')
     this.count++
-    if (!this.out.write(Buffer.from(tile))) await new Promise<void>((r) => this.out.once('drain', () => r()))
+    if (!this.out.write(Buffer.from(tile)))
+      await new Promise<void>((r) => {
+        this.out.once('drain', r)
+        this.out.once('close', r)
+      })
   }
 
   /** Encodes the sheets; returns the layout and the sheet files (absolute paths, in order). */
   async finish(ffmpeg: FfmpegAdapter, signal?: AbortSignal): Promise<{ layout: HeatmapLayout; files: string[] }> {
     await new Promise<void>((resolve, reject) => this.out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+    if (this.failure) throw this.failure
     const framesPerSheet = HEATMAP_COLUMNS * HEATMAP_ROWS
     if (this.count > 0)
       await ffmpeg.run(

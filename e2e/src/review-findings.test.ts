@@ -94,7 +94,7 @@ test('a finding appears live in every panel; its edits too; a viewer gets no act
   await vic.getByTestId('finding-detail').waitFor()
   assert.is(await vic.locator('[data-testid=finding-detail] button').count(), 0, 'no buttons for a viewer')
   assert.is(await vic.getByLabel('Assignee').count(), 0)
-  assert.is(await vic.getByLabel('Comment').count(), 0)
+  assert.is(await vic.getByLabel('Comment', { exact: true }).count(), 0)
   const forced = await stack.people
     .Vic!.client.qa.transition.mutate({ reviewId: review.id, findingId: bandingId, action: 'block' })
     .then(
@@ -180,7 +180,7 @@ test('an @mention of a member reaches the thread; of someone no longer a member 
   const [rita, ed] = await Promise.all([openReview('Rita'), openReview('Ed')])
   await row(rita, bandingId).click()
   await row(ed, bandingId).click()
-  const box = rita.getByLabel('Comment')
+  const box = rita.getByLabel('Comment', { exact: true })
   await box.click()
   await box.pressSequentially('@E')
   await rita.locator('.mention-options [role=option]', { hasText: 'Ed' }).waitFor()

@@ -93,7 +93,7 @@ function splitTrailingPunctuation(match: string): { url: string; tail: string } 
   return m ? { url: match.slice(0, m.index), tail: m[0] } : { url: match, tail: '' }
 }
 
-/** The file a URL names (`.../source/x.mp4?sig` -> `x.mp4`), or a neutral placeholder. */
+/** The file a URL names (`.../source/x.mp4?sig` -> `x.mp4`), or a neutral stand-in. */
 function fileNameOfUrl(url: string): string {
   const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split(/[?#]/)[0] ?? ''
   const last = path.split('/').filter(Boolean).at(-1) ?? ''
@@ -106,9 +106,9 @@ function fileNameOfUrl(url: string): string {
   return FILE_NAME.test(name) && !looksLikeToken(name) ? name : '[url]'
 }
 
-function baseNameOr(p: string, placeholder: string): string {
+function baseNameOr(p: string, fallback: string): string {
   const last = p.split('/').filter(Boolean).at(-1) ?? ''
-  return FILE_NAME.test(last) && !looksLikeToken(last) ? last : placeholder
+  return FILE_NAME.test(last) && !looksLikeToken(last) ? last : fallback
 }
 
 /** Replaces the secret-looking parts of a run of token characters; UUIDs (ids, not secrets) are kept. */

@@ -50,7 +50,7 @@ export function RetellEditor(props: { ctx: EditorContext }) {
   const insertBlock = (type: 'chapter' | 'narration') => {
     const instance = editor()
     if (!instance) return
-    // An empty block with the caret in it: the placeholder says what to write. The view takes the focus now, not on
+    // An empty block with the caret in it: its hint says what to write. The view takes the focus now, not on
     // the next frame as the chain's focus() would, so the first key typed lands in the new block.
     instance.view.focus()
     instance

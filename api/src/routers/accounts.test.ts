@@ -105,11 +105,12 @@ async function waitForMail(to: string): Promise<string> {
   throw new Error(`no mail reached ${to}`)
 }
 
-/** The reset token in a mail body (quoted-printable decoded). */
+/** The reset token in a mail (its body quoted-printable decoded when the mail says it is). */
 function tokenInMail(body: string): string {
-  const text = body
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16)))
+  const quotedPrintable = /^content-transfer-encoding:\s*quoted-printable/im.test(body)
+  const text = quotedPrintable
+    ? body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16)))
+    : body
   const m = /\/reset-password\?token=([a-z0-9]+)/.exec(text)
   if (!m) throw new Error(`no reset link in the mail:\n${text}`)
   return m[1]!

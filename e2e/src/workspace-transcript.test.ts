@@ -82,9 +82,6 @@ test('co-editing a transcript shows carets, converges and keeps word timings', a
   for (let i = 0; i < 4; i++) await ada.keyboard.press('ArrowRight')
   for (let i = 0; i < 5; i++) await ada.keyboard.press('Shift+ArrowRight')
   await ada.keyboard.type('quack')
-  // Ben starts typing once Ada's correction reached him. (Typing while a remote change to another paragraph
-  // arrives has, under heavy load, put his text at the end of her paragraph; that case is not covered here yet.)
-  await waitFor(async () => (await bodyText(ben)).includes('quack'), 10_000, "Ada's correction to reach Ben")
 
   await ben.locator('[data-testid=transcript-editor] p').nth(1).click()
   await ben.keyboard.press('End')

@@ -6,7 +6,6 @@ import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api } from '../lib/api'
 import { ActiveWordHighlight, activeWordKey } from './ActiveWordHighlight'
 import { ApplyDeletionsPanel } from './ApplyDeletionsPanel'
-import { CaretBlock } from './CaretBlock'
 import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import { createYSignal } from './createYSignal'
 import type { EditorContext } from './EditorContext'
@@ -47,7 +46,6 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
         Text,
         WordMark,
         ActiveWordHighlight,
-        CaretBlock,
         Collaboration.configure({ fragment: doc.getXmlFragment('body') }),
         CollaborationCaret.configure({ provider, user }),
       ],

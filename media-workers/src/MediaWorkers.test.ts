@@ -246,9 +246,15 @@ test('a worker killed mid-job has its job redelivered and finished by another wo
     const ev = await finalEvent(jobId, 90_000)
     assert.is(ev.status, 'succeeded', ev.error)
     assert.is(events.filter((e) => e.jobId === jobId && e.status === 'running').length, 2, 'delivered twice')
+    // the worker acks right after publishing the result, so the ack may still be on its way: wait for it
     const jsm = await jetstreamManager(nc)
-    const info = await jsm.consumers.info('JOBS', 'worker-transcode')
-    assert.is(info.num_ack_pending, 0)
+    const ackDeadline = Date.now() + 5_000
+    let pending = (await jsm.consumers.info('JOBS', 'worker-transcode')).num_ack_pending
+    while (pending !== 0 && Date.now() < ackDeadline) {
+      await new Promise((r) => setTimeout(r, 100))
+      pending = (await jsm.consumers.info('JOBS', 'worker-transcode')).num_ack_pending
+    }
+    assert.is(pending, 0, 'the redelivered job was acked')
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   }

@@ -83,7 +83,8 @@ test('edits made offline are kept, shown as unsaved, and sync when the browser i
   await ada.keyboard.press('Shift+ArrowRight')
   await ada.keyboard.press('s')
   assert.is(await storylineCount(ada), 5)
-  assert.is(await saveState(ada), 'local', 'never "Saved" while edits are only local: "Saved on this device"')
+  // "Saved on this device" once IndexedDB has committed the edits (a moment after typing), never "Saved"
+  await waitFor(async () => (await saveState(ada)) === 'local', 5000, '"Saved on this device"')
   await ben.waitForTimeout(500)
   assert.is(await storylineCount(ben), 3, 'nothing reached the other editor yet')
 

@@ -15,24 +15,29 @@ import {
 import { api, apiErrorMessage } from './lib/api'
 import { matchPath, navigate, pathname, startRouter } from './lib/router'
 import { currentOrg, currentUser, loadSession, orgs, selectOrg } from './lib/session'
-import { AccountPage } from './pages/AccountPage'
-import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AppShell } from './pages/AppShell'
-import { AuditPage } from './pages/AuditPage'
-import { BillingPage } from './pages/BillingPage'
-import { CreateOrgPage } from './pages/CreateOrgPage'
-import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
-import { MembersPage } from './pages/MembersPage'
-import { MyFindingsPage } from './pages/MyFindingsPage'
 import { ProjectsPage } from './pages/ProjectsPage'
-import { ResetPasswordPage } from './pages/ResetPasswordPage'
 import { SignInPage } from './pages/SignInPage'
-import { SignUpPage } from './pages/SignUpPage'
-import { WebhooksPage } from './pages/WebhooksPage'
 import './pages/pages.css'
 import { GuestJoinPage, joinedAsGuest } from './review/GuestJoinPage'
 
-// The editors are large; sign-in and the project list load without them.
+// Every page but sign-in, the shell and the project list is its own chunk, loaded when first opened; the
+// editors are the largest.
+const AccountPage = lazy(() => import('./pages/AccountPage').then((m) => ({ default: m.AccountPage })))
+const ApiKeysPage = lazy(() => import('./pages/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })))
+const AuditPage = lazy(() => import('./pages/AuditPage').then((m) => ({ default: m.AuditPage })))
+const BillingPage = lazy(() => import('./pages/BillingPage').then((m) => ({ default: m.BillingPage })))
+const CreateOrgPage = lazy(() => import('./pages/CreateOrgPage').then((m) => ({ default: m.CreateOrgPage })))
+const ForgotPasswordPage = lazy(() =>
+  import('./pages/ForgotPasswordPage').then((m) => ({ default: m.ForgotPasswordPage })),
+)
+const MembersPage = lazy(() => import('./pages/MembersPage').then((m) => ({ default: m.MembersPage })))
+const MyFindingsPage = lazy(() => import('./pages/MyFindingsPage').then((m) => ({ default: m.MyFindingsPage })))
+const ResetPasswordPage = lazy(() =>
+  import('./pages/ResetPasswordPage').then((m) => ({ default: m.ResetPasswordPage })),
+)
+const SignUpPage = lazy(() => import('./pages/SignUpPage').then((m) => ({ default: m.SignUpPage })))
+const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })))
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
 const ReviewPage = lazy(() => import('./review').then((m) => ({ default: m.ReviewPage })))
@@ -121,13 +126,19 @@ export function App() {
         <SignInPage />
       </Match>
       <Match when={pathname() === '/signup'}>
-        <SignUpPage />
+        <Suspense fallback={<main class="loading">Loading…</main>}>
+          <SignUpPage />
+        </Suspense>
       </Match>
       <Match when={pathname() === '/forgot-password'}>
-        <ForgotPasswordPage />
+        <Suspense fallback={<main class="loading">Loading…</main>}>
+          <ForgotPasswordPage />
+        </Suspense>
       </Match>
       <Match when={pathname() === '/reset-password'}>
-        <ResetPasswordPage />
+        <Suspense fallback={<main class="loading">Loading…</main>}>
+          <ResetPasswordPage />
+        </Suspense>
       </Match>
       <Match when={route('/projects/:projectId/docs/:documentId')}>
         {(params) => (
@@ -164,55 +175,57 @@ export function App() {
         <RequireUser>
           <AppShell>
             <RouteBoundary>
-              <Switch fallback={<NotFound />}>
-                <Match when={pathname() === '/'}>
-                  <ProjectsPage />
-                </Match>
-                <Match when={route('/projects/:projectId')}>
-                  {(params) => (
-                    <Suspense fallback={<p class="loading">Loading…</p>}>
-                      <FollowProjectOrg projectId={params().projectId!} />
-                      <ProjectPage projectId={params().projectId!} />
-                    </Suspense>
-                  )}
-                </Match>
-                <Match when={pathname() === '/orgs/new'}>
-                  <CreateOrgPage />
-                </Match>
-                <Match when={pathname() === '/settings/members'}>
-                  <NeedsOrg>
-                    <MembersPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/settings/api-keys'}>
-                  <NeedsOrg>
-                    <ApiKeysPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/settings/audit'}>
-                  <NeedsOrg>
-                    <AuditPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/settings/webhooks'}>
-                  <NeedsOrg>
-                    <WebhooksPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/settings/billing'}>
-                  <NeedsOrg>
-                    <BillingPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/my-findings'}>
-                  <NeedsOrg>
-                    <MyFindingsPage />
-                  </NeedsOrg>
-                </Match>
-                <Match when={pathname() === '/account'}>
-                  <AccountPage />
-                </Match>
-              </Switch>
+              <Suspense fallback={<p class="loading">Loading…</p>}>
+                <Switch fallback={<NotFound />}>
+                  <Match when={pathname() === '/'}>
+                    <ProjectsPage />
+                  </Match>
+                  <Match when={route('/projects/:projectId')}>
+                    {(params) => (
+                      <Suspense fallback={<p class="loading">Loading…</p>}>
+                        <FollowProjectOrg projectId={params().projectId!} />
+                        <ProjectPage projectId={params().projectId!} />
+                      </Suspense>
+                    )}
+                  </Match>
+                  <Match when={pathname() === '/orgs/new'}>
+                    <CreateOrgPage />
+                  </Match>
+                  <Match when={pathname() === '/settings/members'}>
+                    <NeedsOrg>
+                      <MembersPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/settings/api-keys'}>
+                    <NeedsOrg>
+                      <ApiKeysPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/settings/audit'}>
+                    <NeedsOrg>
+                      <AuditPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/settings/webhooks'}>
+                    <NeedsOrg>
+                      <WebhooksPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/settings/billing'}>
+                    <NeedsOrg>
+                      <BillingPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/my-findings'}>
+                    <NeedsOrg>
+                      <MyFindingsPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/account'}>
+                    <AccountPage />
+                  </Match>
+                </Switch>
+              </Suspense>
             </RouteBoundary>
           </AppShell>
         </RequireUser>

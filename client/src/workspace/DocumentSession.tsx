@@ -1,15 +1,18 @@
 import type { DocumentKind } from '@cutroom/schema'
-import { type Accessor, createMemo, createSignal, Match, onCleanup, Show, Switch } from 'solid-js'
+import { type Accessor, createMemo, createSignal, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js'
 import type { BinAsset } from './binAsset'
 import { ConnectionBadge, saveState } from './ConnectionBadge'
 import { createAwarenessPeers, type PresenceUser } from './createAwarenessPeers'
 import { createProvider } from './createProvider'
 import type { EditorContext } from './EditorContext'
 import { PresenceAvatars } from './PresenceAvatars'
-import { RetellEditor } from './RetellEditor'
-import { TimelineEditor } from './TimelineEditor'
-import { TranscriptEditor } from './TranscriptEditor'
 import { userColor } from './userColor'
+
+// Each document kind loads only its own editor: a timeline never downloads the text editors, and the
+// transcript and retell editors share the Tiptap chunk.
+const TimelineEditor = lazy(() => import('./TimelineEditor').then((m) => ({ default: m.TimelineEditor })))
+const TranscriptEditor = lazy(() => import('./TranscriptEditor').then((m) => ({ default: m.TranscriptEditor })))
+const RetellEditor = lazy(() => import('./RetellEditor').then((m) => ({ default: m.RetellEditor })))
 
 const KIND_LABEL: Record<DocumentKind, string> = {
   timeline: 'Timeline',
@@ -126,17 +129,19 @@ export function DocumentSession(props: {
           </Show>
         }
       >
-        <Switch fallback={<div class="fatal">This kind of document opens in the QA review workspace.</div>}>
-          <Match when={props.kind === 'timeline'}>
-            <TimelineEditor ctx={ctx} />
-          </Match>
-          <Match when={props.kind === 'transcript'}>
-            <TranscriptEditor ctx={ctx} />
-          </Match>
-          <Match when={props.kind === 'retell'}>
-            <RetellEditor ctx={ctx} />
-          </Match>
-        </Switch>
+        <Suspense fallback={<div class="loading">Loading the editor…</div>}>
+          <Switch fallback={<div class="fatal">This kind of document opens in the QA review workspace.</div>}>
+            <Match when={props.kind === 'timeline'}>
+              <TimelineEditor ctx={ctx} />
+            </Match>
+            <Match when={props.kind === 'transcript'}>
+              <TranscriptEditor ctx={ctx} />
+            </Match>
+            <Match when={props.kind === 'retell'}>
+              <RetellEditor ctx={ctx} />
+            </Match>
+          </Switch>
+        </Suspense>
       </Show>
     </div>
   )

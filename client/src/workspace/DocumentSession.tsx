@@ -13,6 +13,11 @@ import { userColor } from './userColor'
 const TimelineEditor = lazy(() => import('./TimelineEditor').then((m) => ({ default: m.TimelineEditor })))
 const TranscriptEditor = lazy(() => import('./TranscriptEditor').then((m) => ({ default: m.TranscriptEditor })))
 const RetellEditor = lazy(() => import('./RetellEditor').then((m) => ({ default: m.RetellEditor })))
+const EDITORS: Partial<Record<DocumentKind, { preload: () => unknown }>> = {
+  timeline: TimelineEditor,
+  transcript: TranscriptEditor,
+  retell: RetellEditor,
+}
 
 const KIND_LABEL: Record<DocumentKind, string> = {
   timeline: 'Timeline',
@@ -36,6 +41,8 @@ export function DocumentSession(props: {
   assets: Accessor<BinAsset[]>
   refetchAssets: () => void
 }) {
+  // fetch the editor's code while the document syncs, not after
+  EDITORS[props.kind]?.preload()
   const connection = createProvider({ url: props.collabUrl, name: props.name, userId: props.user.id })
   const user: PresenceUser = { ...props.user, color: userColor(props.user.id) }
   connection.provider.setAwarenessField('user', user)

@@ -18,7 +18,10 @@ const SIGN_IN_BUDGET = 150 * 1024
 
 /** Module paths (as a source map names them) that must never reach a browser. */
 const SERVER_ONLY: readonly [RegExp, string][] = [
-  [/^node:|\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:fs|path|url|os|crypto|child_process)\//, 'a Node built-in'],
+  [
+    /^node:|\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:fs|path|url|os|crypto|child_process)\//,
+    'a Node built-in',
+  ],
   [/\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?drizzle-orm\//, 'drizzle-orm'],
   [/\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:postgres|pg|@electric-sql\/pglite)\//, 'a Postgres driver'],
   [/\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?@aws-sdk\//, 'the S3 client'],
@@ -62,7 +65,8 @@ test('no client chunk carries a server-only module', () => {
     for (const source of sources)
       for (const [pattern, what] of SERVER_ONLY) if (pattern.test(source)) found.push(`${chunk}: ${what} (${source})`)
     const code = readFileSync(path.join(ASSETS, chunk), 'utf8')
-    if (/\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(code)) found.push(`${chunk}: imports node:*`)
+    if (/\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(code))
+      found.push(`${chunk}: imports node:*`)
   }
   assert.equal(found, [], `server-only code in the client:\n${found.join('\n')}`)
 })

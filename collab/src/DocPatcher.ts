@@ -237,6 +237,7 @@ export class DocPatcher implements Extension {
    */
   async applyJobArtifacts(event: JobEvent): Promise<number> {
     if (event.status === 'succeeded' && event.kind === 'framediff') return (await this.applyFramediff(event)) ? 1 : 0
+    if (event.status === 'succeeded' && event.kind === 'probe') return this.applyProbe(event)
     if (event.status !== 'succeeded' || !event.assetId || event.artifacts.length === 0) return 0
     const assetId = event.assetId
     const docs = await this.options.sql<{ id: string }[]>`
@@ -251,6 +252,27 @@ export class DocPatcher implements Extension {
             { artifactId: a.id, slot: a.slot, assetId, key: a.key, contentType: a.contentType, metadata: a.metadata },
             WORKER_PATCH_ORIGIN,
           )
+      })
+      if (changed) changedDocs++
+    }
+    return changedDocs
+  }
+
+  /**
+   * A probe gives the asset's real length: clips inserted into the project's timelines before it landed, with a
+   * provisional length, take it (`timeline.settleClipLengths`). A redelivered event finds no pending clip.
+   */
+  async applyProbe(event: JobEvent): Promise<number> {
+    const metadata = (event.result as { metadata?: { durationSeconds?: unknown } } | null)?.metadata
+    const seconds = metadata?.durationSeconds
+    if (!event.assetId || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return 0
+    const assetId = event.assetId
+    const docs = await this.options.sql<{ id: string }[]>`
+      select id from documents where project_id = ${event.projectId} and kind = 'timeline'`
+    let changedDocs = 0
+    for (const { id } of docs) {
+      const changed = await this.transact(id, null, (d) => {
+        timeline.settleClipLengths(d, assetId, seconds, WORKER_PATCH_ORIGIN)
       })
       if (changed) changedDocs++
     }

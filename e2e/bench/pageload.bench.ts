@@ -107,7 +107,12 @@ if (CHILD) {
 const baseline = process.env.PAGELOAD_BASELINE_DIST
 if (baseline) {
   const child = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename], {
-    env: { ...process.env, CLIENT_DIST: baseline, PAGELOAD_CHILD: '1', PAGELOAD_LABEL: process.env.PAGELOAD_BASELINE_LABEL ?? 'baseline' },
+    env: {
+      ...process.env,
+      CLIENT_DIST: baseline,
+      PAGELOAD_CHILD: '1',
+      PAGELOAD_LABEL: process.env.PAGELOAD_BASELINE_LABEL ?? 'baseline',
+    },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -123,7 +128,7 @@ const table = [
   '"interactive" is navigation start to the page being usable (sign-in: the submit button enabled; timeline:',
   'canvas drawn and the document synced). JavaScript is what the page requested, gzip -9 of the built chunks.',
   'Target: sign-in under 150 kB. "before split" is the build before per-page and per-editor chunks, when one',
-  'entry chunk carried the schema\'s tables, drizzle-orm, Yjs and tRPC\'s server core; both measured in one run.',
+  "entry chunk carried the schema's tables, drizzle-orm, Yjs and tRPC's server core; both measured in one run.",
   '',
   '| page | build | JS chunks | JS kB (gzip) | interactive p50 (ms) | interactive p95 (ms) |',
   '| --- | --- | --- | --- | --- | --- |',

@@ -132,6 +132,17 @@ test('an upload in one browser becomes a filmstrip, a waveform and a playing pro
     60_000,
   )
   assert.is(clipRow.track, timeline.STORYLINE_TRACK_ID)
+
+  // The clip went in before the probe, with a provisional 5 s; the probe's 3 s replaced it, live for Ben.
+  const settled = await until(
+    'the clip to take the probed length',
+    async () => (await rows(ben)).find((r) => r.track === timeline.STORYLINE_TRACK_ID && r.duration === 90),
+    60_000,
+  )
+  assert.ok(settled)
+  const placed = timeline.storylineLayout(observer.doc).find((i) => i.kind === 'clip')!
+  assert.is(placed.duration, 90, '3 s at 30 fps')
+  assert.is((placed as timeline.ClipItem).lengthPending, undefined, 'the provisional flag is cleared')
   process.stdout.write(`filmstrip and waveform shown ${Date.now() - started} ms after the upload completed\n`)
 
   // The viewer asks for the HLS proxy when it lands; collab and the api agree on the artifacts.

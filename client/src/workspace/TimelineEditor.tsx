@@ -152,6 +152,8 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
         sourceIn: 0,
         sourceOut: frames,
         label: asset.name,
+        // not probed yet: a provisional length, which the probe's result replaces
+        lengthPending: asset.durationSeconds === null && asset.durationFrames === null,
       })
       setSelection(new Set([id]))
       void copyAssetArtifacts(doc, asset.id)

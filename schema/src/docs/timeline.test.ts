@@ -96,6 +96,62 @@ test('split gives the right part a new id and the anchored items that start in i
   assert.is(timeline.splitAt(doc, 60), null, 'a boundary is not split')
 })
 
+test('a clip inserted before the probe takes the probed length; one a person trimmed or split keeps its own', () => {
+  const doc = fresh()
+  timeline.setMeta(doc, { fps: { num: 30, den: 1 } })
+  // a provisional 5 s is 150 frames
+  timeline.insertClip(doc, {
+    at: { index: 0 },
+    assetId: 'P',
+    sourceIn: 0,
+    sourceOut: 150,
+    id: 'p',
+    lengthPending: true,
+  })
+  timeline.insertClip(doc, {
+    at: { index: 1 },
+    assetId: 'P',
+    sourceIn: 0,
+    sourceOut: 150,
+    id: 't',
+    lengthPending: true,
+  })
+  timeline.insertClip(doc, {
+    at: { index: 2 },
+    assetId: 'P',
+    sourceIn: 0,
+    sourceOut: 150,
+    id: 's',
+    lengthPending: true,
+  })
+  timeline.insertClip(doc, {
+    at: { index: 3 },
+    assetId: 'Q',
+    sourceIn: 0,
+    sourceOut: 150,
+    id: 'q',
+    lengthPending: true,
+  })
+  timeline.insertClip(doc, { at: { index: 4 }, assetId: 'P', sourceIn: 0, sourceOut: 40, id: 'known' })
+  timeline.trim(doc, 't', 'end', -50)
+  timeline.splitAt(doc, 310, { rightId: 's-right' })
+  assert.equal(layout(doc), ['p:0-150', 't:150-250', 's:250-310', 's-right:310-400', 'q:400-550', 'known:550-590'])
+
+  const updates: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => updates.push(u))
+  assert.is(timeline.settleClipLengths(doc, 'P', 3.2), 1)
+  assert.is(updates.length, 1, 'one transaction')
+  // 3.2 s at 30 fps = 96 frames; later items ripple
+  assert.equal(layout(doc), ['p:0-96', 't:96-196', 's:196-256', 's-right:256-346', 'q:346-496', 'known:496-536'])
+  const items = timeline.storylineLayout(doc)
+  assert.is((items[0] as timeline.ClipItem).lengthPending, undefined)
+  assert.is((items[4] as timeline.ClipItem).lengthPending, true, "another asset's clip still waits for its probe")
+  assert.is(timeline.settleClipLengths(doc, 'P', 3.2), 0, 'a repeated probe changes nothing')
+  assert.is(updates.length, 1)
+  throwsCode(() => timeline.settleClipLengths(doc, 'Q', Number.NaN), 'BAD_INPUT')
+  throwsCode(() => timeline.settleClipLengths(doc, 'Q', 0), 'BAD_INPUT')
+})
+
 test('trim ripples later items and keeps anchored items in sync with the content', () => {
   const doc = abc()
   const music = timeline.addTrack(doc, { kind: 'audio', name: 'Music' })

@@ -71,6 +71,11 @@ export interface ClipItem {
   sourceIn: number
   sourceOut: number
   label: string
+  /**
+   * Inserted before the asset's length was known (a provisional length); the probe's result sets the real one
+   * (`settleClipLengths`) unless a person has trimmed, split or cut the clip first.
+   */
+  lengthPending?: boolean
 }
 export interface GapItem {
   id: string
@@ -230,6 +235,7 @@ function readStorylineItem(m: YItem): StorylineItem {
     sourceIn: m.get('sourceIn') as number,
     sourceOut: m.get('sourceOut') as number,
     label: String(m.get('label') ?? ''),
+    ...(m.get('lengthPending') === true ? { lengthPending: true } : {}),
   }
 }
 
@@ -421,6 +427,9 @@ function splitItem(doc: Y.Doc, items: Y.Array<YItem>, index: number, at: number,
     const cut = (left.get('sourceIn') as number) + at
     right.set('sourceIn', cut)
     left.set('sourceOut', cut)
+    // a person has decided where the clip ends: the probe no longer changes it
+    left.delete('lengthPending')
+    right.delete('lengthPending')
   }
   items.insert(index + 1, [right])
   // Anchored items that start in the right part follow it.
@@ -500,7 +509,16 @@ export function removeTrack(doc: Y.Doc, trackId: string, origin: unknown = LOCAL
  */
 export function insertClip(
   doc: Y.Doc,
-  input: { at: InsertAt; assetId: string; sourceIn: number; sourceOut: number; label?: string; id?: string },
+  input: {
+    at: InsertAt
+    assetId: string
+    sourceIn: number
+    sourceOut: number
+    label?: string
+    id?: string
+    /** The length is provisional (the asset is not probed yet); see `ClipItem.lengthPending`. */
+    lengthPending?: boolean
+  },
   origin: unknown = LOCAL_ORIGIN,
 ): string {
   requireText(input.assetId, 'assetId', 200)
@@ -516,6 +534,7 @@ export function insertClip(
   m.set('sourceIn', input.sourceIn)
   m.set('sourceOut', input.sourceOut)
   m.set('label', input.label ?? '')
+  if (input.lengthPending) m.set('lengthPending', true)
   insertStorylineItem(doc, input.at, m, origin)
   return id
 }
@@ -601,6 +620,7 @@ export function trim(
     if (m.get('kind') === 'gap') m.set('duration', newLength)
     else if (edge === 'start') m.set('sourceIn', (m.get('sourceIn') as number) + delta)
     else m.set('sourceOut', (m.get('sourceOut') as number) + delta)
+    if (m.get('kind') === 'clip') m.delete('lengthPending')
     if (edge === 'start')
       for (const { m: a } of anchoredTo(doc, new Set([itemId]))) a.set('offset', (a.get('offset') as number) - delta)
   }, origin)
@@ -710,6 +730,7 @@ export function rippleCutSource(
       const ids = pieces.map((_, i) => (i === 0 ? id : newId()))
       m.set('sourceIn', pieces[0]!.start)
       m.set('sourceOut', pieces[0]!.end)
+      m.delete('lengthPending')
       items.insert(
         index + 1,
         pieces.slice(1).map((p, i) => {
@@ -839,6 +860,36 @@ export function updateMarker(doc: Y.Doc, id: string, patch: Partial<Marker>, ori
 export function removeMarker(doc: Y.Doc, id: string, origin: unknown = LOCAL_ORIGIN): void {
   if (!markersOf(doc).has(id)) throw new CutroomError(ErrorCode.NOT_FOUND, `No marker ${id}.`)
   doc.transact(() => markersOf(doc).delete(id), origin)
+}
+
+/**
+ * Gives the storyline clips of `assetId` that were inserted with a provisional length (`lengthPending`) the
+ * asset's real length, `durationSeconds` on the timeline's frame grid, and clears the flag; everything after
+ * them ripples. Clips a person trimmed, split or cut keep their length. Returns how many clips changed.
+ */
+export function settleClipLengths(
+  doc: Y.Doc,
+  assetId: string,
+  durationSeconds: number,
+  origin: unknown = WORKER_PATCH_ORIGIN,
+): number {
+  if (!Number.isFinite(durationSeconds) || durationSeconds <= 0)
+    throw new CutroomError(ErrorCode.BAD_INPUT, `durationSeconds must be a positive number, got ${durationSeconds}.`)
+  const { fps } = getMeta(doc)
+  const frames = Math.max(1, Math.floor((durationSeconds * fps.num) / fps.den))
+  const pending: YItem[] = []
+  trackItems(storylineTrack(doc)).forEach((m) => {
+    if (m.get('kind') === 'clip' && m.get('assetId') === assetId && m.get('lengthPending') === true) pending.push(m)
+  })
+  if (pending.length === 0) return 0
+  doc.transact(() => {
+    for (const m of pending) {
+      const sourceIn = m.get('sourceIn') as number
+      m.set('sourceOut', Math.max(sourceIn + 1, frames))
+      m.delete('lengthPending')
+    }
+  }, origin)
+  return pending.length
 }
 
 /**

@@ -155,17 +155,21 @@ test('an upload in one browser becomes a filmstrip, a waveform and a playing pro
     },
     30_000,
   )
+  // per slot, the api's newest artifact (the proxy's ladder, after its preview rendition) is the timeline's
+  const newest = new Map(ready.artifacts.map((a) => [a.slot, a.id]))
+  await until(
+    'collab to set the ladder over the preview',
+    async () => timeline.getArtifact(observer.doc, asset.id, 'hls')?.artifactId === newest.get('hls'),
+    30_000,
+  )
   const refs = [...timeline.artifactsOf(observer.doc).values()].filter((r) => r.assetId === asset.id)
   assert.equal(
     refs.map((r) => r.slot).sort(),
     ['hls', 'thumbnails', 'waveform'],
     'collab set every artifact into the timeline',
   )
-  assert.equal(
-    ready.artifacts.map((a) => a.id).sort(),
-    refs.map((r) => r.artifactId).sort(),
-    'the same artifacts the api recorded',
-  )
+  assert.equal([...newest.values()].sort(), refs.map((r) => r.artifactId).sort(), 'the same artifacts the api recorded')
+  assert.is(refs.find((r) => r.slot === 'hls')!.metadata.preview, undefined, 'the ladder replaced the preview')
 
   // The viewer plays the proxy through hls.js (a MediaSource); the picture moves and drives the playhead.
   await ben.keyboard.press('Home')

@@ -78,13 +78,21 @@ test('upload -> probe -> transcode, thumbnails, waveform: artifacts in S3, rows 
   assert.is(meta.hasAudio, true)
 
   const jobs = await client.jobs.list.query({ projectId: project.id })
-  assert.equal(jobs.map((j) => `${j.kind}:${j.status}`).sort(), ['probe:succeeded', 'thumbnails:succeeded', 'transcode:succeeded', 'waveform:succeeded'])
-  assert.equal(asset.artifacts.map((a) => a.slot).sort(), ['hls', 'thumbnails', 'waveform'])
+  // two transcodes: the fast preview rendition, then the ladder that replaces it
+  assert.equal(jobs.map((j) => `${j.kind}:${j.status}`).sort(), ['probe:succeeded', 'thumbnails:succeeded', 'transcode:succeeded', 'transcode:succeeded', 'waveform:succeeded'])
+  assert.equal(asset.artifacts.map((a) => a.slot).sort(), ['hls', 'hls', 'thumbnails', 'waveform'])
+  const [preview, full] = asset.artifacts.filter((a) => a.slot === 'hls')
+  assert.is((preview!.metadata as { preview?: boolean }).preview, true, 'the preview lands first')
+  assert.is((full!.metadata as { preview?: boolean }).preview, undefined)
+  const previewMaster = await (await fetch(`${api.url}${preview!.url}`, { headers: { authorization: `Bearer ${token}` } })).text()
+  assert.match(previewMaster, /RESOLUTION=640x360/)
+  assert.not.match(previewMaster, /1280x720/, 'the preview is one rendition')
   const usage = await api.sql`select metric, quantity from usage_events where org_id = ${org.id}`
-  assert.is(usage.length, 3)
+  assert.is(usage.length, 3, 'the preview rendition is not billed on top of the ladder')
   assert.ok(usage.every((u) => u.metric === 'media_seconds' && Math.abs(u.quantity - 2) < 0.2))
 
   const auth = { authorization: `Bearer ${token}` }
+  // artifacts come oldest first: per slot, the last is the one to use (the ladder, not the preview)
   const byslot = Object.fromEntries(asset.artifacts.map((a) => [a.slot, a]))
   const master = await (await fetch(`${api.url}${byslot.hls!.url}`, { headers: auth })).text()
   assert.match(master, /RESOLUTION=640x360/)
@@ -156,13 +164,19 @@ async function long(): Promise<string> {
   return longClip
 }
 
+/** The running ladder transcode of an asset: the one that runs after its preview rendition succeeded. */
+async function ladderRunning(client: Client, projectId: string, assetId: string) {
+  return until('the ladder transcode to run', async () => {
+    const jobs = (await client.jobs.list.query({ projectId, assetId })).filter((j) => j.kind === 'transcode')
+    if (!jobs.some((j) => j.status === 'succeeded')) return null
+    return jobs.find((j) => j.status === 'running')
+  })
+}
+
 test('cancelling a running transcode stops its ffmpeg; the rest of the asset still finishes', async () => {
   const { client, project } = await studio()
   const { assetId } = await upload(client, project.id, await long())
-  const transcode = await until('the transcode to run', async () => {
-    const jobs = await client.jobs.list.query({ projectId: project.id, assetId })
-    return jobs.find((j) => j.kind === 'transcode' && j.status === 'running')
-  })
+  const transcode = await ladderRunning(client, project.id, assetId)
   await new Promise((r) => setTimeout(r, 300))
   const cancelled = await client.jobs.cancel.mutate({ id: transcode.id })
   assert.is(cancelled.status, 'cancelled')
@@ -179,7 +193,8 @@ test('cancelling a running transcode stops its ffmpeg; the rest of the asset sti
     return a.status === 'ready' || a.status === 'failed' ? a : null
   })
   assert.is(asset.status, 'ready')
-  assert.equal(asset.artifacts.map((a) => a.slot).sort(), ['thumbnails', 'waveform'])
+  // the preview rendition stays playable
+  assert.equal(asset.artifacts.map((a) => a.slot).sort(), ['hls', 'thumbnails', 'waveform'])
   assert.is((await client.jobs.get.query({ id: transcode.id })).status, 'cancelled')
 })
 
@@ -188,10 +203,7 @@ test('a worker killed mid-job: the job is redelivered and finished by another wo
   const first = await startWorker({ WORKER_KINDS: 'probe,transcode' })
   const { client, project } = await studio()
   const { assetId } = await upload(client, project.id, await long())
-  const transcode = await until('the transcode to run', async () => {
-    const jobs = await client.jobs.list.query({ projectId: project.id, assetId })
-    return jobs.find((j) => j.kind === 'transcode' && j.status === 'running')
-  })
+  const transcode = await ladderRunning(client, project.id, assetId)
   first.process.kill('SIGKILL')
   await startWorker()
   const done = await until('the transcode to finish', async () => {

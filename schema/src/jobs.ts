@@ -89,7 +89,14 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('probe'), input: AssetInput }),
   JobBase.extend({
     kind: z.literal('transcode'),
-    input: AssetInput.extend({ heights: z.array(z.number().int().positive()).max(8).default([360, 720]) }),
+    input: AssetInput.extend({
+      heights: z.array(z.number().int().positive()).max(8).default([360, 720]),
+      /**
+       * A fast first rendition: the lowest requested height alone, at the encoder's fastest preset, so a proxy
+       * plays a few seconds after the upload; the api dispatches the full ladder when it lands, which replaces it.
+       */
+      preview: z.boolean().default(false),
+    }),
   }),
   JobBase.extend({
     kind: z.literal('thumbnails'),

@@ -26,6 +26,31 @@ import type { JobDispatcher, NewJob } from './JobDispatcher'
 
 export const RECORDER_CONSUMER = 'api-recorder'
 
+/** The proxy ladder every video asset gets. */
+const PROXY_HEIGHTS = [360, 720] as const
+
+/** After a preview rendition: the full ladder, which replaces it in the same slot. */
+function ladderAfter(job: {
+  orgId: string
+  projectId: string
+  assetId: string | null
+  payload: Record<string, unknown>
+  createdBy: string | null
+}): NewJob[] {
+  const input = (job.payload as { input?: { assetId: string; sourceKey: string; preview?: boolean } }).input
+  if (!input?.preview || !job.assetId) return []
+  return [
+    {
+      orgId: job.orgId,
+      projectId: job.projectId,
+      assetId: job.assetId,
+      createdBy: job.createdBy,
+      kind: 'transcode',
+      input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [...PROXY_HEIGHTS] },
+    },
+  ]
+}
+
 /** What follows a successful probe, by what the file contains. */
 function followUps(
   event: JobEvent,
@@ -43,10 +68,11 @@ function followUps(
   const base = { orgId: job.orgId, projectId: job.projectId, assetId: job.assetId, createdBy: job.createdBy }
   const next: NewJob[] = []
   if (metadata.hasVideo) {
+    // a fast first rendition, so the clip plays within seconds; the ladder follows when it lands (`ladderAfter`)
     next.push({
       ...base,
       kind: 'transcode',
-      input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [360, 720] },
+      input: { assetId: input.assetId, sourceKey: input.sourceKey, heights: [...PROXY_HEIGHTS], preview: true },
     })
     next.push({
       ...base,
@@ -239,6 +265,9 @@ export class EventsRecorder {
         }
         return
       }
+      // the ladder is queued in this transaction, so the asset is never "ready" between the two renditions
+      if ((job.kind as JobKind) === 'transcode' && event.status === 'succeeded')
+        toPublish = await this.dispatcher.insert(tx, ladderAfter(job))
       if ((await settleAsset(tx, job.assetId)) === 'ready')
         await emitWebhookEvent(tx, job.orgId, 'asset.ready', { assetId: job.assetId, projectId: job.projectId })
     })

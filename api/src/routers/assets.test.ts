@@ -227,13 +227,30 @@ test('results on EVENTS: probe metadata, follow-up jobs, artifacts and usage rec
   assert.equal(asset.metadata, metadata)
 
   const byKind = (k: JobKind) => jobs.find((j) => j.kind === k)!
+  // the first proxy is a fast preview rendition; its success queues the full ladder
+  assert.is((byKind('transcode').payload as { input: { preview?: boolean } }).input.preview, true)
+  const previewId = crypto.randomUUID()
+  await publishEvent({
+    ...base,
+    jobId: byKind('transcode').id,
+    kind: 'transcode',
+    status: 'succeeded',
+    artifacts: [{ id: previewId, slot: 'hls', key: `orgs/${org.id}/projects/${project.id}/assets/${assetId}/artifacts/${previewId}/master.m3u8`, contentType: 'application/vnd.apple.mpegurl', size: 10, metadata: { preview: true } }],
+  })
+  const ladder = await until('the ladder after the preview', async () =>
+    (await jobsOf(assetId)).find((j) => j.kind === 'transcode' && j.id !== byKind('transcode').id),
+  )
+  const ladderInput = (ladder.payload as { input: { heights: number[]; preview?: boolean } }).input
+  assert.equal(ladderInput.heights, [360, 720])
+  assert.is(ladderInput.preview, false)
+  assert.is((await owner.call.assets.get({ id: assetId })).status, 'processing', 'not ready between the renditions')
   const hlsId = crypto.randomUUID()
   const prefix = `orgs/${org.id}/projects/${project.id}/assets/${assetId}/artifacts/${hlsId}`
   await s3.send(new PutObjectCommand({ Bucket: api.s3.bucket, Key: `${prefix}/master.m3u8`, Body: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv0/index.m3u8\n' }))
   await s3.send(new PutObjectCommand({ Bucket: api.s3.bucket, Key: `${prefix}/v0/seg_00000.ts`, Body: Buffer.alloc(1000, 9) }))
   const transcodeDone = {
     ...base,
-    jobId: byKind('transcode').id,
+    jobId: ladder.id,
     kind: 'transcode' as const,
     status: 'succeeded' as const,
     artifacts: [{ id: hlsId, slot: 'hls', key: `${prefix}/master.m3u8`, contentType: 'application/vnd.apple.mpegurl', size: 1050, metadata: {} }],
@@ -247,7 +264,10 @@ test('results on EVENTS: probe metadata, follow-up jobs, artifacts and usage rec
   const usage = await api.services.db.select().from(tables.usageEvents).where(eq(tables.usageEvents.orgId, org.id))
   assert.is(usage.length, 3, 'one usage row per job and metric')
   const ready = await owner.call.assets.get({ id: assetId })
-  assert.equal(ready.artifacts.map((a) => [a.id, a.slot, a.url]), [[hlsId, 'hls', `/media/${hlsId}/master.m3u8`]])
+  assert.equal(ready.artifacts.map((a) => [a.id, a.slot, a.url]), [
+    [previewId, 'hls', `/media/${previewId}/master.m3u8`],
+    [hlsId, 'hls', `/media/${hlsId}/master.m3u8`],
+  ])
 
   // the artifact's files, for members only, with ranges
   const auth = { authorization: `Bearer ${owner.token}` }

@@ -18,7 +18,7 @@ export function reviewVersion(
   const fps = metadata.video?.fps
   const valid = fps && Number.isInteger(fps.num) && Number.isInteger(fps.den) && fps.num > 0 && fps.den > 0
   const frames = metadata.video?.durationFrames
-  const hls = asset.artifacts.find((a) => a.slot === 'hls')
+  const hls = asset.artifacts.findLast((a) => a.slot === 'hls')
   return {
     assetId: asset.id,
     name: asset.filename,

@@ -28,7 +28,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
   // The transcript has no artifacts map of its own: the asset's HLS proxy comes from the api.
   const [assetDetail] = createResource(assetId, (id) => api.assets.get.query({ id }).catch(() => null))
   const media = () => {
-    const hls = assetDetail.latest?.artifacts.find((a) => a.slot === 'hls')
+    const hls = assetDetail.latest?.artifacts.findLast((a) => a.slot === 'hls')
     const sourceUrl = asset()?.sourceUrl ?? undefined
     return hls || sourceUrl ? { hlsUrl: hls?.url, sourceUrl } : null
   }

@@ -14,7 +14,8 @@ const TIMELINE_SLOTS = new Set(['hls', 'thumbnails', 'waveform'])
 export async function copyAssetArtifacts(doc: Y.Doc, assetId: string): Promise<void> {
   const asset = await api.assets.get.query({ id: assetId }).catch(() => null)
   if (!asset) return
-  for (const a of asset.artifacts) {
+  // newest first: a proxy's full ladder comes after its fast preview rendition
+  for (const a of [...asset.artifacts].reverse()) {
     if (!TIMELINE_SLOTS.has(a.slot) || timeline.getArtifact(doc, assetId, a.slot)) continue
     timeline.setArtifact(
       doc,

@@ -29,11 +29,23 @@ export function ladderFor(info: MediaInfo, heights: number[]): Rung[] {
   })
 }
 
-/** One ffmpeg run writing every rung and the master playlist into `outDir`. */
-export function transcodeSpec(source: string, outDir: string, info: MediaInfo, rungs: Rung[], encoder: string): FfmpegSpec {
+/**
+ * One ffmpeg run writing every rung and the master playlist into `outDir`. `preview`: the encoder's fastest
+ * settings and a cheaper scaler, for the first rendition a person can play while the ladder encodes.
+ */
+export function transcodeSpec(
+  source: string,
+  outDir: string,
+  info: MediaInfo,
+  rungs: Rung[],
+  encoder: string,
+  mode: { preview?: boolean } = {},
+): FfmpegSpec {
+  const preview = mode.preview === true
   const n = rungs.length
   const split = `[0:v]split=${n}${rungs.map((_, i) => `[s${i}]`).join('')}`
-  const scales = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=bicubic,format=yuv420p[v${i}]`)
+  const scaler = preview ? 'fast_bilinear' : 'bicubic'
+  const scales = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=${scaler},format=yuv420p[v${i}]`)
   const options: string[] = []
   rungs.forEach((r, i) => {
     options.push('-map', `[v${i}]`)
@@ -41,8 +53,8 @@ export function transcodeSpec(source: string, outDir: string, info: MediaInfo, r
     options.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.2)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`)
   })
   options.push('-c:v', encoder)
-  if (encoder === 'libx264') options.push('-preset', 'veryfast', '-sc_threshold', '0')
-  else options.push('-preset', 'p4')
+  if (encoder === 'libx264') options.push('-preset', preview ? 'ultrafast' : 'veryfast', '-sc_threshold', '0')
+  else options.push('-preset', preview ? 'p1' : 'p4')
   options.push('-force_key_frames', `expr:gte(t,n_forced*${SEGMENT_SECONDS})`)
   if (info.hasAudio) options.push('-c:a', 'aac', '-b:a', '128k', '-ac', '2')
   options.push(
@@ -61,16 +73,21 @@ export function transcodeSpec(source: string, outDir: string, info: MediaInfo, r
   }
 }
 
-/** An HLS ladder (360p and 720p by default, never above the source) with a master playlist. */
+/**
+ * An HLS ladder (360p and 720p by default, never above the source) with a master playlist; with `preview`, the
+ * lowest rung alone, encoded fast (slot `hls` too, `metadata.preview: true`; it reports no usage, the ladder
+ * that replaces it does).
+ */
 export const transcode: JobHandler<'transcode'> = async (ctx) => {
   const { payload } = ctx
+  const preview = payload.input.preview === true
   const source = await ctx.source()
   const info = await ctx.mediaInfo()
-  const rungs = ladderFor(info, payload.input.heights)
+  const rungs = ladderFor(info, payload.input.heights).slice(0, preview ? 1 : undefined)
   if (rungs.length === 0) throw new Error('The source has no video stream to transcode.')
   const outDir = path.join(ctx.workDir, 'hls')
   await Promise.all(rungs.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })))
-  const spec = transcodeSpec(source, outDir, info, rungs, ctx.capabilities.videoEncoder)
+  const spec = transcodeSpec(source, outDir, info, rungs, ctx.capabilities.videoEncoder, { preview })
   await ctx.ffmpeg.run(spec, {
     signal: ctx.signal,
     durationSeconds: info.durationSeconds,
@@ -94,9 +111,10 @@ export const transcode: JobHandler<'transcode'> = async (ctx) => {
           files: files.length,
           encoder: ctx.capabilities.videoEncoder,
           renditions: rungs.map((r, i) => ({ ...r, playlist: `v${i}/index.m3u8` })),
+          ...(preview ? { preview: true } : {}),
         },
       },
     ],
-    usage: [{ metric: 'media_seconds', quantity: info.durationSeconds }],
+    usage: preview ? [] : [{ metric: 'media_seconds', quantity: info.durationSeconds }],
   }
 }

@@ -152,6 +152,25 @@ test('a clip inserted before the probe takes the probed length; one a person tri
   throwsCode(() => timeline.settleClipLengths(doc, 'Q', 0), 'BAD_INPUT')
 })
 
+test('a preview proxy fills the slot until the full ladder lands, and never replaces it', () => {
+  const doc = fresh()
+  const ref = (artifactId: string, metadata: Record<string, unknown>) => ({
+    artifactId,
+    slot: 'hls',
+    assetId: 'A',
+    key: `k/${artifactId}/master.m3u8`,
+    contentType: 'application/vnd.apple.mpegurl',
+    metadata,
+  })
+  assert.ok(timeline.setArtifact(doc, ref('preview', { preview: true })))
+  assert.is(timeline.getArtifact(doc, 'A', 'hls')!.artifactId, 'preview')
+  assert.ok(timeline.setArtifact(doc, ref('ladder', { renditions: 2 })))
+  assert.is(timeline.getArtifact(doc, 'A', 'hls')!.artifactId, 'ladder')
+  // the preview's result delivered again later changes nothing
+  assert.not.ok(timeline.setArtifact(doc, ref('preview', { preview: true })))
+  assert.is(timeline.getArtifact(doc, 'A', 'hls')!.artifactId, 'ladder')
+})
+
 test('trim ripples later items and keeps anchored items in sync with the content', () => {
   const doc = abc()
   const music = timeline.addTrack(doc, { kind: 'audio', name: 'Music' })

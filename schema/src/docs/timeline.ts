@@ -894,7 +894,8 @@ export function settleClipLengths(
 
 /**
  * Records an artifact reference under `${assetId}:${slot}`. Idempotent: setting an equal reference again makes
- * no transaction and emits no update. Returns whether the document changed.
+ * no transaction and emits no update. A preview reference (`metadata.preview: true`) does not replace a full one.
+ * Returns whether the document changed.
  */
 export function setArtifact(doc: Y.Doc, ref: ArtifactRef, origin: unknown = WORKER_PATCH_ORIGIN): boolean {
   for (const key of ['artifactId', 'slot', 'assetId', 'key', 'contentType'] as const)
@@ -909,7 +910,10 @@ export function setArtifact(doc: Y.Doc, ref: ArtifactRef, origin: unknown = WORK
     metadata: ref.metadata ?? {},
   }
   const k = artifactKey(ref.assetId, ref.slot)
-  if (deepEqual(artifactsOf(doc).get(k), value)) return false
+  const existing = artifactsOf(doc).get(k)
+  if (deepEqual(existing, value)) return false
+  // a fast preview rendition (`metadata.preview`) never replaces the full one, whichever arrives last
+  if (value.metadata.preview === true && existing && existing.metadata?.preview !== true) return false
   doc.transact(() => artifactsOf(doc).set(k, value), origin)
   return true
 }

@@ -92,15 +92,15 @@ function stopWorker(child: ChildProcess): Promise<void> {
   })
 }
 
-function inputFor(kind: JobKind, assetId: string, sourceKey: string): Record<string, unknown> {
-  if (kind === 'transcode') return { assetId, sourceKey, heights: [360, 720] }
+function inputFor(kind: JobKind, assetId: string, sourceKey: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  if (kind === 'transcode') return { assetId, sourceKey, heights: [360, 720], ...extra }
   if (kind === 'thumbnails') return { assetId, sourceKey, tileWidth: 160 }
   return { assetId, sourceKey }
 }
 
-async function dispatch(kind: JobKind, assetId: string, sourceKey: string): Promise<string> {
+async function dispatch(kind: JobKind, assetId: string, sourceKey: string, extra: Record<string, unknown> = {}): Promise<string> {
   const jobId = randomUUID()
-  await js.publish(Subjects.job(kind), JSON.stringify({ jobId, orgId, projectId, attempt: 1, kind, input: inputFor(kind, assetId, sourceKey) }), {
+  await js.publish(Subjects.job(kind), JSON.stringify({ jobId, orgId, projectId, attempt: 1, kind, input: inputFor(kind, assetId, sourceKey, extra) }), {
     msgID: jobMessageId(jobId, 1),
   })
   return jobId
@@ -188,6 +188,51 @@ try {
     throughput.push(`| ${count} | ${jobs} | ${seconds.toFixed(1)} | ${((jobs / seconds) * 60).toFixed(1)} |`)
   }
 
+  // --- first playable proxy: the upload's pipeline as the api runs it, on a 60 s and a long source ---------
+  // probe; then the preview rendition, thumbnails and waveform at once; the ladder after the preview
+  const firstProxy: string[] = []
+  const LONG_SECONDS = Number(process.env.MEDIA_BENCH_LONG_SECONDS ?? 600)
+  for (const seconds of [CLIP_SECONDS, LONG_SECONDS]) {
+    const source = seconds === CLIP_SECONDS ? clip : path.join(dir, `clip-1080p-${seconds}s.mp4`)
+    if (source !== clip) {
+      log(`generating a ${seconds} s 1920x1080 test clip...`)
+      await generateTestClip(source, { seconds, width: 1920, height: 1080, fps: '25', preset: 'ultrafast' })
+    }
+    const a = source === clip ? asset : await uploadClip(source)
+    const sourceInfo = source === clip ? info : mediaInfoFrom(await ffmpeg.probe(source))
+    const previewOut = path.join(dir, 'bare-preview')
+    rmSync(previewOut, { recursive: true, force: true })
+    mkdirSync(path.join(previewOut, 'v0'), { recursive: true })
+    const previewRungs = ladderFor(sourceInfo, [360, 720]).slice(0, 1)
+    const [barePreview] = await time(() =>
+      runBare(ffmpeg.ffmpegPath, ffmpeg.args(transcodeSpec(source, previewOut, sourceInfo, previewRungs, 'libx264', { preview: true }))),
+    )
+    const pipelineWorker = await startWorker({ WORKER_FORCE_CPU: 'true' })
+    const t0 = performance.now()
+    const at = (): number => (performance.now() - t0) / 1000
+    await finished(await dispatch('probe', a.assetId, a.sourceKey))
+    const probed = at()
+    const previewId = await dispatch('transcode', a.assetId, a.sourceKey, { preview: true })
+    const thumbsId = await dispatch('thumbnails', a.assetId, a.sourceKey)
+    const waveId = await dispatch('waveform', a.assetId, a.sourceKey)
+    const done: Record<string, number> = {}
+    const track = (name: string, id: string) => finished(id).then(() => (done[name] = at()))
+    const waitLadder = seconds <= CLIP_SECONDS
+    await Promise.all([
+      track('preview', previewId).then(async () => {
+        if (waitLadder) await track('ladder', await dispatch('transcode', a.assetId, a.sourceKey))
+      }),
+      track('thumbnails', thumbsId),
+      track('waveform', waveId),
+    ])
+    await stopWorker(pipelineWorker)
+    const x = (t: number | undefined) => (t === undefined ? 'not waited for' : `${t.toFixed(1)} s (${(t / seconds).toFixed(3)}x)`)
+    log(`${seconds} s source: probe ${probed.toFixed(1)} s, preview ${x(done.preview)}, filmstrip ${x(done.thumbnails)}, waveform ${x(done.waveform)}, ladder ${x(done.ladder)}; bare preview ${barePreview.toFixed(1)} s`)
+    firstProxy.push(
+      `| ${seconds} s | ${probed.toFixed(1)} | ${x(done.preview)} | ${barePreview.toFixed(1)} | ${x(done.thumbnails)} | ${x(done.waveform)} | ${x(done.ladder)} |`,
+    )
+  }
+
   const markdown = `## Media pipeline
 
 Each job kind on a ${CLIP_SECONDS}-second 1920x1080 25 fps H.264/AAC clip (${(clipBytes / 1024 ** 2).toFixed(1)} MiB, lavfi
@@ -200,6 +245,18 @@ on a presigned URL of it, uploads the artifacts to S3 and publishes the result o
 | job | bare ffmpeg (s) | job (s) | difference (s) | overhead |
 | --- | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
+
+First playable proxy: from the end of the upload (the probe's dispatch) on a 1920x1080 25 fps source, the jobs the
+api runs, in its order, on one worker process (default concurrency 2): the probe, then the preview rendition (one 360p
+rung, x264 \`ultrafast\`), the filmstrip and the waveform at once, then the 360p + 720p ladder after the preview, which
+replaces it live. Each figure is the time since the upload ended and as a multiple of the clip's length. Targets:
+playable within 0.25x, filmstrip and waveform within 0.1x. **bare preview** is the same preview encode run alone.
+Before this, the first playable proxy was the ladder (the transcode row above). The ladder of the long source is not
+waited for (it takes about as long as the clip).
+
+| source | probe (s) | preview playable | bare preview (s) | filmstrip | waveform | ladder |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${firstProxy.join('\n')}
 
 Throughput: ${ASSETS} assets of a 10-second 720p clip, each with its probe, transcode, thumbnails and waveform
 jobs (${ASSETS * KINDS.length} jobs) dispatched at once, with one and with two worker processes (one job at a time each).

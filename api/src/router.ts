@@ -11,6 +11,7 @@ import { qaRouter } from './routers/qa'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
+import { timelinesRouter } from './routers/timelines'
 import { transcriptsRouter } from './routers/transcripts'
 import { router } from './trpc'
 
@@ -30,6 +31,7 @@ export const appRouter = router({
   billing: billingRouter,
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
+  timelines: timelinesRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -55,7 +55,9 @@ test('reads headers, events, transitions, comments and locators of a CMX3600 lis
 })
 
 test('drop-frame lists and semicolon timecodes', () => {
-  const edl = parseCmx3600('TITLE: X\nFCM: DROP FRAME\n\n001  AX       V     C        00:00:59;28 00:01:00;02 00:00:00;00 00:00:00;02\n')
+  const edl = parseCmx3600(
+    'TITLE: X\nFCM: DROP FRAME\n\n001  AX       V     C        00:00:59;28 00:01:00;02 00:00:00;00 00:00:00;02\n',
+  )
   assert.is(edl.dropFrame, true)
   assert.is(edl.events[0]!.sourceOut, '00:01:00;02')
 })
@@ -71,7 +73,10 @@ test('refuses what is not CMX3600, naming the line', () => {
     }
   }
   bad('TITLE: X\n001  AX  V  C  00:00:00:00 00:00:01:00 00:00:00:00\n', /^line 2: not an event/)
-  bad('TITLE: X\n001  AX  V  C  00:00:00:00 00:00:01:0 00:00:00:00 00:00:01:00\n', /line 2: "00:00:01:0" is not a timecode/)
+  bad(
+    'TITLE: X\n001  AX  V  C  00:00:00:00 00:00:01:0 00:00:00:00 00:00:01:00\n',
+    /line 2: "00:00:01:0" is not a timecode/,
+  )
   bad('TITLE: X\n* FROM CLIP NAME: x\n', /line 2: a comment before the first event/)
   bad('FCM: SOMETIMES\n', /unknown frame count mode/)
   bad('001  AX  V  D  00:00:00:00 00:00:01:00 00:00:00:00 00:00:01:00\n', /transition D without a duration/)

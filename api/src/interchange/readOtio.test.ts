@@ -62,12 +62,21 @@ test('reads tracks, items at their places, media, markers', () => {
     ],
   )
   const [a, gap, b] = t.tracks[0]!.items
-  assert.equal([a!.schema, framesAt(a!.trackStart, 24), framesAt(a!.sourceStart, 24), framesAt(a!.duration, 24)], ['Clip', 0, 100, 48])
+  assert.equal(
+    [a!.schema, framesAt(a!.trackStart, 24), framesAt(a!.sourceStart, 24), framesAt(a!.duration, 24)],
+    ['Clip', 0, 100, 48],
+  )
   assert.is(a!.targetUrl, 'file:///a.mov')
-  assert.equal(a!.markers.map((m) => [m.name, framesAt(m.start, 24)]), [['m', 110]])
+  assert.equal(
+    a!.markers.map((m) => [m.name, framesAt(m.start, 24)]),
+    [['m', 110]],
+  )
   assert.equal([gap!.schema, framesAt(gap!.trackStart, 24)], ['Gap', 48], 'a transition takes no track time')
   assert.equal([b!.schema, framesAt(b!.trackStart, 24), b!.targetUrl], ['Clip', 60, null])
-  assert.equal(t.markers.map((m) => [m.name, m.color, framesAt(m.start, 24), framesAt(m.duration, 24)]), [['top', 'GREEN', 30, 2]])
+  assert.equal(
+    t.markers.map((m) => [m.name, m.color, framesAt(m.start, 24), framesAt(m.duration, 24)]),
+    [['top', 'GREEN', 30, 2]],
+  )
 })
 
 test('times at NTSC rates stay on the frame grid', () => {

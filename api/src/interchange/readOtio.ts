@@ -64,7 +64,8 @@ function schemaOf(o: Json, where: string): [string, number] {
 
 function expectSchema(o: Json, where: string, names: string[]): [string, number] {
   const [name, version] = schemaOf(o, where)
-  if (!names.includes(`${name}.${version}`)) throw new OtioError(`${where}: expected ${names.join(' or ')}, got ${name}.${version}`)
+  if (!names.includes(`${name}.${version}`))
+    throw new OtioError(`${where}: expected ${names.join(' or ')}, got ${name}.${version}`)
   return [name, version]
 }
 

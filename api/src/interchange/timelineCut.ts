@@ -65,7 +65,9 @@ export class MissingAssetError extends Error {
     readonly label: string,
     readonly assetId: string,
   ) {
-    super(`The clip ${label ? `"${label}"` : itemId} refers to an asset that is not in this project (${assetId}); remove or replace it, then download again.`)
+    super(
+      `The clip ${label ? `"${label}"` : itemId} refers to an asset that is not in this project (${assetId}); remove or replace it, then download again.`,
+    )
   }
 }
 

@@ -12,7 +12,11 @@ function locColor(color: string): string {
 
 /** A reel name: up to 8 characters of letters, digits and underscores (CMX3600's reel field). */
 function reelOf(filename: string): string {
-  const base = filename.replace(/\.[^.]*$/, '').toUpperCase().replace(/[^A-Z0-9_]+/g, '_').replace(/^_+|_+$/g, '')
+  const base = filename
+    .replace(/\.[^.]*$/, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
   return (base || 'AX').slice(0, 8)
 }
 

@@ -1,5 +1,11 @@
 import { fcpTime, xmlAttr } from './fcpxmlText'
-import { type CutAnchoredClip, type CutAsset, type CutStorylineItem, storylineItemAt, type TimelineCut } from './timelineCut'
+import {
+  type CutAnchoredClip,
+  type CutAsset,
+  type CutStorylineItem,
+  storylineItemAt,
+  type TimelineCut,
+} from './timelineCut'
 import { isDropFrame } from './timecode'
 
 /** Where an item's own (local) time starts: its source in for a clip, 0 for a gap. */

@@ -107,7 +107,9 @@ function laneTrack(lane: CutLane, rate: number) {
  */
 export function timelineOtio(cut: TimelineCut, documentId: string): string {
   const rate = rateOf(cut.fps)
-  const storyline = cut.storyline.map((item) => (item.kind === 'gap' ? gap(item.end - item.start, rate) : clip(item, rate)))
+  const storyline = cut.storyline.map((item) =>
+    item.kind === 'gap' ? gap(item.end - item.start, rate) : clip(item, rate),
+  )
   const timelineJson = {
     OTIO_SCHEMA: 'Timeline.1',
     metadata: {

@@ -46,7 +46,10 @@ export const timelinesRouter = router({
     .query(async ({ ctx, input }) => {
       const { document, project } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
       if (document.kind !== 'timeline')
-        throw apiError(ErrorCode.BAD_INPUT, `This document is a ${document.kind}, not a timeline; pick a timeline to download.`)
+        throw apiError(
+          ErrorCode.BAD_INPUT,
+          `This document is a ${document.kind}, not a timeline; pick a timeline to download.`,
+        )
       const db = ctx.services.db
       const doc = await readDocumentState(db, document.id)
       try {

@@ -3,6 +3,7 @@ import { assetsRouter } from './routers/assets'
 import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { billingRouter } from './routers/billing'
+import { brandKitsRouter } from './routers/brandKits'
 import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
@@ -32,6 +33,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
   timelines: timelinesRouter,
+  brandKits: brandKitsRouter,
 })
 
 export type AppRouter = typeof appRouter

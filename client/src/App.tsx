@@ -20,6 +20,7 @@ import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AppShell } from './pages/AppShell'
 import { AuditPage } from './pages/AuditPage'
 import { BillingPage } from './pages/BillingPage'
+import { BrandKitsPage } from './pages/BrandKitsPage'
 import { CreateOrgPage } from './pages/CreateOrgPage'
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage'
 import { MembersPage } from './pages/MembersPage'
@@ -192,6 +193,11 @@ export function App() {
                 <Match when={pathname() === '/settings/audit'}>
                   <NeedsOrg>
                     <AuditPage />
+                  </NeedsOrg>
+                </Match>
+                <Match when={pathname() === '/settings/brand-kits'}>
+                  <NeedsOrg>
+                    <BrandKitsPage />
                   </NeedsOrg>
                 </Match>
                 <Match when={pathname() === '/settings/webhooks'}>

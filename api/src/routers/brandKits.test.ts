@@ -165,6 +165,10 @@ test('brand kits: uploads, create and update keep every version; the resolver gi
   const intro = await uploaded(editor.call, org.id, 'intro', 'intro.mp4', 'video/mp4', mp4)
   const outro = await uploaded(editor.call, org.id, 'outro', 'outro.png', 'image/png', png)
 
+  // Brand kit files count towards the organization's storage, like media.
+  const billing = await admin.call.billing.get({ orgId: org.id })
+  assert.is(billing.usage.storageBytes, png.length * 3 + font.length + mp4.length)
+
   const kit = await editor.call.brandKits.create({
     orgId: org.id,
     name: 'Spring campaign',

@@ -368,7 +368,7 @@ function BrandKitEditor(props: { id: string; canManage: boolean; onChanged: () =
           </div>
         </Show>
       </form>
-      <div class="panel">
+      <div class="panel brand-versions">
         <h3>Versions</h3>
         <table class="data-table" aria-label="Versions">
           <thead>
@@ -436,7 +436,7 @@ export function BrandKitsPage() {
         </span>
       </div>
       <Show when={canManage()}>
-        <form class="panel brand-row" onSubmit={create}>
+        <form class="inline-form" onSubmit={create}>
           <input
             name="newKitName"
             placeholder="New brand kit name"

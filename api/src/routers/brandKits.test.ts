@@ -431,4 +431,35 @@ test('brand kits: bad input is refused with a message naming the file, and chang
   assert.equal((await editor.call.brandKits.versions({ id: kit.id })).length, 1)
 })
 
+test('brand kits: API keys act with their role; two saves from the same version: one wins, the other is told', async () => {
+  const { org, owner, editor } = await studio()
+  const editorKey = await caller((await owner.call.apiKeys.create({ orgId: org.id, name: 'CI', role: 'editor' })).key)
+  const viewerKey = await caller((await owner.call.apiKeys.create({ orgId: org.id, name: 'read', role: 'viewer' })).key)
+  const kit = await editorKey.brandKits.create({
+    orgId: org.id,
+    name: 'Automated',
+    settings: { captionStyle: 'clean' },
+  })
+  assert.is(codeOf(await failure(viewerKey.brandKits.update({ id: kit.id, settings: {} }))), 'FORBIDDEN_ROLE')
+  assert.is((await viewerKey.brandKits.get({ id: kit.id })).settings.captionStyle, 'clean')
+
+  const saves = await Promise.allSettled([
+    editor.call.brandKits.update({ id: kit.id, baseVersion: 1, settings: { captionStyle: 'bold' } }),
+    editorKey.brandKits.update({ id: kit.id, baseVersion: 1, settings: { captionStyle: 'karaoke' } }),
+  ])
+  const won = saves.filter((r) => r.status === 'fulfilled')
+  const lost = saves.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+  assert.is(won.length, 1)
+  assert.is(lost.length, 1)
+  assert.is(codeOf(lost[0]!.reason), 'CONFLICT')
+  const versions = await viewerKey.brandKits.versions({ id: kit.id })
+  assert.equal(
+    versions.map((v) => v.version),
+    [2, 1],
+  )
+  assert.is(versions[1]!.createdByName, null, 'version 1 was saved by an API key')
+  assert.ok(versions[1]!.createdByApiKey)
+  assert.is(versions[1]!.settings.captionStyle, 'clean')
+})
+
 test.run()

@@ -162,6 +162,20 @@ test('timelines.interchange: every format reads back to the cuts; viewers downlo
     fcpxml.text,
   )
 
+  // An API key reads with its role: a viewer key downloads; a key of another organization gets NOT_FOUND.
+  const viewerKey = await api.caller(
+    (await owner.call.apiKeys.create({ orgId: org.id, name: 'read', role: 'viewer' })).key,
+  )
+  assert.is((await viewerKey.timelines.interchange({ documentId: doc.id, format: 'edl' })).text, edl.text)
+  const strangerOrg = await stranger.call.orgs.create({ name: 'Elsewhere' })
+  const strangerKey = await api.caller(
+    (await stranger.call.apiKeys.create({ orgId: strangerOrg.id, name: 'k', role: 'admin' })).key,
+  )
+  assert.is(
+    codeOf(await failure(strangerKey.timelines.interchange({ documentId: doc.id, format: 'otio' }))),
+    'NOT_FOUND',
+  )
+
   // Another tenant: NOT_FOUND, the same as an id that does not exist.
   const err = await failure(stranger.call.timelines.interchange({ documentId: doc.id, format: 'otio' }))
   assert.is(codeOf(err), 'NOT_FOUND')

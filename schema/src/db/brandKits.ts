@@ -60,7 +60,7 @@ export const brandKitVersions = pgTable(
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
     spec: jsonb('spec').$type<BrandKitSpec>().notNull(),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
-    createdByApiKey: uuid('created_by_api_key'),
+    createdByApiKey: text('created_by_api_key'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [unique('brand_kit_versions_pk').on(t.brandKitId, t.version)],

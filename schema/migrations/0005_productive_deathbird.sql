@@ -20,7 +20,7 @@ CREATE TABLE "brand_kit_versions" (
 	"settings" jsonb NOT NULL,
 	"spec" jsonb NOT NULL,
 	"created_by" uuid,
-	"created_by_api_key" uuid,
+	"created_by_api_key" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "brand_kit_versions_pk" UNIQUE("brand_kit_id","version")
 );

@@ -9,6 +9,7 @@ import { resolveBrandKit } from '../brandKits/resolveBrandKit'
 import { createContext } from '../context'
 import { type MediaTestApi, startMediaTestApi } from '../media/startMediaTestApi'
 import { appRouter } from '../router'
+import { sweepStaleRows } from '../sweepStaleRows'
 import { createCallerFactory } from '../trpc'
 
 /** Brand kits against real Postgres and s3rver: uploads go to S3 with presigned PUTs, as a browser sends them. */
@@ -428,6 +429,13 @@ test('brand kits: bad input is refused with a message naming the file, and chang
   const after = await counts()
   assert.equal({ kits: after.kits, versions: after.versions }, { kits: before.kits, versions: before.versions })
   assert.equal(await editor.call.brandKits.get({ id: kit.id }), current)
+
+  // An upload never completed is swept after a day; finished files stay.
+  await api.sql`update brand_kit_files set created_at = now() - interval '2 days' where org_id = ${org.id}`
+  await sweepStaleRows(api.services.db)
+  const left = await api.sql`select id, status from brand_kit_files where org_id = ${org.id}`
+  assert.ok(!left.some((r) => r.id === pending), 'the unfinished upload is gone')
+  assert.ok(left.some((r) => r.id === logo && r.status === 'ready'))
   assert.equal((await editor.call.brandKits.versions({ id: kit.id })).length, 1)
 })
 

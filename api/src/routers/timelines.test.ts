@@ -223,6 +223,22 @@ test('timelines.interchange refuses a document that is not a timeline, a clip of
     assert.is(codeOf(e), 'BAD_INPUT')
     assert.match(e.message, /The clip "Opening titles" refers to an asset that is not in this project/)
   }
+  // More storyline items than CMX3600 numbers: the EDL is refused with what to download instead; OTIO is fine.
+  const long = await owner.call.documents.create({ projectId: project.id, kind: 'timeline', title: 'Long' })
+  const asset = await addAsset(org.id, project.id, 'long.mov', 100_000)
+  await edit(long.id, (d) => {
+    for (let i = 0; i < 1000; i++)
+      timeline.insertClip(d, { at: { index: i }, assetId: asset, sourceIn: i, sourceOut: i + 2 })
+  })
+  const tooMany = await failure(owner.call.timelines.interchange({ documentId: long.id, format: 'edl' }))
+  assert.is(codeOf(tooMany), 'PAYLOAD_TOO_LARGE')
+  assert.match(tooMany.message, /at most 999 events and this storyline has 1000; download OTIO or FCPXML/)
+  assert.is(
+    readOtio((await owner.call.timelines.interchange({ documentId: long.id, format: 'otio' })).text).tracks[0]!.items
+      .length,
+    1000,
+  )
+
   const bad = await failure(owner.call.timelines.interchange({ documentId: doc.id, format: 'aaf' as 'otio' }))
   assert.match(bad.message, /otio|edl|fcpxml/)
 })

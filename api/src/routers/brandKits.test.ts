@@ -371,6 +371,10 @@ test('brand kits: bad input is refused with a message naming the file, and chang
     notImage.message,
     /"mark\.png" is not a PNG, JPEG or WebP image: its contents are of no kind a brand kit takes/,
   )
+  const again = await failure(fake.complete())
+  assert.is(codeOf(again), 'INVALID_STATE')
+  assert.match(again.message, /^"mark\.png" was already refused: "mark\.png" is not a PNG, JPEG or WebP image: .*\.$/)
+  assert.not.match(again.message, /\.\.$/)
   const fakeFont = await upload(editor.call, org.id, 'font', 'Brand.ttf', 'font/ttf', png)
   assert.match(
     (await failure(fakeFont.complete())).message,

@@ -189,7 +189,7 @@ export const brandKitsRouter = router({
     if (file.status === 'rejected')
       throw apiError(
         ErrorCode.INVALID_STATE,
-        `"${file.filename}" was already refused: ${file.error ?? 'upload another file'}.`,
+        `"${file.filename}" was already refused: ${file.error ?? 'upload another file.'}`,
       )
     const storage = mediaOf(ctx.services).storage
     const stored = await storage.sizeOf(file.storageKey)

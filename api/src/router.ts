@@ -3,6 +3,7 @@ import { assetsRouter } from './routers/assets'
 import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { billingRouter } from './routers/billing'
+import { brandKitsRouter } from './routers/brandKits'
 import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
@@ -11,6 +12,7 @@ import { qaRouter } from './routers/qa'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
+import { timelinesRouter } from './routers/timelines'
 import { transcriptsRouter } from './routers/transcripts'
 import { router } from './trpc'
 
@@ -30,6 +32,8 @@ export const appRouter = router({
   billing: billingRouter,
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
+  timelines: timelinesRouter,
+  brandKits: brandKitsRouter,
 })
 
 export type AppRouter = typeof appRouter

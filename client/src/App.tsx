@@ -38,6 +38,7 @@ const ResetPasswordPage = lazy(() =>
 )
 const SignUpPage = lazy(() => import('./pages/SignUpPage').then((m) => ({ default: m.SignUpPage })))
 const WebhooksPage = lazy(() => import('./pages/WebhooksPage').then((m) => ({ default: m.WebhooksPage })))
+const BrandKitsPage = lazy(() => import('./pages/BrandKitsPage').then((m) => ({ default: m.BrandKitsPage })))
 const ProjectPage = lazy(() => import('./workspace').then((m) => ({ default: m.ProjectPage })))
 const DocumentPage = lazy(() => import('./workspace').then((m) => ({ default: m.DocumentPage })))
 const ReviewPage = lazy(() => import('./review').then((m) => ({ default: m.ReviewPage })))
@@ -209,6 +210,11 @@ export function App() {
                   <Match when={pathname() === '/settings/webhooks'}>
                     <NeedsOrg>
                       <WebhooksPage />
+                    </NeedsOrg>
+                  </Match>
+                  <Match when={pathname() === '/settings/brand-kits'}>
+                    <NeedsOrg>
+                      <BrandKitsPage />
                     </NeedsOrg>
                   </Match>
                   <Match when={pathname() === '/settings/billing'}>

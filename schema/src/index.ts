@@ -1,4 +1,5 @@
 export * from './accessEvents'
+export * from './brandKit'
 export * from './closeCodes'
 export * from './config/env'
 export * from './config/loadConfig'

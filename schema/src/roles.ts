@@ -54,6 +54,8 @@ export const ACTION_MIN_ROLE = {
   'job.dispatch': 'editor',
   'job.read': 'viewer',
   'qa.review': 'reviewer',
+  'brandKit.read': 'viewer',
+  'brandKit.manage': 'editor',
 } as const satisfies Record<string, Role>
 export type Action = keyof typeof ACTION_MIN_ROLE
 

@@ -31,12 +31,13 @@ export async function mediaSecondsThisPeriod(db: Executor, orgId: string): Promi
   return Number(used?.seconds ?? 0)
 }
 
-/** Bytes the organization stores: its sources (not rejected ones) and what its jobs made. */
+/** Bytes the organization stores: its sources and brand kit files (not rejected ones) and what its jobs made. */
 export async function storageBytes(db: Executor, orgId: string): Promise<number> {
   const [row] = await db.execute<{ bytes: string }>(sql`
     select
       (select coalesce(sum(size), 0) from assets where org_id = ${orgId} and status <> 'rejected')
-      + (select coalesce(sum(size), 0) from artifacts where org_id = ${orgId}) as bytes`)
+      + (select coalesce(sum(size), 0) from artifacts where org_id = ${orgId})
+      + (select coalesce(sum(size), 0) from brand_kit_files where org_id = ${orgId} and status <> 'rejected') as bytes`)
   return Number(row?.bytes ?? 0)
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type NoteRow, type NotesInput, notesCsv, notesEdl, notesFcpxml } from './reviewNotes'
-import { framesToTimecode, timecodeToFrames } from './timecode'
+import { framesToTimecode, timecodeToFrames } from '../interchange/timecode'
 
 const NTSC = { num: 30000, den: 1001 }
 const NTSC60 = { num: 60000, den: 1001 }

@@ -1,5 +1,9 @@
 import type { FrameRate } from '@cutroom/schema'
-import { framesToTimecode, isDropFrame } from './timecode'
+import { edlHeader, edlText } from '../interchange/edlText'
+import { fcpTime, xmlAttr } from '../interchange/fcpxmlText'
+import { framesToTimecode, isDropFrame } from '../interchange/timecode'
+
+export { MAX_EDL_EVENTS } from '../interchange/edlText'
 
 /** One finding as the notes show it: frames at the reviewed version's rate, `frameEnd` inclusive. */
 export interface NoteRow {
@@ -80,20 +84,7 @@ export function notesCsv(input: NotesInput): string {
   return `${[header.join(','), ...rows].join('\r\n')}\r\n`
 }
 
-/** EDL comments are one line of plain ASCII. */
-function edlText(s: string, max: number): string {
-  return (
-    s
-      .normalize('NFKD')
-      .replace(/[^\x20-\x7e]+/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, max) || '-'
-  )
-}
-
 const LOC_COLOR: Record<string, string> = { low: 'GREEN', medium: 'YELLOW', high: 'RED', critical: 'MAGENTA' }
-export const MAX_EDL_EVENTS = 999
 
 /**
  * CMX3600: one event per finding over its frames (source and record timecodes from 00:00:00:00, out
@@ -102,7 +93,7 @@ export const MAX_EDL_EVENTS = 999
 export function notesEdl(input: NotesInput): string {
   const drop = isDropFrame(input.fps)
   const tc = (f: number) => framesToTimecode(f, input.fps)
-  const lines = [`TITLE: ${edlText(input.title, 70)}`, `FCM: ${drop ? 'DROP FRAME' : 'NON-DROP FRAME'}`, '']
+  const lines = edlHeader(input.title, drop)
   input.notes.forEach((n, i) => {
     const inTc = tc(n.frame)
     const outTc = tc(n.frameEnd + 1)
@@ -114,32 +105,6 @@ export function notesEdl(input: NotesInput): string {
     lines.push('')
   })
   return lines.join('\n')
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b)
-}
-
-/** A time of `frames` frames as FCPXML's rational seconds (`1001/30000s`, `0s`). */
-export function fcpTime(frames: number, fps: FrameRate): string {
-  if (frames === 0) return '0s'
-  const num = frames * fps.den
-  const g = gcd(num, fps.num)
-  return fps.num / g === 1 ? `${num / g}s` : `${num / g}/${fps.num / g}s`
-}
-
-/** XML 1.0 allows no control characters but tab, newline and carriage return. */
-function withoutControls(s: string): string {
-  return [...s].filter((c) => c.charCodeAt(0) >= 0x20 || c === '\t' || c === '\n' || c === '\r').join('')
-}
-
-function xmlAttr(s: string): string {
-  return withoutControls(s)
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\n/g, '&#10;')
 }
 
 /** FCPXML 1.10: the reviewed version as one clip in a project, each finding a marker over its frames. */

@@ -19,3 +19,8 @@ export function safeFileName(filename: string): string {
     .slice(-120)
   return cleaned || 'upload'
 }
+
+/** Where a brand kit file lands: `orgs/<org>/brand-kits/files/<file>/<safe file name>`. */
+export function brandKitFileKey(orgId: string, fileId: string, filename: string): string {
+  return `orgs/${orgId}/brand-kits/files/${fileId}/${safeFileName(filename)}`
+}

@@ -30,6 +30,9 @@ export function AppShell(props: { children: JSX.Element }) {
             <a href="/settings/members" class={active('/settings/members')}>
               Members
             </a>
+            <a href="/settings/brand-kits" class={active('/settings/brand-kits')}>
+              Brand kits
+            </a>
           </Show>
           <Show when={manage()}>
             <a href="/settings/api-keys" class={active('/settings/api-keys')}>

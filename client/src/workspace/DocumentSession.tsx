@@ -4,6 +4,7 @@ import type { BinAsset } from './binAsset'
 import { ConnectionBadge, saveState } from './ConnectionBadge'
 import { createAwarenessPeers, type PresenceUser } from './createAwarenessPeers'
 import { createProvider } from './createProvider'
+import { DownloadMenu } from './DownloadMenu'
 import type { EditorContext } from './EditorContext'
 import { PresenceAvatars } from './PresenceAvatars'
 import { userColor } from './userColor'
@@ -94,6 +95,9 @@ export function DocumentSession(props: {
           <span class="kind-tag">{KIND_LABEL[props.kind]}</span>
           <h1>{props.title}</h1>
         </div>
+        <Show when={props.kind === 'timeline'}>
+          <DownloadMenu documentId={props.documentId} unsynced={connection.unsynced} notify={notify} />
+        </Show>
         <PresenceAvatars peers={peers} />
         <ConnectionBadge state={state} unsynced={connection.unsynced} />
       </header>

@@ -3,6 +3,7 @@ import { assetsRouter } from './routers/assets'
 import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { billingRouter } from './routers/billing'
+import { clipsRouter } from './routers/clips'
 import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
@@ -30,6 +31,7 @@ export const appRouter = router({
   billing: billingRouter,
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
+  clips: clipsRouter,
 })
 
 export type AppRouter = typeof appRouter

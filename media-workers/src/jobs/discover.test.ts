@@ -108,7 +108,8 @@ test('scdet finds every hard cut of the fixture within one frame, and no others'
   const want = cutFrames(spec)
   assert.equal(result.fps, { num: FPS, den: 1 })
   assert.is(result.sceneCuts.length, want.length, `found ${result.sceneCuts} for ${want}`)
-  want.forEach((f, i) => assert.ok(Math.abs(result.sceneCuts[i]! - f) <= 1, `cut ${i}: ${result.sceneCuts[i]} vs ${f}`))
+  for (const [i, f] of want.entries())
+    assert.ok(Math.abs(result.sceneCuts[i]! - f) <= 1, `cut ${i}: ${result.sceneCuts[i]} vs ${f}`)
 })
 
 test('the top suggestion covers the planted highlight; all respect min/max and none overlap', async () => {
@@ -139,9 +140,8 @@ test('the top suggestion covers the planted highlight; all respect min/max and n
     assert.ok(seconds >= 6 - 0.001 && seconds <= 12 + 0.001, `${seconds} s within 6..12`)
     assert.ok(s.endMs <= result.durationSeconds * 1000 + 1)
   }
-  result.suggestions.forEach((a, i) =>
-    result.suggestions.slice(i + 1).forEach((b) => assert.not.ok(overlaps(a, b), `${a.rank} and ${b.rank} overlap`)),
-  )
+  for (const [i, a] of result.suggestions.entries())
+    for (const b of result.suggestions.slice(i + 1)) assert.not.ok(overlaps(a, b), `${a.rank} and ${b.rank} overlap`)
   assert.equal(
     result.suggestions.map((s) => s.rank),
     result.suggestions.map((_, i) => i + 1),

@@ -9,6 +9,7 @@ import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
 import { qaRouter } from './routers/qa'
+import { retellRouter } from './routers/retell'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
@@ -32,6 +33,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
   clips: clipsRouter,
+  retell: retellRouter,
 })
 
 export type AppRouter = typeof appRouter

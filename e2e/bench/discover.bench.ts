@@ -76,7 +76,8 @@ function design(index: number, file: string): { recording: Recording; shots: Fix
     ;[slots[i], slots[j]] = [slots[j]!, slots[i]!]
   }
   const role = new Map<number, 'highlight' | 'calm' | 'burst' | 'montage' | 'tone'>()
-  slots.forEach((s, k) => role.set(s, k < 2 ? 'highlight' : k < 5 ? 'calm' : k < 7 ? 'burst' : k < 8 ? 'montage' : 'tone'))
+  for (const [k, s] of slots.entries())
+    role.set(s, k < 2 ? 'highlight' : k < 5 ? 'calm' : k < 7 ? 'burst' : k < 8 ? 'montage' : 'tone')
   const fastHighlights = index % 2 === 0
   const sounds: FixtureSound[] = []
   const highlights: { start: number; end: number }[] = []

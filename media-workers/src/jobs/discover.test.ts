@@ -92,6 +92,7 @@ async function runDiscover(file: string, input: Record<string, unknown>): Promis
     sourceAt: async () => file,
     mediaInfoAt: async () => mediaInfoFrom(await ffmpeg.probe(file)),
     asr: null,
+    llm: null,
     patchDocument: async () => {
       throw new Error('discover writes no document')
     },

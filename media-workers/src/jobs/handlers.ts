@@ -3,6 +3,7 @@ import type { JobHandler } from '../JobContext'
 import { discover } from './discover'
 import { framediff } from './framediff'
 import { probe } from './probe'
+import { retell } from './retell'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
 import { transcribe } from './transcribe'
@@ -17,4 +18,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   framediff,
   transcribe,
   discover,
+  retell,
 }

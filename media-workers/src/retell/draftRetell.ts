@@ -52,7 +52,8 @@ export interface DraftChapter {
 /**
  * Topic segmentation of a transcript (TextTiling-style): the lexical similarity of the sentences before and after
  * every gap, lowered by a long pause, and the gaps of greatest depth (the similarity falls and rises again around
- * them) become chapter boundaries (at least two sentences per chapter). Chapters are contiguous and in order, so together they cover the transcript. Each chapter's title
+ * them) become chapter boundaries: those deeper than the mean depth by half a standard deviation (TextTiling's
+ * cutoff), at least two sentences per chapter, at most twelve chapters and fewer for a short retell. Chapters are contiguous and in order, so together they cover the transcript. Each chapter's title
  * is its most distinctive terms; its narration is its most central sentences, as many as the target length allows.
  */
 export function draftRetell(input: Pick<RetellJobInput, 'sentences' | 'targetMinutes'>): DraftChapter[] {
@@ -60,8 +61,8 @@ export function draftRetell(input: Pick<RetellJobInput, 'sentences' | 'targetMin
   const n = sentences.length
   const tokens = sentences.map((s) => terms(s.text))
   const totalWords = sentences.reduce((k, s) => k + s.text.split(/\s+/).filter(Boolean).length, 0)
-  // about one chapter per six sentences, at most twelve, and fewer for a short retell
-  const wanted = Math.max(1, Math.min(12, Math.floor(n / 2), Math.round(n / 6), Math.max(2, Math.round(input.targetMinutes * 4))))
+  // at most twelve chapters, fewer for a short retell; how many is the text's to say (the depth cutoff below)
+  const wanted = Math.max(1, Math.min(12, Math.floor(n / 2), Math.max(2, Math.round(input.targetMinutes * 4))))
   // the similarity across each gap g (between sentence g-1 and g)
   const W = 3
   const gaps: { at: number; value: number }[] = []
@@ -79,9 +80,13 @@ export function draftRetell(input: Pick<RetellJobInput, 'sentences' | 'targetMin
     for (let j = k + 1; j < gaps.length && gaps[j]!.value >= right; j++) right = gaps[j]!.value
     return { at: g.at, value: left - g.value + (right - g.value) }
   })
+  // TextTiling's cutoff: a boundary is a gap deeper than the mean depth by half a standard deviation
+  const mean = depth.reduce((k, d) => k + d.value, 0) / Math.max(1, depth.length)
+  const sd = Math.sqrt(depth.reduce((k, d) => k + (d.value - mean) ** 2, 0) / Math.max(1, depth.length))
+  const cutoff = Math.max(0.05, mean + sd / 2)
   const cuts: number[] = []
   for (const gap of [...depth].sort((a, b) => b.value - a.value || a.at - b.at)) {
-    if (cuts.length >= wanted - 1) break
+    if (cuts.length >= wanted - 1 || gap.value < cutoff) break
     if (gap.at < 2 || n - gap.at < 2) continue
     if (cuts.some((c) => Math.abs(c - gap.at) < 2)) continue
     cuts.push(gap.at)

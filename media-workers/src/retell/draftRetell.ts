@@ -53,8 +53,9 @@ export interface DraftChapter {
  * Topic segmentation of a transcript (TextTiling-style): the lexical similarity of the sentences before and after
  * every gap, lowered by a long pause, and the gaps of greatest depth (the similarity falls and rises again around
  * them) become chapter boundaries: those deeper than the mean depth by half a standard deviation (TextTiling's
- * cutoff), at least two sentences per chapter, at most twelve chapters and fewer for a short retell. Chapters are contiguous and in order, so together they cover the transcript. Each chapter's title
- * is its most distinctive terms; its narration is its most central sentences, as many as the target length allows.
+ * cutoff), at least two sentences per chapter, at most twelve chapters and fewer for a short retell. Chapters are
+ * contiguous and in order, so together they cover the transcript. Each chapter's title is its most distinctive
+ * terms; its narration is its most central sentences, as many as the target length allows.
  */
 export function draftRetell(input: Pick<RetellJobInput, 'sentences' | 'targetMinutes'>): DraftChapter[] {
   const { sentences } = input

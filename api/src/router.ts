@@ -4,11 +4,13 @@ import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { billingRouter } from './routers/billing'
 import { brandKitsRouter } from './routers/brandKits'
+import { clipsRouter } from './routers/clips'
 import { documentsRouter } from './routers/documents'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
 import { qaRouter } from './routers/qa'
+import { retellRouter } from './routers/retell'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
@@ -34,6 +36,8 @@ export const appRouter = router({
   transcripts: transcriptsRouter,
   timelines: timelinesRouter,
   brandKits: brandKitsRouter,
+  clips: clipsRouter,
+  retell: retellRouter,
 })
 
 export type AppRouter = typeof appRouter

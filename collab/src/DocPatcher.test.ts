@@ -5,6 +5,7 @@ import {
   type DocPatchRequest,
   LOCAL_ORIGIN,
   qa,
+  retell,
   Streams,
   Subjects,
   timeline,
@@ -413,6 +414,49 @@ test('transcript segments from a transcribe job land live as paragraphs in time 
   })
   assert.is(bad.ok, false)
   client.destroy()
+})
+
+test('a retell draft lands live after what a person is writing, once; discarding it removes only its blocks', async () => {
+  const docId = f.docs.retell
+  const editor = await f.connect(docId, f.sessions.editor)
+  const viewer = await f.connect(docId, f.sessions.viewer)
+  // the editor has written an opening; the draft comes in after it, and the editor goes on writing below it
+  retell.addChapter(editor.doc, { title: 'My own opening' })
+  await waitFor(() => retell.readBlocks(viewer.doc).length === 1, 10_000, 'the opening at the viewer')
+  const assetId = '00000000-0000-4000-8000-000000000001'
+  const draftId = '00000000-0000-4000-8000-0000000000d1'
+  const draft = {
+    type: 'retell-draft' as const,
+    draftId,
+    blocks: [
+      { type: 'chapter' as const, title: 'Harbour', sources: [{ assetId, sourceIn: 0, sourceOut: 250 }] },
+      { type: 'narration' as const, text: 'Boats come and go.' },
+      { type: 'shot' as const, assetId, sourceIn: 10, sourceOut: 90, label: 'boats' },
+    ],
+  }
+  assert.equal(await patch(docId, draft), { ok: true, changed: true })
+  await waitFor(() => retell.draftIds(editor.doc).length === 1, 10_000, 'the draft at the editor')
+  retell.addNarration(editor.doc, { text: 'My note after the draft arrived.' })
+  const titles = (d: Y.Doc) => retell.readBlocks(d).map((b) => (b.type === 'chapter' ? b.title : b.type))
+  await waitFor(
+    () => retell.readBlocks(viewer.doc).length === 5,
+    10_000,
+    'the draft and both edits at the viewer',
+  )
+  assert.equal(titles(viewer.doc), ['My own opening', 'Harbour', 'narration', 'shot', 'narration'])
+  assert.equal(retell.draftIds(viewer.doc), [draftId])
+  assert.equal(await patch(docId, draft), { ok: true, changed: false }, 'a redelivered draft adds nothing')
+  const wrong = await patch(f.docs.transcript, draft)
+  assert.equal(wrong, { ok: false, code: 'BAD_INPUT', message: 'Drafts apply to retell documents only.' })
+
+  assert.equal(await patch(docId, { type: 'retell-discard-draft', draftId }), { ok: true, changed: true, removed: 3 })
+  await waitFor(() => retell.readBlocks(viewer.doc).length === 2, 10_000, 'the draft gone at the viewer')
+  assert.equal(
+    retell.readBlocks(viewer.doc).map((b) => (b.type === 'chapter' ? b.title : b.type === 'narration' ? b.text : b.type)),
+    ['My own opening', 'My note after the draft arrived.'],
+  )
+  editor.destroy()
+  viewer.destroy()
 })
 
 test.run()

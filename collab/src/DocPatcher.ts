@@ -148,6 +148,17 @@ export class DocPatcher implements Extension {
         })
         return { ok: true, changed }
       }
+      case 'retell-draft':
+      case 'retell-discard-draft': {
+        if (doc.kind !== 'retell')
+          return { ok: false, code: ErrorCode.BAD_INPUT, message: 'Drafts apply to retell documents only.' }
+        let removed = 0
+        const changed = await this.transact(documentId, actor, (d) => {
+          if (request.type === 'retell-draft') retell.addDraft(d, request.draftId, request.blocks, WORKER_PATCH_ORIGIN)
+          else removed = retell.discardDraft(d, request.draftId, WORKER_PATCH_ORIGIN)
+        })
+        return request.type === 'retell-draft' ? { ok: true, changed } : { ok: true, changed, removed }
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 import type { ArtifactRef, DocPatchReply, DocPatchRequest, JobKind, JobPayloadOf, Usage } from '@cutroom/schema'
 import type { Logger } from 'pino'
 import type { AsrEngine } from './asr/AsrEngine'
+import type { ChatEndpoint } from './retell/ChatEndpoint'
 import type { WorkerCapabilities } from './detectCapabilities'
 import type { FfmpegAdapter } from './FfmpegAdapter'
 import type { MediaInfo } from './jobs/mediaInfo'
@@ -29,6 +30,8 @@ export interface JobContext<K extends JobKind = JobKind> {
   mediaInfoAt(sourceKey: string): Promise<MediaInfo>
   /** The speech recogniser the worker booted with (null when it serves no speech kinds). */
   asr: AsrEngine | null
+  /** The chat endpoint retell drafts are written with (null: extractive drafts). */
+  llm: ChatEndpoint | null
   /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
   patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }

@@ -22,13 +22,15 @@ export class OnnxRuntimeAdapter {
     private readonly timer: ToolTimer | null = null,
   ) {}
 
-  async session(model: Uint8Array): Promise<OnnxSession> {
+  /** `threads`: intra-op threads (ONNX Runtime's default is one per core; a tiny recurrent model runs best on one). */
+  async session(model: Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
     let lastError: unknown = null
     for (const provider of this.providers) {
       try {
         const session = await InferenceSession.create(model, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
+          ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         })
         const timer = this.timer
         return {

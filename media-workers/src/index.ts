@@ -16,3 +16,7 @@ export { type FramediffPlan, framediffPlan, framediffSpec } from './jobs/framedi
 export { FramediffSlot } from './jobs/framediff'
 export { OnnxRuntimeAdapter } from './OnnxRuntimeAdapter'
 export { SsimSession } from './onnx/SsimSession'
+export { composeFixture, cutFrames, type FixtureShot, type FixtureSound, type FixtureSpec } from './discover/composeFixture'
+export { analyzeAudio, type AudioSignals } from './discover/analyzeAudio'
+export { detectSceneCuts } from './discover/detectSceneCuts'
+export { DEFAULT_WEIGHTS, type MediaSignals, type RankedWindow, rankWindows } from './discover/rankWindows'

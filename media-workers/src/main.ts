@@ -38,7 +38,10 @@ if (servesSpeech) {
 }
 const storage = new S3Storage(config)
 const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, processMetrics: true })
+const llm = config.LLM_OPENAI_URL
+  ? { url: config.LLM_OPENAI_URL, key: config.LLM_OPENAI_KEY, model: config.LLM_OPENAI_MODEL }
+  : null
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, llm, processMetrics: true })
 
 const health = createServer(async (req, res) => {
   if (req.url === '/metrics') {

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { DiscoverOptionsSchema } from './discover'
+import { RetellJobInputSchema } from './retellDraft'
 
 /** Every kind of media job; each has its own subject `jobs.<kind>` and durable consumer. */
 export const JOB_KINDS = [
@@ -136,8 +138,8 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
     input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
   }),
   JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
-  JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),
-  JobBase.extend({ kind: z.literal('retell'), input: z.object({ documentId: uuid }) }),
+  JobBase.extend({ kind: z.literal('discover'), input: z.intersection(AssetInput, DiscoverOptionsSchema) }),
+  JobBase.extend({ kind: z.literal('retell'), input: RetellJobInputSchema }),
 ])
 export type JobPayload = z.infer<typeof JobPayloadSchema>
 export type JobPayloadOf<K extends JobKind> = Extract<JobPayload, { kind: K }>

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ACTIONS, STATUSES } from './docs/qaWorkflow'
 import { ErrorCode } from './errors'
+import { DraftBlockSchema } from './retellDraft'
 
 /**
  * Server-side document patches, api -> collab, on core NATS request/reply subject `Subjects.docPatch(docId)`
@@ -89,6 +90,18 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
     }),
     actorUserId: actor,
   }),
+  /**
+   * A retell job's draft, appended at the end of a retell document as new blocks that carry `draftId` (workers ->
+   * collab, against the live document, so people's edits meanwhile stay). A draft already there is a no-op.
+   */
+  z.object({
+    type: z.literal('retell-draft'),
+    draftId: uuid,
+    blocks: z.array(DraftBlockSchema).min(1).max(2000),
+    actorUserId: actor,
+  }),
+  /** Removes the blocks of one draft from a retell document (its "Discard draft"), and nothing else. */
+  z.object({ type: z.literal('retell-discard-draft'), draftId: uuid, actorUserId: actor }),
 ])
 export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
 
@@ -98,6 +111,8 @@ export const DocPatchReplySchema = z.discriminatedUnion('ok', [
     /** False when the patch changed nothing (applying the same patch twice). */
     changed: z.boolean(),
     versionId: uuid.optional(),
+    /** retell-discard-draft: how many blocks were removed. */
+    removed: z.number().int().nonnegative().optional(),
     /** restore-version: the version holding the state from just before the restore. */
     undoVersionId: uuid.optional(),
     /** qa-workflow-op: the finding's workflow after the op, and what the qa document says of the finding. */

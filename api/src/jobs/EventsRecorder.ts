@@ -1,4 +1,5 @@
 import {
+  DiscoverResultSchema,
   type JobEvent,
   JobEventSchema,
   type JobKind,
@@ -241,6 +242,11 @@ export class EventsRecorder {
       }
       await emitJobEvents(tx, job, event)
       if (!job.assetId) return
+      if ((job.kind as JobKind) === 'discover') {
+        // an analysis of the asset, not a step in making it playable: it never changes the asset's status
+        if (event.status === 'succeeded') await recordSuggestions(tx, { ...job, assetId: job.assetId }, event, this.log)
+        return
+      }
       if ((job.kind as JobKind) === 'probe') {
         if (event.status === 'succeeded') {
           const metadata = (event.result?.metadata ?? {}) as Record<string, unknown>
@@ -283,6 +289,44 @@ export class EventsRecorder {
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
+/** Jobs that analyse an asset without being part of making it ready: they leave its status alone. */
+const ANALYSIS_KINDS: JobKind[] = ['discover']
+
+/** A succeeded discover job's ranked suggestions, stored once (their ids come from the job's result). */
+async function recordSuggestions(
+  tx: Tx,
+  job: { id: string; orgId: string; projectId: string; assetId: string },
+  event: JobEvent,
+  log: Logger,
+): Promise<void> {
+  const parsed = DiscoverResultSchema.safeParse(event.result)
+  if (!parsed.success) {
+    log.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 3) }, 'a discover result that does not match the contract')
+    return
+  }
+  const rows = parsed.data.suggestions.filter((s) => s.endMs > s.startMs)
+  if (rows.length === 0) return
+  await tx
+    .insert(tables.clipSuggestions)
+    .values(
+      rows.map((s) => ({
+        id: s.id,
+        orgId: job.orgId,
+        projectId: job.projectId,
+        assetId: job.assetId,
+        jobId: job.id,
+        rank: s.rank,
+        startMs: s.startMs,
+        endMs: s.endMs,
+        score: s.score,
+        subScores: s.subScores,
+        reasons: s.reasons,
+        text: s.text,
+      })),
+    )
+    .onConflictDoNothing()
+}
+
 /**
  * Once no job of the asset is open: ready, or failed with the first failure's error. Returns 'ready' when this
  * call made the asset ready.
@@ -291,7 +335,7 @@ export async function settleAsset(tx: Tx | Db, assetId: string): Promise<'ready'
   const rows = await tx
     .select({ kind: tables.jobs.kind, status: tables.jobs.status, error: tables.jobs.error })
     .from(tables.jobs)
-    .where(eq(tables.jobs.assetId, assetId))
+    .where(and(eq(tables.jobs.assetId, assetId), notInArray(tables.jobs.kind, ANALYSIS_KINDS)))
   if (rows.some((r) => r.status === 'queued' || r.status === 'running')) {
     await tx
       .update(tables.assets)

@@ -1,5 +1,6 @@
 import { can, type DocumentKind, type Role } from '@cutroom/schema'
 import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
+import { HighlightsPanel } from '../highlights'
 import { api } from '../lib/api'
 import { createUploadQueue, JobList, UploadDropZone } from '../media'
 import { ReviewsPanel } from '../review/ReviewsPanel'
@@ -65,6 +66,13 @@ export function ProjectPage(props: { projectId: string }) {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'qa.review') : false
   }
+  const canDiscover = () => {
+    const role = project()?.role as Role | undefined
+    return role ? can(role, 'job.dispatch') : false
+  }
+  const writableTimelines = () =>
+    (documents.latest ?? []).filter((d) => d.kind === 'timeline' && d.access === 'write').map((d) => ({ id: d.id, title: d.title }))
+  const [highlightsOf, setHighlightsOf] = createSignal<string | null>(null)
   const canCreate = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'document.create') : false
@@ -205,12 +213,32 @@ export function ProjectPage(props: { projectId: string }) {
                       <Show when={canUpload()}>
                         <NewVersionButton asset={asset} queue={uploads} />
                       </Show>
+                      <Show when={['uploaded', 'processing', 'ready'].includes(asset.status)}>
+                        <button
+                          type="button"
+                          class="ghost small"
+                          aria-expanded={highlightsOf() === asset.id}
+                          data-testid="open-highlights"
+                          title="Find the best clips of this asset, ranked and explained"
+                          onClick={() => setHighlightsOf(highlightsOf() === asset.id ? null : asset.id)}
+                        >
+                          Highlights
+                        </button>
+                      </Show>
                     </div>
                     <AssetVersions
                       asset={asset}
                       count={sizes().get(asset.stackId) ?? 1}
                       revision={sizes().get(asset.stackId)}
                     />
+                    <Show when={highlightsOf() === asset.id}>
+                      <HighlightsPanel
+                        projectId={props.projectId}
+                        asset={asset}
+                        canEdit={canDiscover()}
+                        timelines={writableTimelines()}
+                      />
+                    </Show>
                   </li>
                 )
               }}

@@ -10,7 +10,8 @@ import { createDocSignal } from './createDocSignal'
 import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import type { EditorContext } from './EditorContext'
 import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
-import { Chapter, Narration, ShotReference } from './RetellNodes'
+import { RetellDraftBar } from './RetellDraftBar'
+import { Chapter, DraftBlocks, Narration, ShotReference } from './RetellNodes'
 import { formatTimecode } from './timecode'
 
 /**
@@ -30,6 +31,7 @@ export function RetellEditor(props: { ctx: EditorContext }) {
         Chapter,
         Narration,
         ShotReference,
+        DraftBlocks,
         Placeholder.configure({
           includeChildren: false,
           placeholder: ({ node }) =>
@@ -88,6 +90,12 @@ export function RetellEditor(props: { ctx: EditorContext }) {
             Redo
           </button>
         </div>
+        <RetellDraftBar
+          projectId={props.ctx.projectId}
+          documentId={props.ctx.documentId}
+          doc={doc}
+          readOnly={props.ctx.readOnly()}
+        />
         <div class="text-scroll">
           <div ref={setHost} class="text-page" />
         </div>

@@ -1,4 +1,4 @@
-import { mergeAttributes, Node } from '@tiptap/core'
+import { Extension, mergeAttributes, Node } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 
 /**
@@ -106,6 +106,28 @@ export const ShotReference = Node.create({
       ['span', { class: 'shot-icon' }, '▦'],
       ['span', { class: 'shot-label' }, String(label || 'Shot')],
       ['span', { class: 'shot-range' }, `${sourceIn}–${sourceOut}`],
+    ]
+  },
+})
+
+/**
+ * The `draftId` a generated draft's blocks carry (the model's "Discard draft" removes exactly those). Declared on
+ * every block type so y-tiptap keeps it through people's edits; rendered as `data-draft` to mark draft blocks.
+ */
+export const DraftBlocks = Extension.create({
+  name: 'draftBlocks',
+  addGlobalAttributes() {
+    return [
+      {
+        types: ['chapter', 'narration', 'shot', 'paragraph'],
+        attributes: {
+          draftId: {
+            default: null,
+            parseHTML: () => null,
+            renderHTML: (attrs) => (attrs.draftId ? { 'data-draft': String(attrs.draftId) } : {}),
+          },
+        },
+      },
     ]
   },
 })

@@ -1,7 +1,9 @@
 import type { JobKind } from '@cutroom/schema'
 import type { JobHandler } from '../JobContext'
+import { discover } from './discover'
 import { framediff } from './framediff'
 import { probe } from './probe'
+import { retell } from './retell'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
 import { transcribe } from './transcribe'
@@ -15,4 +17,6 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   waveform,
   framediff,
   transcribe,
+  discover,
+  retell,
 }

@@ -26,7 +26,8 @@ export class SileroVad {
   private constructor(private readonly session: OnnxSession) {}
 
   static async load(onnx: OnnxRuntimeAdapter): Promise<SileroVad> {
-    return new SileroVad(await onnx.session(new Uint8Array(await readFile(sileroWeightsPath()))))
+    // one window at a time through a small LSTM: thread hand-offs would cost more than the work
+    return new SileroVad(await onnx.session(new Uint8Array(await readFile(sileroWeightsPath())), { threads: 1 }))
   }
 
   /** Speech probability (0..1) of the next window: 512 samples scaled to -1..1. */

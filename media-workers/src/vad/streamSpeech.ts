@@ -31,6 +31,8 @@ export interface StreamSpeechOptions {
   segmenter?: Partial<SpeechSegmenterOptions>
   /** Samples decoded so far (16 kHz), after each window. */
   onDecoded?: (samples: number) => void
+  /** Every 512-sample window as it is decoded, with its speech probability (clip discovery reads its loudness). */
+  onWindow?: (pcm: Int16Array, probability: number) => void
 }
 
 /**
@@ -72,7 +74,9 @@ export async function* streamSpeech(
       windows.push(pcm)
       for (let i = 0; i < VAD_WINDOW; i++) float[i] = pcm[i]! / 32768
       decoded += VAD_WINDOW
-      for (const segment of segmenter.push(await vad.probability(float))) yield cut(segment)
+      const probability = await vad.probability(float)
+      options.onWindow?.(pcm, probability)
+      for (const segment of segmenter.push(probability)) yield cut(segment)
       const keepFrom = Math.floor(segmenter.keepFrom() / VAD_WINDOW) * VAD_WINDOW
       if (keepFrom > kept) {
         windows.splice(0, (keepFrom - kept) / VAD_WINDOW)

@@ -179,6 +179,10 @@ export const AsrEnv = z.object({
   ASR_OPENAI_URL: z.string().url().optional(),
   ASR_OPENAI_KEY: z.string().optional(),
   ASR_OPENAI_MODEL: z.string().max(100).default('whisper-1'),
+  /** Base URL of an OpenAI-compatible chat API for retell drafts (`<url>/v1/chat/completions`); unset: extractive. */
+  LLM_OPENAI_URL: z.string().url().optional(),
+  LLM_OPENAI_KEY: z.string().optional(),
+  LLM_OPENAI_MODEL: z.string().max(100).default('gpt-4o-mini'),
 })
 export type AsrEnv = z.infer<typeof AsrEnv>
 

@@ -101,3 +101,43 @@ export const usageEvents = pgTable(
   },
   (t) => [unique('usage_job_metric').on(t.jobId, t.metric), index('usage_org_idx').on(t.orgId, t.createdAt)],
 )
+
+/**
+ * Clips a discover job proposes in an asset, ranked, with the sub-scores that explain each. People accept one into
+ * a timeline or dismiss it; the row keeps who did which and when (the audit log has it too).
+ */
+export const clipSuggestions = pgTable(
+  'clip_suggestions',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    assetId: uuid('asset_id')
+      .notNull()
+      .references(() => assets.id, { onDelete: 'cascade' }),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    rank: integer('rank').notNull(),
+    /** Milliseconds of the source, end exclusive. */
+    startMs: integer('start_ms').notNull(),
+    endMs: integer('end_ms').notNull(),
+    score: real('score').notNull(),
+    subScores: jsonb('sub_scores').$type<Record<string, number | null>>().notNull(),
+    reasons: jsonb('reasons').$type<string[]>().notNull().default([]),
+    text: text('text').notNull().default(''),
+    status: text('status', { enum: ['suggested', 'accepted', 'dismissed'] })
+      .notNull()
+      .default('suggested'),
+    /** The timeline the clip was accepted into. */
+    acceptedDocumentId: uuid('accepted_document_id'),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('clip_suggestions_asset_idx').on(t.assetId, t.jobId), index('clip_suggestions_job_idx').on(t.jobId)],
+)

@@ -300,3 +300,94 @@ export function validate(doc: Y.Doc): Problem[] {
     })
   return problems
 }
+
+/**
+ * A generated draft: blocks a `retell` job appends to the script, each carrying the draft's id in a `draftId`
+ * attribute, so the draft can be discarded as a whole later without touching what people wrote. Only the job's
+ * own blocks are ever added or removed; nothing people typed is overwritten.
+ */
+export type DraftBlock =
+  | { type: 'chapter'; title: string; sources: SourceRange[] }
+  | { type: 'narration'; text: string; id?: string }
+  | ({ type: 'shot'; label: string } & SourceRange)
+  | { type: 'paragraph'; text: string }
+
+function draftElements(doc: Y.Doc, draftId: string): Y.XmlElement[] {
+  return bodyOf(doc)
+    .toArray()
+    .filter((n): n is Y.XmlElement => n instanceof Y.XmlElement && n.getAttribute('draftId') === draftId)
+}
+
+/** The ids of the drafts still in the script, in the order their first block appears. */
+export function draftIds(doc: Y.Doc): string[] {
+  const ids: string[] = []
+  for (const n of bodyOf(doc).toArray())
+    if (n instanceof Y.XmlElement) {
+      const id = n.getAttribute('draftId')
+      if (typeof id === 'string' && id && !ids.includes(id)) ids.push(id)
+    }
+  return ids
+}
+
+/**
+ * Appends a draft's blocks at the end of the script in one change. Idempotent: a draft already there (a
+ * redelivered job) is not added twice. Returns whether the document changed.
+ */
+export function addDraft(
+  doc: Y.Doc,
+  draftId: string,
+  blocks: readonly DraftBlock[],
+  origin: unknown = WORKER_PATCH_ORIGIN,
+): boolean {
+  requireText(draftId, 'draftId', 100)
+  if (!draftId) throw new CutroomError(ErrorCode.BAD_INPUT, 'draftId is required.')
+  if (draftElements(doc, draftId).length > 0) return false
+  const elements = blocks.map((b): Y.XmlElement<Attrs> => {
+    switch (b.type) {
+      case 'chapter':
+        requireText(b.title, 'title', 500)
+        b.sources.forEach((r, i) => {
+          checkRange(r, `source ${i}`)
+        })
+        return element(
+          'chapter',
+          { sources: b.sources.map((r) => ({ assetId: r.assetId, sourceIn: r.sourceIn, sourceOut: r.sourceOut })), draftId },
+          b.title,
+        )
+      case 'narration':
+        requireText(b.text, 'text', 20_000)
+        return element(
+          'narration',
+          { id: b.id ?? newId(), voice: 'narrator', audioArtifactId: null, duration: null, draftId },
+          b.text,
+        )
+      case 'shot':
+        checkRange(b, 'shot')
+        requireText(b.label, 'label', 500)
+        return element('shot', { assetId: b.assetId, sourceIn: b.sourceIn, sourceOut: b.sourceOut, label: b.label, draftId })
+      default:
+        requireText(b.text, 'text', 20_000)
+        return element('paragraph', { draftId }, b.text)
+    }
+  })
+  if (elements.length === 0) return false
+  const body = bodyOf(doc)
+  doc.transact(() => body.insert(body.length, elements as unknown as Y.XmlElement[]), origin)
+  return true
+}
+
+/** Removes the draft's blocks (and only those) in one change. Returns how many blocks went. */
+export function discardDraft(doc: Y.Doc, draftId: string, origin: unknown = WORKER_PATCH_ORIGIN): number {
+  const body = bodyOf(doc)
+  let removed = 0
+  doc.transact(() => {
+    for (let i = body.length - 1; i >= 0; i--) {
+      const n = body.get(i)
+      if (n instanceof Y.XmlElement && n.getAttribute('draftId') === draftId) {
+        body.delete(i, 1)
+        removed++
+      }
+    }
+  }, origin)
+  return removed
+}

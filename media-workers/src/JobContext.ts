@@ -5,6 +5,7 @@ import type { WorkerCapabilities } from './detectCapabilities'
 import type { FfmpegAdapter } from './FfmpegAdapter'
 import type { MediaInfo } from './jobs/mediaInfo'
 import type { S3Storage } from './S3Storage'
+import type { TtsEngine } from './tts/TtsEngine'
 
 /** What a job module gets: its validated payload, scratch space, the adapters, and progress reporting. */
 export interface JobContext<K extends JobKind = JobKind> {
@@ -29,6 +30,8 @@ export interface JobContext<K extends JobKind = JobKind> {
   mediaInfoAt(sourceKey: string): Promise<MediaInfo>
   /** The speech recogniser the worker booted with (null when it serves no speech kinds). */
   asr: AsrEngine | null
+  /** The speech synthesizer the worker booted with (null when it serves no tts jobs). */
+  tts: TtsEngine | null
   /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
   patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }

@@ -22,6 +22,7 @@ import { extractTraceContext, injectTraceContext, SpanKind, withSpan } from '@cu
 import { headers } from '@nats-io/nats-core'
 import type { Logger } from 'pino'
 import type { AsrEngine } from './asr/AsrEngine'
+import type { TtsEngine } from './tts/TtsEngine'
 import type { WorkerCapabilities } from './detectCapabilities'
 import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
 import type { FfmpegAdapter } from './FfmpegAdapter'
@@ -48,6 +49,8 @@ export interface MediaWorkersDeps {
   processMetrics?: boolean
   /** The speech recogniser of the transcribe job (required when the worker serves it). */
   asr?: AsrEngine | null
+  /** The speech synthesizer of the tts job (required when the worker serves it). */
+  tts?: TtsEngine | null
   /** How long a document patch may wait for the collab server's reply. */
   patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
@@ -252,6 +255,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       capabilities: deps.capabilities,
       log: jlog,
       asr: deps.asr ?? null,
+      tts: deps.tts ?? null,
       async patchDocument(documentId, request) {
         const msg = await nc
           .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })

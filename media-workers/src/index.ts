@@ -16,3 +16,7 @@ export { type FramediffPlan, framediffPlan, framediffSpec } from './jobs/framedi
 export { FramediffSlot } from './jobs/framediff'
 export { OnnxRuntimeAdapter } from './OnnxRuntimeAdapter'
 export { SsimSession } from './onnx/SsimSession'
+export { createTtsEngine } from './tts/createTtsEngine'
+export { TTS_ENGINES, type TtsEngine, type TtsEngineName, TtsConfigError } from './tts/TtsEngine'
+export { measureLoudness } from './tts/measureLoudness'
+export { wavSamples } from './jobs/tts'

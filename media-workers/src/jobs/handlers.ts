@@ -5,6 +5,7 @@ import { probe } from './probe'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
 import { transcribe } from './transcribe'
+import { tts } from './tts'
 import { waveform } from './waveform'
 
 /** The job kinds this package implements; the other kinds have no consumer here. */
@@ -15,4 +16,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   waveform,
   framediff,
   transcribe,
+  tts,
 }

@@ -8,6 +8,7 @@ import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
 import { qaRouter } from './routers/qa'
+import { retellRouter } from './routers/retell'
 import { reviewsRouter } from './routers/reviews'
 import { systemRouter } from './routers/system'
 import { webhooksRouter } from './routers/webhooks'
@@ -30,6 +31,7 @@ export const appRouter = router({
   billing: billingRouter,
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
+  retell: retellRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -31,9 +31,10 @@ export function LinkedTimeline(props: {
     async (projectId) => (await api.documents.list.query({ projectId })).filter((d) => d.kind === 'timeline'),
   )
   const [picked, setChosen] = createSignal<{ id: string; title: string } | null>(null)
+  // this person's pick first (a viewer cannot write the link), else the document's own link
   const chosen = createMemo(() => {
-    if (props.value === undefined) return picked()
-    const row = props.value ? timelines.latest?.find((t) => t.id === props.value) : null
+    if (picked() || !props.value) return picked()
+    const row = timelines.latest?.find((t) => t.id === props.value)
     return row ? { id: row.id, title: row.title } : null
   })
   return (

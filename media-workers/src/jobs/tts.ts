@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ErrorCode, retell, TTS_SAMPLE_RATE, type TtsResult } from '@cutroom/schema'
 import { artifactId } from '../artifactId'
+import type { FfmpegSpec } from '../FfmpegAdapter'
 import type { JobHandler } from '../JobContext'
 import { PermanentJobError } from '../JobErrors'
 import { measureLoudness } from '../tts/measureLoudness'
@@ -10,6 +11,31 @@ import { resolveVoice } from '../tts/TtsEngine'
 /** `orgs/<org>/projects/<project>/narration/<document or "text">/artifacts/<artifact>` */
 export function narrationPrefix(orgId: string, projectId: string, documentId: string | undefined, id: string): string {
   return `orgs/${orgId}/projects/${projectId}/narration/${documentId ?? 'text'}/artifacts/${id}`
+}
+
+/** The engine's WAV, whatever its rate, as the 48 kHz mono 16-bit WAV every narration is stored as. */
+export function narrationResampleSpec(input: string, output: string): FfmpegSpec {
+  return {
+    inputs: [{ path: input }],
+    outputs: [
+      {
+        target: output,
+        options: [
+          '-vn',
+          '-ac',
+          '1',
+          '-ar',
+          String(TTS_SAMPLE_RATE),
+          '-c:a',
+          'pcm_s16le',
+          '-map_metadata',
+          '-1',
+          '-fflags',
+          '+bitexact',
+        ],
+      },
+    ],
+  }
 }
 
 /** Samples of a mono 16-bit WAV file, from its `data` chunk (ffmpeg may write other chunks before it). */
@@ -58,18 +84,7 @@ export const tts: JobHandler<'tts'> = async (ctx) => {
   await engine.synthesize({ text, voice, wavPath: raw, workDir: ctx.workDir, signal: ctx.signal })
   ctx.progress(0.6, 'resampling')
   const out = join(ctx.workDir, 'narration.wav')
-  await ctx.ffmpeg.run(
-    {
-      inputs: [{ path: raw }],
-      outputs: [
-        {
-          target: out,
-          options: ['-vn', '-ac', '1', '-ar', String(TTS_SAMPLE_RATE), '-c:a', 'pcm_s16le', '-map_metadata', '-1', '-fflags', '+bitexact'],
-        },
-      ],
-    },
-    { signal: ctx.signal },
-  )
+  await ctx.ffmpeg.run(narrationResampleSpec(raw, out), { signal: ctx.signal })
   const samples = await wavSamples(out)
   if (samples === 0) throw new PermanentJobError(ErrorCode.BAD_INPUT, 'The engine made no sound for this text.')
   ctx.progress(0.8, 'measuring loudness')

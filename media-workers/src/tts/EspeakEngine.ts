@@ -26,7 +26,9 @@ export class EspeakEngine implements TtsEngine {
 
   static async create(binary: string): Promise<EspeakEngine> {
     const listing = await runProgram(binary, ['--voices'], new AbortController().signal).catch((err: Error) => {
-      throw new TtsConfigError(`TTS_ENGINE=espeak-ng could not run ${binary} (${err.message}); install Debian's espeak-ng.`)
+      throw new TtsConfigError(
+        `TTS_ENGINE=espeak-ng could not run ${binary} (${err.message}); install Debian's espeak-ng.`,
+      )
     })
     const voices = parseEspeakVoices(listing)
     if (voices.length === 0) throw new TtsConfigError(`TTS_ENGINE=espeak-ng found no voices in ${binary}.`)

@@ -49,7 +49,11 @@ export class PiperEngine implements TtsEngine {
     this.defaultVoice = voiceName
   }
 
-  static async create(options: { voicePath: string; espeakPath: string; onnxProviders?: readonly string[] }): Promise<PiperEngine> {
+  static async create(options: {
+    voicePath: string
+    espeakPath: string
+    onnxProviders?: readonly string[]
+  }): Promise<PiperEngine> {
     const { voicePath } = options
     const name = basename(voicePath).replace(/\.onnx$/, '')
     let model: Uint8Array
@@ -74,7 +78,9 @@ export class PiperEngine implements TtsEngine {
     try {
       session = await new OnnxRuntimeAdapter(options.onnxProviders ?? ['cpu']).session(model)
     } catch (err) {
-      throw new TtsConfigError(`The Piper voice ${name} is not a model ONNX Runtime can load (${(err as Error).message}).`)
+      throw new TtsConfigError(
+        `The Piper voice ${name} is not a model ONNX Runtime can load (${(err as Error).message}).`,
+      )
     }
     await runProgram(options.espeakPath, ['--version'], new AbortController().signal).catch((err: Error) => {
       void session.release().catch(() => {})
@@ -97,7 +103,11 @@ export class PiperEngine implements TtsEngine {
       input: { data: BigInt64Array.from(ids, (n) => BigInt(n)), dims: [1, ids.length] },
       input_lengths: { data: BigInt64Array.from([BigInt(ids.length)]), dims: [1] },
       scales: {
-        data: Float32Array.from([inference.noise_scale ?? 0.667, inference.length_scale ?? 1, inference.noise_w ?? 0.8]),
+        data: Float32Array.from([
+          inference.noise_scale ?? 0.667,
+          inference.length_scale ?? 1,
+          inference.noise_w ?? 0.8,
+        ]),
         dims: [3],
       },
     }

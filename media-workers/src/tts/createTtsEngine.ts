@@ -8,7 +8,10 @@ import type { TtsEngine } from './TtsEngine'
  * The engine `TTS_ENGINE` names (flite when unset, piper when only `TTS_PIPER_VOICE` is set), checked at boot: a
  * missing program or an unreadable voice file stops the worker with its reason.
  */
-export async function createTtsEngine(env: TtsEnv, options: { onnxProviders?: readonly string[] } = {}): Promise<TtsEngine> {
+export async function createTtsEngine(
+  env: TtsEnv,
+  options: { onnxProviders?: readonly string[] } = {},
+): Promise<TtsEngine> {
   const name = env.TTS_ENGINE ?? (env.TTS_PIPER_VOICE ? 'piper' : 'flite')
   switch (name) {
     case 'flite':

@@ -9,26 +9,45 @@ export interface Loudness {
   rangeLu: number
 }
 
-/** Reads the measurement block ffmpeg's `loudnorm=print_format=json` prints last on stderr. */
-export function parseLoudnormJson(stderr: string): Loudness {
-  const start = stderr.lastIndexOf('{')
-  const end = stderr.lastIndexOf('}')
-  if (start < 0 || end < start) throw new Error('ffmpeg printed no loudness measurement.')
-  const json = JSON.parse(stderr.slice(start, end + 1)) as Record<string, string>
-  const num = (key: string, floor: number) => {
-    const v = Number(json[key])
+/**
+ * Reads the summary ffmpeg's `ebur128=peak=true` filter prints at the end on stderr (Integrated loudness `I`,
+ * Loudness range `LRA`, True peak `Peak`).
+ */
+export function parseEbur128Summary(stderr: string): Loudness {
+  const at = stderr.lastIndexOf('Summary:')
+  if (at < 0) throw new Error('ffmpeg printed no loudness summary.')
+  const summary = stderr.slice(at)
+  const read = (pattern: RegExp, floor: number) => {
+    const m = pattern.exec(summary)
+    if (!m) throw new Error('ffmpeg printed an incomplete loudness summary.')
+    const v = Number(m[1])
     return Number.isFinite(v) ? Math.max(floor, v) : floor
   }
-  return { integratedLufs: num('input_i', -70), truePeakDb: num('input_tp', -99), rangeLu: num('input_lra', 0) }
+  return {
+    integratedLufs: read(/\bI:\s+(-?[\d.]+|-inf)\s+LUFS/, -70),
+    rangeLu: read(/\bLRA:\s+(-?[\d.]+|-inf)\s+LU\b/, 0),
+    truePeakDb: read(/\bPeak:\s+(-?[\d.]+|-inf)\s+dBFS/, -99),
+  }
 }
 
-/** EBU R128 loudness of an audio file, measured by ffmpeg's loudnorm filter (one analysis pass, no output). */
+/** EBU R128 loudness of an audio file, measured by ffmpeg's ebur128 filter with true peak (one pass, no output; the per-frame log is kept at verbose level, so only the summary is printed). */
 export async function measureLoudness(ffmpegPath: string, file: string, signal: AbortSignal): Promise<Loudness> {
   const stderr = await runProgram(
     ffmpegPath,
-    ['-hide_banner', '-nostats', '-nostdin', '-i', file, '-af', 'loudnorm=print_format=json', '-f', 'null', '-'],
+    [
+      '-hide_banner',
+      '-nostats',
+      '-nostdin',
+      '-i',
+      file,
+      '-af',
+      'ebur128=peak=true:framelog=verbose',
+      '-f',
+      'null',
+      '-',
+    ],
     signal,
     { capture: 'stderr' },
   )
-  return parseLoudnormJson(stderr)
+  return parseEbur128Summary(stderr)
 }

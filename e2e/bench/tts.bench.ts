@@ -19,8 +19,8 @@ writeBenchSection(
   `## Speech synthesis (\`npm run bench tts\`)
 
 Real-time factor of each engine (wall time / length of the speech) for one narration block of ${TTS_BENCH_TEXT.split(/\s+/).length} words,
-through the tts job's own steps: the engine, ffmpeg resampling to 48 kHz, and the loudness pass (ffmpeg loudnorm,
-EBU R128). S3 upload and NATS are left out. Median of ${runs} runs per voice.
+through the tts job's own steps: the engine, ffmpeg resampling to 48 kHz, and the loudness pass (ffmpeg ebur128
+with true peak, EBU R128). S3 upload and NATS are left out. Median of ${runs} runs per voice.
 
 ${table}
 

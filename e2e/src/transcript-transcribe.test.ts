@@ -11,7 +11,7 @@ import { startWorkspaceStack, type WorkspaceStack } from './workspace-stack'
 
 /**
  * A transcript that opened empty: Ben chooses an asset of the project and presses Transcribe; the progress shows
- * while the job runs; Cancel stops the job (its row says cancelled and no more text comes).
+ * while the job runs; Cancel stops the job (its row says cancelled; the worker lets go before the end of the audio).
  */
 const run = promisify(execFile)
 let stack: WorkspaceStack

@@ -459,4 +459,81 @@ test('a retell draft lands live after what a person is writing, once; discarding
   viewer.destroy()
 })
 
+test('narration audio lands live in its block, marks later edits stale, and the linked timeline narration track follows', async () => {
+  const [script] = await f.sql<{ id: string }[]>`
+    insert into documents (project_id, kind, title) values (${f.projectId}, 'retell', 'script') returning id`
+  const [cut] = await f.sql<{ id: string }[]>`
+    insert into documents (project_id, kind, title) values (${f.projectId}, 'timeline', 'narrated cut') returning id`
+  const writer = await f.connect(script!.id, f.sessions.editor)
+  const watcher = await f.connect(script!.id, f.sessions.viewer)
+  const cutClient = await f.connect(cut!.id, f.sessions.editor)
+  timeline.insertClip(cutClient.doc, { at: { index: 0 }, assetId: crypto.randomUUID(), sourceIn: 0, sourceOut: 240 })
+  await cutClient.settled()
+  const first = retell.addNarration(writer.doc, { text: 'The first line.' })
+  const second = retell.addNarration(writer.doc, { text: 'The second line.' })
+  retell.setLinkedTimeline(writer.doc, cut!.id)
+  await writer.settled()
+  const fp = retell.narrationFingerprint('The first line.', 'narrator')
+  const audio = (blockId: string, samples: number, artifactId = crypto.randomUUID()) => ({
+    type: 'narration-audio' as const,
+    blockId,
+    artifactId,
+    samples,
+    sampleRate: 24_000,
+    fingerprint: blockId === first ? fp : retell.narrationFingerprint('The second line.', 'narrator'),
+  })
+  const one = audio(first, 48_000)
+  assert.equal(await patch(script!.id, one), { ok: true, changed: true })
+  await waitFor(
+    () => retell.readBlocks(watcher.doc).some((b) => b.type === 'narration' && b.duration === 96_000),
+    5000,
+    'the duration at the other client',
+  )
+  const block = () =>
+    retell
+      .readBlocks(watcher.doc)
+      .find((b): b is Extract<retell.RetellBlock, { type: 'narration' }> => b.type === 'narration' && b.id === first)!
+  assert.is(block().audioArtifactId, one.artifactId)
+  assert.is(retell.isNarrationStale(block()), false)
+  // the timeline's narration track follows: one item at the storyline's start, 2 s at 24 fps
+  const narrationItems = () => {
+    const track = timeline.getTracks(cutClient.doc).find((t) => t.kind === 'narration')
+    return track ? timeline.anchoredLayout(cutClient.doc).filter((i) => i.trackId === track.id) : []
+  }
+  await waitFor(() => narrationItems().length === 1, 5000, 'the narration item on the timeline')
+  const fps = timeline.getMeta(cutClient.doc).fps
+  const frames = (seconds: number) => Math.ceil((seconds * fps.num) / fps.den)
+  assert.equal(
+    narrationItems().map((i) => [i.id, i.start, i.duration, i.artifactId, i.text]),
+    [[first, 0, frames(2), one.artifactId, 'The first line.']],
+  )
+  const two = audio(second, 24_000)
+  assert.equal(await patch(script!.id, two), { ok: true, changed: true })
+  await waitFor(() => narrationItems().length === 2, 5000, 'the second item')
+  assert.equal(
+    narrationItems().map((i) => [i.id, i.start, i.duration]),
+    [
+      [first, 0, frames(2)],
+      [second, frames(2), frames(1)],
+    ],
+  )
+  // the same audio again changes nothing anywhere
+  const rows = [await rowCount(script!.id), await rowCount(cut!.id)]
+  assert.equal(await patch(script!.id, one), { ok: true, changed: false })
+  assert.equal([await rowCount(script!.id), await rowCount(cut!.id)], rows)
+  // an edit after synthesis makes the block stale
+  const index = retell.readBlocks(writer.doc).findIndex((b) => b.type === 'narration' && b.id === first)
+  retell.setBlockText(writer.doc, index, 'The first line, rewritten.')
+  await waitFor(() => block().text === 'The first line, rewritten.', 5000, 'the edit at the other client')
+  assert.is(retell.isNarrationStale(block()), true)
+  // refusals: a block that is not there, a document that is not a script
+  const missing = await patch(script!.id, audio('no-such-block', 10))
+  assert.equal([missing.ok, !missing.ok && missing.code], [false, 'NOT_FOUND'])
+  const wrong = await patch(cut!.id, one)
+  assert.equal(wrong, { ok: false, code: 'BAD_INPUT', message: 'Narration audio applies to retell documents only.' })
+  writer.destroy()
+  watcher.destroy()
+  cutClient.destroy()
+})
+
 test.run()

@@ -159,7 +159,57 @@ export class DocPatcher implements Extension {
         })
         return request.type === 'retell-draft' ? { ok: true, changed } : { ok: true, changed, removed }
       }
+      case 'narration-audio':
+        if (doc.kind !== 'retell')
+          return {
+            ok: false,
+            code: ErrorCode.BAD_INPUT,
+            message: 'Narration audio applies to retell documents only.',
+          }
+        return this.applyNarrationAudio(documentId, doc.project_id, request)
     }
+  }
+
+  /**
+   * Sets a narration block's synthesized audio (duration in the script's sample rate), then lays the script's
+   * synthesized blocks onto the narration track of its linked timeline, when that timeline is in the same project.
+   */
+  private async applyNarrationAudio(
+    documentId: string,
+    projectId: string,
+    request: Extract<DocPatchRequest, { type: 'narration-audio' }>,
+  ): Promise<DocPatchReply> {
+    const actor = request.actorUserId ?? null
+    let timelineId: string | null = null
+    let pieces: timeline.NarrationPiece[] = []
+    let sampleRate = 48_000
+    const changed = await this.transact(documentId, actor, (d) => {
+      sampleRate = retell.metaOf(d).get('sampleRate') as number
+      const duration = Math.round((request.samples * sampleRate) / request.sampleRate)
+      retell.setNarrationAudio(
+        d,
+        request.blockId,
+        { artifactId: request.artifactId, duration, fingerprint: request.fingerprint },
+        WORKER_PATCH_ORIGIN,
+      )
+      timelineId = retell.linkedTimelineId(d)
+      pieces = retell
+        .readBlocks(d)
+        .flatMap((b) =>
+          b.type === 'narration' && b.audioArtifactId && b.duration
+            ? [{ id: b.id, text: b.text, artifactId: b.audioArtifactId, samples: b.duration, sampleRate }]
+            : [],
+        )
+    })
+    if (timelineId) {
+      const [linked] = await this.options.sql<{ id: string }[]>`
+        select id from documents where id = ${timelineId} and project_id = ${projectId} and kind = 'timeline'`
+      if (linked)
+        await this.transact(linked.id, actor, (d) => {
+          timeline.syncNarration(d, documentId, pieces, WORKER_PATCH_ORIGIN)
+        })
+    }
+    return { ok: true, changed }
   }
 
   /**

@@ -6,6 +6,7 @@ import type { WorkerCapabilities } from './detectCapabilities'
 import type { FfmpegAdapter } from './FfmpegAdapter'
 import type { MediaInfo } from './jobs/mediaInfo'
 import type { S3Storage } from './S3Storage'
+import type { TtsEngine } from './tts/TtsEngine'
 
 /** What a job module gets: its validated payload, scratch space, the adapters, and progress reporting. */
 export interface JobContext<K extends JobKind = JobKind> {
@@ -32,6 +33,8 @@ export interface JobContext<K extends JobKind = JobKind> {
   asr: AsrEngine | null
   /** The chat endpoint retell drafts are written with (null: extractive drafts). */
   llm: ChatEndpoint | null
+  /** The speech synthesizer the worker booted with (null when it serves no tts jobs). */
+  tts: TtsEngine | null
   /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
   patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }

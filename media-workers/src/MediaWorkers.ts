@@ -23,6 +23,7 @@ import { headers } from '@nats-io/nats-core'
 import type { Logger } from 'pino'
 import type { AsrEngine } from './asr/AsrEngine'
 import type { ChatEndpoint } from './retell/ChatEndpoint'
+import type { TtsEngine } from './tts/TtsEngine'
 import type { WorkerCapabilities } from './detectCapabilities'
 import { ensureJobConsumer, ensureStreams } from './ensureJetStream'
 import type { FfmpegAdapter } from './FfmpegAdapter'
@@ -51,6 +52,8 @@ export interface MediaWorkersDeps {
   asr?: AsrEngine | null
   /** The OpenAI-compatible chat endpoint of the retell job, when LLM_OPENAI_URL is set. */
   llm?: ChatEndpoint | null
+  /** The speech synthesizer of the tts job (required when the worker serves it). */
+  tts?: TtsEngine | null
   /** How long a document patch may wait for the collab server's reply. */
   patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
@@ -256,6 +259,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       log: jlog,
       asr: deps.asr ?? null,
       llm: deps.llm ?? null,
+      tts: deps.tts ?? null,
       async patchDocument(documentId, request) {
         const msg = await nc
           .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })

@@ -20,3 +20,7 @@ export { composeFixture, cutFrames, type FixtureShot, type FixtureSound, type Fi
 export { analyzeAudio, type AudioSignals } from './discover/analyzeAudio'
 export { detectSceneCuts } from './discover/detectSceneCuts'
 export { DEFAULT_WEIGHTS, type MediaSignals, type RankedWindow, rankWindows } from './discover/rankWindows'
+export { createTtsEngine } from './tts/createTtsEngine'
+export { TTS_ENGINES, type TtsEngine, type TtsEngineName, TtsConfigError } from './tts/TtsEngine'
+export { measureLoudness } from './tts/measureLoudness'
+export { narrationResampleSpec, wavSamples } from './jobs/tts'

@@ -9,6 +9,8 @@ import { detectCapabilities } from './detectCapabilities'
 import { FfmpegAdapter } from './FfmpegAdapter'
 import { startMediaWorkers } from './MediaWorkers'
 import { S3Storage } from './S3Storage'
+import { createTtsEngine } from './tts/createTtsEngine'
+import { TtsConfigError, type TtsEngine } from './tts/TtsEngine'
 
 const log = pino({ name: 'media-workers', mixin: traceLogMixin })
 let config: WorkersEnv
@@ -36,12 +38,24 @@ if (servesSpeech) {
   }
   log.info({ engine: asr.name }, 'speech recognition ready')
 }
+// the same for speech synthesis: a missing program or an unreadable Piper voice stops the worker at boot
+const servesTts = !config.WORKER_KINDS || config.WORKER_KINDS.split(',').some((k) => k.trim() === 'tts')
+let tts: TtsEngine | null = null
+if (servesTts) {
+  try {
+    tts = await createTtsEngine(config, { onnxProviders: capabilities.onnxProviders })
+  } catch (err) {
+    log.fatal(err instanceof TtsConfigError ? err.message : err)
+    process.exit(78)
+  }
+  log.info({ engine: tts.name, voices: tts.voices.length }, 'speech synthesis ready')
+}
 const storage = new S3Storage(config)
 const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
 const llm = config.LLM_OPENAI_URL
   ? { url: config.LLM_OPENAI_URL, key: config.LLM_OPENAI_KEY, model: config.LLM_OPENAI_MODEL }
   : null
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, llm, processMetrics: true })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, llm, tts, processMetrics: true })
 
 const health = createServer(async (req, res) => {
   if (req.url === '/metrics') {
@@ -77,6 +91,7 @@ async function shutdown(signal: string) {
   await workers.close()
   await nc.drain()
   await asr?.close()
+  await tts?.close()
   storage.close()
   await tracing.shutdown()
   process.exit(0)

@@ -72,6 +72,9 @@ export const StreamConfigs = {
 
 const uuid = z.string().uuid()
 
+/** Longest narration text one tts job synthesizes (a narration block's limit in the retell model). */
+export const MAX_NARRATION_CHARS = 20_000
+
 /** What every job message carries; the NATS message id is `jobId`, so dispatch is idempotent. */
 const JobBase = z.object({
   jobId: uuid,
@@ -135,7 +138,16 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
   JobBase.extend({
     kind: z.literal('tts'),
-    input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
+    input: z.object({
+      text: z.string().trim().min(1).max(MAX_NARRATION_CHARS),
+      /** A voice of the worker's engine; `narrator` (the block default) is the engine's default voice. */
+      voice: z.string().min(1).max(64).default('narrator'),
+      /** The retell document and narration block the audio is for (patched in when the job succeeds). */
+      documentId: uuid.optional(),
+      blockId: z.string().min(1).max(100).optional(),
+      /** `retell.narrationFingerprint` of the text and voice synthesized: the block is stale once it differs. */
+      fingerprint: z.string().max(32).optional(),
+    }),
   }),
   JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
   JobBase.extend({ kind: z.literal('discover'), input: z.intersection(AssetInput, DiscoverOptionsSchema) }),
@@ -236,6 +248,32 @@ export const TranscribeResultSchema = z.object({
   note: z.string().max(500).optional(),
 })
 export type TranscribeResult = z.infer<typeof TranscribeResultSchema>
+
+/** Sample rate of every synthesized narration file (the retell model's and the export's rate). */
+export const TTS_SAMPLE_RATE = 48_000
+
+/** `result` of a succeeded tts job: the 48 kHz WAV artifact, its length and its loudness (EBU R128). */
+export const TtsResultSchema = z.object({
+  documentId: uuid.optional(),
+  blockId: z.string().max(100).optional(),
+  fingerprint: z.string().max(32).optional(),
+  engine: z.string().max(32),
+  voice: z.string().max(64),
+  artifactId: uuid,
+  sampleRate: z.number().int().positive(),
+  /** Length in samples at `sampleRate`. */
+  samples: z.number().int().nonnegative(),
+  durationSeconds: z.number().nonnegative(),
+  loudness: z.object({
+    /** Integrated loudness, LUFS. */
+    integratedLufs: z.number(),
+    /** True peak, dBTP. */
+    truePeakDb: z.number(),
+    /** Loudness range, LU. */
+    rangeLu: z.number(),
+  }),
+})
+export type TtsResult = z.infer<typeof TtsResultSchema>
 
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({

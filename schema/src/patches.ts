@@ -102,6 +102,21 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
   }),
   /** Removes the blocks of one draft from a retell document (its "Discard draft"), and nothing else. */
   z.object({ type: z.literal('retell-discard-draft'), draftId: uuid, actorUserId: actor }),
+  /**
+   * The synthesized audio of one narration block of a retell document (api -> collab, once the tts job's artifact
+   * is recorded, so the audio can be played as soon as the block shows it). Sets the block's artifact, duration
+   * (converted to the document's sample rate) and fingerprint; a linked timeline's narration track follows.
+   * The same audio again is a no-op.
+   */
+  z.object({
+    type: z.literal('narration-audio'),
+    blockId: z.string().min(1).max(100),
+    artifactId: uuid,
+    samples: z.number().int().nonnegative(),
+    sampleRate: z.number().int().positive().max(384_000),
+    fingerprint: z.string().max(32),
+    actorUserId: actor,
+  }),
 ])
 export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
 

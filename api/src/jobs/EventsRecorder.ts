@@ -99,6 +99,11 @@ export class EventsRecorder {
     private readonly db: Db,
     private readonly dispatcher: JobDispatcher,
     private readonly log: Logger,
+    /**
+     * Runs after a succeeded job is recorded (its artifact rows committed), and again when the same event is
+     * redelivered, so it must be idempotent; throwing makes the event come back.
+     */
+    private readonly afterSucceeded?: (event: JobEvent) => Promise<void>,
   ) {}
 
   async start(jsm: JetStreamManager, js: JetStreamClient): Promise<void> {
@@ -160,7 +165,12 @@ export class EventsRecorder {
       .from(tables.jobs)
       .where(eq(tables.jobs.id, event.jobId))
     // another deployment's job, an older attempt, or a job already settled (e.g. cancelled): nothing to do
-    if (!job || job.attempt !== event.attempt || TERMINAL_JOB_STATUSES.includes(job.status)) return
+    if (!job || job.attempt !== event.attempt || TERMINAL_JOB_STATUSES.includes(job.status)) {
+      // a redelivery after the follow-up failed: the job is recorded, the follow-up runs again
+      if (job && job.attempt === event.attempt && job.status === 'succeeded' && event.status === 'succeeded')
+        await this.afterSucceeded?.(event)
+      return
+    }
     const open = and(
       eq(tables.jobs.id, job.id),
       eq(tables.jobs.attempt, event.attempt),
@@ -184,6 +194,7 @@ export class EventsRecorder {
 
     let toPublish: Awaited<ReturnType<JobDispatcher['insert']>> = []
     let usageRecorded = false
+    let succeeded = false
     await this.db.transaction(async (tx) => {
       const settled = await tx
         .update(tables.jobs)
@@ -197,6 +208,7 @@ export class EventsRecorder {
         .where(open)
         .returning({ id: tables.jobs.id })
       if (settled.length === 0) return
+      succeeded = event.status === 'succeeded'
       if (event.status === 'succeeded') {
         if (event.artifacts.length) {
           await tx
@@ -278,6 +290,7 @@ export class EventsRecorder {
         await emitWebhookEvent(tx, job.orgId, 'asset.ready', { assetId: job.assetId, projectId: job.projectId })
     })
     if (toPublish.length) await this.dispatcher.publish(toPublish)
+    if (succeeded) await this.afterSucceeded?.(event)
     if (usageRecorded) await announceQuotaWarnings({ db: this.db, log: this.log }, job.orgId)
   }
 

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { Db } from '../db'
+import { applyNarrationAudio } from '../jobs/applyNarrationAudio'
 import { EventsRecorder } from '../jobs/EventsRecorder'
 import { ensureStreams } from '../jobs/ensureStreams'
 import { JobDispatcher } from '../jobs/JobDispatcher'
@@ -29,7 +30,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
   const js = jetstream(nc)
   const storage = new ObjectStorage(config)
   const dispatcher = new JobDispatcher(db, js, log)
-  const recorder = new EventsRecorder(db, dispatcher, log)
+  const recorder = new EventsRecorder(db, dispatcher, log, (event) => applyNarrationAudio(nc, log, event))
   await recorder.start(jsm, js)
   const progress = new ProgressRecorder(db, log)
   progress.start(nc)

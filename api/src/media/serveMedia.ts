@@ -13,6 +13,7 @@ const TYPES: Record<string, string> = {
   mp4: 'video/mp4',
   jpg: 'image/jpeg',
   json: 'application/json',
+  wav: 'audio/wav',
 }
 
 function fail(res: ServerResponse, status: number, message: string): void {

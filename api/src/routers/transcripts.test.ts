@@ -229,4 +229,70 @@ test('exportSubtitles turns the timed words into SRT, VTT and ASS; importSubtitl
   assert.is(rows.length, 2, 'a refused import changes nothing')
 })
 
+test('transcripts.transcribe links an empty transcript to the asset and fills it with a transcribe job; refusals change nothing', async () => {
+  const { owner, org, project } = await studio()
+  const asset = await uploaded(owner.call, project.id)
+  const editor = await member(org.id, owner.call, 'editor')
+  const viewer = await member(org.id, owner.call, 'viewer')
+  const other = await studio()
+  const empty = await owner.call.documents.create({ projectId: project.id, kind: 'transcript', title: 'Empty' })
+  // the collab server's side of the meta patch: the test applies it to a copy and answers as collab does
+  const patched: string[] = []
+  const sub = nc.subscribe(`patches.doc.${empty.id}`, {
+    callback: (_e, m) => {
+      patched.push((m.json() as { update: string }).update)
+      m.respond(JSON.stringify({ ok: true, changed: true }))
+    },
+  })
+  const jobsOf = async () =>
+    (
+      await api.services.db
+        .select({ id: tables.jobs.id })
+        .from(tables.jobs)
+        .where(and(eq(tables.jobs.projectId, project.id), eq(tables.jobs.kind, 'transcribe')))
+    ).length
+  for (const [call, code] of [
+    [() => viewer.call.transcripts.transcribe({ documentId: empty.id, assetId: asset.id }), 'FORBIDDEN_ROLE'],
+    [() => other.owner.call.transcripts.transcribe({ documentId: empty.id, assetId: asset.id }), 'NOT_FOUND'],
+    [() => editor.call.transcripts.transcribe({ documentId: empty.id, assetId: crypto.randomUUID() }), 'NOT_FOUND'],
+    [
+      () => editor.call.transcripts.transcribe({ documentId: empty.id, assetId: 'x', language: 'English' }),
+      'BAD_REQUEST',
+    ],
+  ] as const) {
+    await expectCode(call(), code)
+  }
+  assert.is(await jobsOf(), 0)
+  assert.is(patched.length, 0)
+  const { jobId } = await editor.call.transcripts.transcribe({ documentId: empty.id, assetId: asset.id })
+  sub.unsubscribe()
+  const job = await editor.call.jobs.get({ id: jobId })
+  assert.equal([job.kind, job.status], ['transcribe', 'queued'])
+  const [row] = await api.services.db
+    .select({ payload: tables.jobs.payload })
+    .from(tables.jobs)
+    .where(eq(tables.jobs.id, jobId))
+  assert.is((row!.payload as { input: { documentId: string } }).input.documentId, empty.id)
+  assert.is(patched.length, 1)
+  const linked = new Y.Doc()
+  Y.applyUpdate(linked, Buffer.from(patched[0]!, 'base64'))
+  assert.is(transcript.metaOf(linked).get('assetId'), asset.id)
+  // a transcript that already has text is not transcribed over
+  const { documentId: full } = await owner.call.transcripts.create({ projectId: project.id, assetId: asset.id })
+  const doc = await logOf(full)
+  const before = Y.encodeStateVector(doc)
+  transcript.buildTranscript(
+    doc,
+    { sampleRate: 48000, segments: [{ speaker: 'S', words: [{ text: 'Hello', start: 0, end: 4800, confidence: 1 }] }] },
+    SERVER_ORIGIN,
+  )
+  await api.services.db
+    .insert(tables.docUpdates)
+    .values({ docId: full, seq: 2, update: Y.encodeStateAsUpdate(doc, before), userId: null })
+  const refused = await failure(owner.call.transcripts.transcribe({ documentId: full, assetId: asset.id }))
+  assert.is(codeOf(refused), 'INVALID_STATE')
+  assert.match((refused as Error).message, /already has text/)
+  assert.is(await jobsOf(), 2, 'only the two accepted calls dispatched')
+})
+
 test.run()

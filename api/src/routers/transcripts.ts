@@ -123,6 +123,94 @@ export const transcriptsRouter = router({
         access: documentAccess(role, 'transcript'),
       }
     }),
+  /**
+   * Transcribes an asset into an existing, empty transcript (the "Transcribe" action of a transcript that opened
+   * empty): links the transcript to the asset, live, and dispatches a `transcribe` job that fills it in. Owners,
+   * admins and editors. A transcript that already has text is refused (make a new one instead).
+   */
+  transcribe: authedProcedure
+    .use(rateLimit('transcripts.create', 200, 60 * 60))
+    .use(idempotent)
+    .input(
+      z.object({
+        documentId: Id,
+        assetId: Id,
+        language: z
+          .string()
+          .regex(/^[a-z]{2,3}(-[A-Za-z]{2,4})?$/, 'Give the language as a code like en or en-US.')
+          .optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+      if (access !== 'write')
+        throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot transcribe into this transcript.`)
+      if (document.kind !== 'transcript') throw apiError(ErrorCode.BAD_INPUT, 'Only transcripts are transcribed into.')
+      const [asset] = isUuid(input.assetId)
+        ? await ctx.services.db
+            .select({
+              id: tables.assets.id,
+              filename: tables.assets.filename,
+              status: tables.assets.status,
+              storageKey: tables.assets.storageKey,
+            })
+            .from(tables.assets)
+            .where(and(eq(tables.assets.projectId, project.id), eq(tables.assets.id, input.assetId)))
+        : []
+      if (!asset) throw apiError(ErrorCode.NOT_FOUND, 'Asset not found in this project.')
+      if (!(TRANSCRIBABLE as readonly string[]).includes(asset.status))
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `${asset.filename} is ${asset.status}; transcribe an asset whose upload has completed.`,
+        )
+      const doc = await readDocumentState(ctx.services.db, document.id)
+      let update: string
+      try {
+        if (transcript.readParagraphs(doc).some((p) => p.text.trim()))
+          throw apiError(
+            ErrorCode.INVALID_STATE,
+            'This transcript already has text; transcribe the asset into a new transcript instead.',
+          )
+        const before = Y.encodeStateVector(doc)
+        doc.transact(() => {
+          const meta = transcript.metaOf(doc)
+          meta.set('assetId', asset.id)
+          meta.set('language', input.language ?? 'en')
+          meta.set('source', 'transcribe')
+        }, SERVER_ORIGIN)
+        update = Buffer.from(Y.encodeStateAsUpdate(doc, before)).toString('base64')
+      } finally {
+        doc.destroy()
+      }
+      await assertProcessingAllowed(ctx.services.db, project.orgId)
+      const language = input.language ?? 'en'
+      const createdBy = actorOf(ctx.principal).userId
+      await requestDocPatch(ctx, document.id, { type: 'yjs-update', update, actorUserId: createdBy })
+      const media = mediaOf(ctx.services)
+      const payloads = await ctx.services.db.transaction(async (tx) => {
+        const inserted = await media.dispatcher.insert(tx, [
+          {
+            kind: 'transcribe',
+            orgId: project.orgId,
+            projectId: project.id,
+            assetId: asset.id,
+            input: { assetId: asset.id, sourceKey: asset.storageKey, language, documentId: document.id },
+            createdBy,
+          },
+        ])
+        await writeAudit(tx, ctx.principal, {
+          orgId: project.orgId,
+          action: 'transcript.transcribe',
+          targetType: 'document',
+          targetId: document.id,
+          details: { projectId: project.id, assetId: asset.id, language, jobId: inserted[0]!.jobId },
+        })
+        return inserted
+      })
+      await media.dispatcher.publish(payloads)
+      return { jobId: payloads[0]!.jobId }
+    }),
+
   /** The transcript's timed words as subtitles (SRT, WebVTT or ASS), by the line rules. Anyone who can read it. */
   exportSubtitles: authedProcedure
     .input(

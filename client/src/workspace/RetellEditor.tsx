@@ -1,4 +1,4 @@
-import { timeline } from '@cutroom/schema'
+import { retell, timeline } from '@cutroom/schema'
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import Document from '@tiptap/extension-document'
@@ -10,6 +10,7 @@ import { createDocSignal } from './createDocSignal'
 import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import type { EditorContext } from './EditorContext'
 import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
+import { NarrationPanel } from './NarrationPanel'
 import { RetellDraftBar } from './RetellDraftBar'
 import { Chapter, DraftBlocks, Narration, ShotReference } from './RetellNodes'
 import { formatTimecode } from './timecode'
@@ -62,6 +63,12 @@ export function RetellEditor(props: { ctx: EditorContext }) {
       .run()
   }
 
+  // The linked timeline is part of the script (meta.timelineId): its narration track follows the synthesized blocks.
+  const linkedId = createDocSignal(doc, (d) => retell.linkedTimelineId(d))
+  const link = (timelineId: string | null) => {
+    if (!props.ctx.readOnly()) retell.setLinkedTimeline(doc, timelineId)
+  }
+
   const insertShots = (shots: { assetId: string; sourceIn: number; sourceOut: number; label: string }[]) => {
     const instance = editor()
     if (!instance || shots.length === 0) return
@@ -102,9 +109,19 @@ export function RetellEditor(props: { ctx: EditorContext }) {
       </main>
       <aside class="panel side-right">
         <header class="panel-head">
+          <span>Narration</span>
+        </header>
+        <NarrationPanel ctx={props.ctx} />
+        <header class="panel-head sub">
           <span>Shots from a timeline</span>
         </header>
-        <LinkedTimeline projectId={props.ctx.projectId} collabUrl={props.ctx.collabUrl}>
+        <LinkedTimeline
+          projectId={props.ctx.projectId}
+          collabUrl={props.ctx.collabUrl}
+          value={linkedId()}
+          onChoose={link}
+          hint="Its narration track follows the synthesized blocks."
+        >
           {(linked) => (
             <ShotPicker linked={linked} userId={user.id} readOnly={props.ctx.readOnly()} onInsert={insertShots} />
           )}

@@ -1,3 +1,4 @@
+import { retell } from '@cutroom/schema'
 import { Extension, mergeAttributes, Node } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 
@@ -34,6 +35,8 @@ export const Narration = Node.create({
       voice: { default: 'narrator' },
       audioArtifactId: { default: null, keepOnSplit: false },
       duration: { default: null, keepOnSplit: false },
+      // What the audio says (set with it by the server): the block is stale once its text or voice differs.
+      audioFingerprint: { default: null, keepOnSplit: false },
     }
   },
   addProseMirrorPlugins() {
@@ -68,13 +71,17 @@ export const Narration = Node.create({
     return [{ tag: 'div[data-narration]' }]
   },
   renderHTML({ node, HTMLAttributes }) {
-    const { audioArtifactId: _a, duration: _d, id: _id, voice, ...rest } = HTMLAttributes
+    const { audioArtifactId: _a, duration: _d, id: _id, audioFingerprint: _f, voice, ...rest } = HTMLAttributes
+    const voiced = typeof node.attrs.audioArtifactId === 'string'
+    const stale =
+      voiced && node.attrs.audioFingerprint !== retell.narrationFingerprint(node.textContent, String(node.attrs.voice))
     return [
       'div',
       mergeAttributes(rest, {
         'data-narration': '',
+        'data-block-id': String(node.attrs.id ?? ''),
         'data-voice': String(voice ?? node.attrs.voice ?? 'narrator'),
-        class: node.attrs.audioArtifactId ? 'retell-narration voiced' : 'retell-narration',
+        class: stale ? 'retell-narration voiced stale' : voiced ? 'retell-narration voiced' : 'retell-narration',
       }),
       0,
     ]

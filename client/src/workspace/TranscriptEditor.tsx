@@ -10,6 +10,7 @@ import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
 import { createYSignal } from './createYSignal'
 import type { EditorContext } from './EditorContext'
 import { SourcePlayer } from './SourcePlayer'
+import { TranscribeBar } from './TranscribeBar'
 import { TranscriptParagraph } from './TranscriptParagraph'
 import { transcriptClock } from './transcriptClock'
 import { WordMark } from './WordMark'
@@ -147,6 +148,7 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
             Click a word to jump to it. Delete words, then apply the deletions to a timeline.
           </span>
         </div>
+        <TranscribeBar ctx={props.ctx} assetId={assetId} />
         <div class="text-scroll">
           <div ref={setHost} class="text-page" />
         </div>

@@ -93,6 +93,7 @@ async function runDiscover(file: string, input: Record<string, unknown>): Promis
     mediaInfoAt: async () => mediaInfoFrom(await ffmpeg.probe(file)),
     asr: null,
     llm: null,
+    tts: null,
     patchDocument: async () => {
       throw new Error('discover writes no document')
     },

@@ -7,6 +7,7 @@ import { retell } from './retell'
 import { thumbnails } from './thumbnails'
 import { transcode } from './transcode'
 import { transcribe } from './transcribe'
+import { tts } from './tts'
 import { waveform } from './waveform'
 
 /** The job kinds this package implements; the other kinds have no consumer here. */
@@ -19,4 +20,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   transcribe,
   discover,
   retell,
+  tts,
 }

@@ -106,6 +106,7 @@ async function run(doc: Y.Doc, targetMinutes: number, llm: ChatEndpoint | null =
     },
     asr: null,
     llm,
+    tts: null,
     patchDocument: async (documentId, request) => {
       assert.is(documentId, DOC)
       patches.push(request)

@@ -186,6 +186,17 @@ export const AsrEnv = z.object({
 })
 export type AsrEnv = z.infer<typeof AsrEnv>
 
+/** Speech synthesis of the tts job: which engine, and what each one needs. Nothing downloads at run time. */
+export const TtsEnv = z.object({
+  /** `flite` (Debian's, voices kal16 and slt), `espeak-ng`, or `piper` (an ONNX voice file, `TTS_PIPER_VOICE`). */
+  TTS_ENGINE: z.enum(['flite', 'espeak-ng', 'piper']).optional(),
+  FLITE_PATH: z.string().default('flite'),
+  ESPEAK_NG_PATH: z.string().default('espeak-ng'),
+  /** A Piper voice (`<name>.onnx`, with its `<name>.onnx.json` beside it) the operator provides; picks piper. */
+  TTS_PIPER_VOICE: z.string().optional(),
+})
+export type TtsEnv = z.infer<typeof TtsEnv>
+
 export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
   .merge(NatsEnv)
   .merge(S3Env)
@@ -208,11 +219,14 @@ export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
     FFPROBE_PATH: z.string().default('ffprobe'),
   })
   .merge(AsrEnv)
+  .merge(TtsEnv)
   .superRefine((env, ctx) => {
     if (env.ASR_ENGINE === 'openai' && !env.ASR_OPENAI_URL)
       ctx.addIssue({ code: 'custom', path: ['ASR_OPENAI_URL'], message: 'is required when ASR_ENGINE=openai' })
     if (env.ASR_ENGINE === 'whisper' && !env.ASR_WHISPER_MODEL)
       ctx.addIssue({ code: 'custom', path: ['ASR_WHISPER_MODEL'], message: 'is required when ASR_ENGINE=whisper (a ggml model file)' })
+    if (env.TTS_ENGINE === 'piper' && !env.TTS_PIPER_VOICE)
+      ctx.addIssue({ code: 'custom', path: ['TTS_PIPER_VOICE'], message: 'is required when TTS_ENGINE=piper (a Piper .onnx voice file)' })
   })
 export type WorkersEnv = z.infer<typeof WorkersEnv>
 

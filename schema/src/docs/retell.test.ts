@@ -23,7 +23,15 @@ test('chapters, narration and shots read back in order with their attributes', (
   assert.equal(retell.readBlocks(doc), [
     { type: 'chapter', title: 'Prologue', sources: [] },
     { type: 'chapter', title: 'Opening', sources: [{ assetId: 'A', sourceIn: 0, sourceOut: 240 }] },
-    { type: 'narration', id: n, text: 'It began in spring.', voice: 'en-f1', audioArtifactId: null, duration: null },
+    {
+      type: 'narration',
+      id: n,
+      text: 'It began in spring.',
+      voice: 'en-f1',
+      audioArtifactId: null,
+      duration: null,
+      audioFingerprint: null,
+    },
     { type: 'shot', assetId: 'A', sourceIn: 30, sourceOut: 90, label: 'wide' },
   ])
   assert.equal(retell.validate(doc), [])
@@ -34,7 +42,13 @@ test('the y-tiptap mapping: node names, attributes on the element, text in a chi
   retell.addNarration(doc, { text: 'Hello', id: 'n1' })
   const el = retell.bodyOf(doc).get(0) as Y.XmlElement
   assert.is(el.nodeName, 'narration')
-  assert.equal(el.getAttributes(), { id: 'n1', voice: 'narrator', audioArtifactId: null, duration: null })
+  assert.equal(el.getAttributes(), {
+    id: 'n1',
+    voice: 'narrator',
+    audioArtifactId: null,
+    duration: null,
+    audioFingerprint: null,
+  })
   assert.is((el.get(0) as Y.XmlText).toString(), 'Hello')
 })
 
@@ -53,6 +67,52 @@ test('synthesized audio attaches once; the same result again emits no update', (
   } catch (e) {
     assert.instance(e, CutroomError)
   }
+})
+
+test('the audio fingerprint marks a block stale once its text or voice changes, whitespace aside', () => {
+  const doc = fresh()
+  const n = retell.addNarration(doc, { text: 'One  line.' })
+  const block = () =>
+    retell.readBlocks(doc).find((b) => b.type === 'narration') as Extract<retell.RetellBlock, { type: 'narration' }>
+  assert.is(retell.isNarrationStale(block()), false, 'no audio: nothing to be stale')
+  const fingerprint = retell.narrationFingerprint('One line.', 'narrator')
+  assert.match(fingerprint, /^[0-9a-f]{16}$/)
+  assert.is(retell.narrationFingerprint(' One\n line. ', 'narrator'), fingerprint, 'whitespace is normalized')
+  assert.is.not(retell.narrationFingerprint('One line.', 'slt'), fingerprint, 'the voice counts')
+  assert.is.not(retell.narrationFingerprint('One lime.', 'narrator'), fingerprint)
+  assert.ok(retell.setNarrationAudio(doc, n, { artifactId: 'a1', duration: 4800, fingerprint }))
+  assert.is(retell.isNarrationStale(block()), false)
+  assert.not.ok(retell.setNarrationAudio(doc, n, { artifactId: 'a1', duration: 4800, fingerprint }), 'same audio again')
+  retell.setBlockText(doc, 0, 'One line, rewritten.')
+  assert.is(retell.isNarrationStale(block()), true)
+  assert.ok(
+    retell.setNarrationAudio(doc, n, {
+      artifactId: 'a2',
+      duration: 9600,
+      fingerprint: retell.narrationFingerprint('One line, rewritten.', 'narrator'),
+    }),
+  )
+  assert.is(retell.isNarrationStale(block()), false)
+})
+
+test('the linked timeline is kept in meta; a bad id is refused and changes nothing', () => {
+  const doc = fresh()
+  assert.is(retell.linkedTimelineId(doc), null)
+  const id = '7b6a2f0e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'
+  retell.setLinkedTimeline(doc, id)
+  assert.is(retell.linkedTimelineId(doc), id)
+  let updates = 0
+  doc.on('update', () => updates++)
+  retell.setLinkedTimeline(doc, id)
+  assert.is(updates, 0, 'the same link again writes nothing')
+  assert.throws(
+    () => retell.setLinkedTimeline(doc, 'timeline 1'),
+    (e: unknown) => e instanceof CutroomError,
+  )
+  assert.is(retell.linkedTimelineId(doc), id)
+  retell.setLinkedTimeline(doc, null)
+  assert.is(retell.linkedTimelineId(doc), null)
+  assert.equal(retell.validate(doc), [])
 })
 
 test('bad ranges and unknown blocks are refused and change nothing', () => {

@@ -6,10 +6,13 @@
  * drops the undeclared ones on the next edit):
  * - `chapter`: text content is the title; `sources`: `[{assetId, sourceIn, sourceOut}]` in source frames.
  * - `narration`: text content is the script; `id`, `voice`, `audioArtifactId` (the synthesized audio, set by the
- *   tts job through the server), `duration` (integer samples at `meta.sampleRate`, null until synthesized).
+ *   tts job through the server), `duration` (integer samples at `meta.sampleRate`, null until synthesized),
+ *   `audioFingerprint` (`narrationFingerprint` of the text and voice that were synthesized: when the block's
+ *   current text or voice gives another one, its audio is stale).
  * - `shot`: an atom; `assetId`, `sourceIn`, `sourceOut` (source frames), `label`.
  * - `paragraph`: free notes.
- * `meta` (Y.Map): schemaVersion, sampleRate, and optionally the `timelineId` the shots come from.
+ * `meta` (Y.Map): schemaVersion, sampleRate, and optionally the `timelineId` of the linked timeline: the one the
+ * shots come from, whose narration track follows the synthesized blocks (`setLinkedTimeline`).
  */
 import * as Y from 'yjs'
 import { CutroomError, ErrorCode } from '../errors'
@@ -38,6 +41,7 @@ export type RetellBlock =
       voice: string
       audioArtifactId: string | null
       duration: number | null
+      audioFingerprint: string | null
     }
   | { type: 'shot'; assetId: string; sourceIn: number; sourceOut: number; label: string }
   | { type: 'paragraph'; text: string }
@@ -121,7 +125,11 @@ export function addNarration(
   const id = input.id ?? newId()
   insertBlock(
     doc,
-    element('narration', { id, voice: input.voice ?? 'narrator', audioArtifactId: null, duration: null }, input.text),
+    element(
+      'narration',
+      { id, voice: input.voice ?? 'narrator', audioArtifactId: null, duration: null, audioFingerprint: null },
+      input.text,
+    ),
     input.index,
     origin,
   )
@@ -155,14 +163,39 @@ function narrationElement(doc: Y.Doc, id: string): Y.XmlElement<Attrs> | null {
   return null
 }
 
+/** The words of a narration as they are synthesized: trimmed, runs of whitespace as one space. */
+export function normalizeNarrationText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
+}
+
 /**
- * Attaches synthesized audio to a narration block (from the tts job's result). Idempotent: the same artifact
- * and duration again change nothing and emit no update. Returns whether the document changed.
+ * A short, stable digest of what a narration's audio says (its normalized text and voice): FNV-1a, 64 bits as
+ * hex. Client and server compute it the same way; a block whose fingerprint differs from `audioFingerprint`
+ * was edited after it was synthesized.
+ */
+export function narrationFingerprint(text: string, voice: string): string {
+  const input = `${voice}\u0000${normalizeNarrationText(text)}`
+  let h = 0xcbf29ce484222325n
+  for (const byte of new TextEncoder().encode(input)) {
+    h ^= BigInt(byte)
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn
+  }
+  return h.toString(16).padStart(16, '0')
+}
+
+/** Whether a narration block has audio that no longer says what the block says. */
+export function isNarrationStale(block: Extract<RetellBlock, { type: 'narration' }>): boolean {
+  return block.audioArtifactId !== null && block.audioFingerprint !== narrationFingerprint(block.text, block.voice)
+}
+
+/**
+ * Attaches synthesized audio to a narration block (from the tts job's result). Idempotent: the same artifact,
+ * duration and fingerprint again change nothing and emit no update. Returns whether the document changed.
  */
 export function setNarrationAudio(
   doc: Y.Doc,
   narrationId: string,
-  audio: { artifactId: string; duration: number },
+  audio: { artifactId: string; duration: number; fingerprint?: string | null },
   origin: unknown = WORKER_PATCH_ORIGIN,
 ): boolean {
   if (typeof audio.artifactId !== 'string' || !audio.artifactId)
@@ -171,13 +204,36 @@ export function setNarrationAudio(
     throw new CutroomError(ErrorCode.BAD_INPUT, 'duration must be integer samples.')
   const el = narrationElement(doc, narrationId)
   if (!el) throw new CutroomError(ErrorCode.NOT_FOUND, `No narration block ${narrationId}.`)
-  if (el.getAttribute('audioArtifactId') === audio.artifactId && el.getAttribute('duration') === audio.duration)
+  const fingerprint = audio.fingerprint ?? null
+  if (
+    el.getAttribute('audioArtifactId') === audio.artifactId &&
+    el.getAttribute('duration') === audio.duration &&
+    (el.getAttribute('audioFingerprint') ?? null) === fingerprint
+  )
     return false
   doc.transact(() => {
     el.setAttribute('audioArtifactId', audio.artifactId)
     el.setAttribute('duration', audio.duration)
+    el.setAttribute('audioFingerprint', fingerprint)
   }, origin)
   return true
+}
+
+/** The timeline linked to this script (`meta.timelineId`), or null. */
+export function linkedTimelineId(doc: Y.Doc): string | null {
+  const id = metaOf(doc).get('timelineId')
+  return typeof id === 'string' && id ? id : null
+}
+
+/** Links the script to a timeline of the same project (or unlinks it with null). */
+export function setLinkedTimeline(doc: Y.Doc, timelineId: string | null, origin: unknown = LOCAL_ORIGIN): void {
+  if (timelineId !== null && (typeof timelineId !== 'string' || !/^[0-9a-f-]{36}$/i.test(timelineId)))
+    throw new CutroomError(ErrorCode.BAD_INPUT, 'timelineId must be a document id.')
+  if (linkedTimelineId(doc) === timelineId) return
+  doc.transact(() => {
+    if (timelineId === null) metaOf(doc).delete('timelineId')
+    else metaOf(doc).set('timelineId', timelineId)
+  }, origin)
 }
 
 /** Replaces a block's text (a chapter title, a narration script, a note). */
@@ -233,6 +289,7 @@ export function readBlocks(doc: Y.Doc): RetellBlock[] {
           voice: String(a.voice ?? 'narrator'),
           audioArtifactId: typeof a.audioArtifactId === 'string' ? a.audioArtifactId : null,
           duration: isInt(a.duration) ? a.duration : null,
+          audioFingerprint: typeof a.audioFingerprint === 'string' ? a.audioFingerprint : null,
         })
         break
       case 'shot':

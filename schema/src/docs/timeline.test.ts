@@ -481,4 +481,54 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
   })
 }
 
+test("syncNarration lays a script's synthesized blocks end to end on the narration track, once", () => {
+  const doc = fresh()
+  const fps = timeline.getMeta(doc).fps
+  const frames = (seconds: number) => Math.ceil((seconds * fps.num) / fps.den)
+  const piece = (id: string, seconds: number) => ({
+    id,
+    text: `line ${id}`,
+    artifactId: `art-${id}`,
+    samples: seconds * 48000,
+    sampleRate: 48000,
+  })
+  assert.not.ok(timeline.syncNarration(doc, 'script', [piece('a', 2)]), 'an empty storyline has nothing to anchor to')
+  assert.is(timeline.getTracks(doc).filter((t) => t.kind === 'narration').length, 0)
+  const clip = timeline.insertClip(doc, { at: { index: 0 }, assetId: 'A', sourceIn: 0, sourceOut: 900 })
+  assert.ok(timeline.syncNarration(doc, 'script', [piece('a', 2), piece('b', 1)], WORKER_PATCH_ORIGIN))
+  const narration = () => {
+    const track = timeline.getTracks(doc).find((t) => t.kind === 'narration')!
+    return timeline.anchoredLayout(doc).filter((i) => i.trackId === track.id)
+  }
+  assert.equal(
+    narration().map((i) => [i.id, i.anchorId, i.start, i.duration, i.artifactId, i.scriptId, i.text]),
+    [
+      ['a', clip, 0, frames(2), 'art-a', 'script', 'line a'],
+      ['b', clip, frames(2), frames(1), 'art-b', 'script', 'line b'],
+    ],
+  )
+  let updates = 0
+  doc.on('update', () => updates++)
+  assert.not.ok(timeline.syncNarration(doc, 'script', [piece('a', 2), piece('b', 1)]), 'the same script again')
+  assert.is(updates, 0)
+  // another script's items and hand-placed items stay; a block removed from this script goes
+  timeline.syncNarration(doc, 'other', [piece('z', 1)])
+  const track = timeline.getTracks(doc).find((t) => t.kind === 'narration')!
+  timeline.addAnchoredItem(doc, { trackId: track.id, anchorId: clip, offset: 100, duration: 10, text: 'by hand' })
+  assert.ok(timeline.syncNarration(doc, 'script', [piece('b', 3)]))
+  assert.equal(
+    narration()
+      .map((i) => [i.id === 'a' || i.id === 'b' || i.id === 'z' ? i.id : 'hand', i.start, i.duration])
+      .sort(),
+    [
+      ['b', 0, frames(3)],
+      ['hand', 100, 10],
+      ['z', 0, frames(1)],
+    ].sort(),
+  )
+  assert.equal(timeline.validate(doc), [])
+  timeline.setTrack(doc, track.id, { locked: true })
+  assert.not.ok(timeline.syncNarration(doc, 'script', []), 'a locked track is left as it is')
+})
+
 test.run()

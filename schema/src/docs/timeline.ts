@@ -101,6 +101,9 @@ export interface AnchoredItem {
   sourceIn?: number
   text?: string
   label?: string
+  /** narration: the synthesized audio (an artifact of a tts job) and the retell script it comes from. */
+  artifactId?: string
+  scriptId?: string
 }
 export type PlacedAnchoredItem = AnchoredItem & { trackId: string; start: number; end: number }
 
@@ -253,7 +256,7 @@ function readAnchoredItem(m: YItem): AnchoredItem {
     offset: m.get('offset') as number,
     duration: m.get('duration') as number,
   }
-  for (const key of ['assetId', 'text', 'label'] as const) {
+  for (const key of ['assetId', 'text', 'label', 'artifactId', 'scriptId'] as const) {
     const v = m.get(key)
     if (typeof v === 'string') item[key] = v
   }
@@ -916,6 +919,83 @@ export function setArtifact(doc: Y.Doc, ref: ArtifactRef, origin: unknown = WORK
   if (value.metadata.preview === true && existing && existing.metadata?.preview !== true) return false
   doc.transact(() => artifactsOf(doc).set(k, value), origin)
   return true
+}
+
+/** One synthesized narration block of a retell script, for `syncNarration`. */
+export interface NarrationPiece {
+  /** The narration block's id; the item on the narration track has the same id. */
+  id: string
+  text: string
+  artifactId: string
+  /** Length in samples at `sampleRate`. */
+  samples: number
+  sampleRate: number
+}
+
+/**
+ * Makes the timeline's narration track follow a retell script: each synthesized block, in script order, is an
+ * item anchored to the first storyline clip, one after the other (offset = the frames of the blocks before it),
+ * carrying the block's artifact and text; items of this script whose block is gone or no longer synthesized are
+ * removed. The track is made when missing ("Narration"). Items of other scripts and hand-placed items are left
+ * alone. Nothing is written when the track already matches, when the storyline is empty (nothing to anchor to) or
+ * when the track is locked. Returns whether the timeline changed.
+ */
+export function syncNarration(
+  doc: Y.Doc,
+  scriptId: string,
+  pieces: readonly NarrationPiece[],
+  origin: unknown = WORKER_PATCH_ORIGIN,
+): boolean {
+  const story = storylineItems(doc)
+  if (story.length === 0) return false
+  const anchorId = String(story.get(0).get('id'))
+  const fps = getMeta(doc).fps
+  let track = otherTracks(doc).find((t) => t.get('kind') === 'narration') ?? null
+  if (track?.get('locked') === true) return false
+  let offset = 0
+  const wanted = pieces
+    .filter((p) => p.samples > 0)
+    .map((p) => {
+      const duration = Math.max(1, Math.ceil((p.samples * fps.num) / (p.sampleRate * fps.den)))
+      const item = { id: p.id, anchorId, offset, duration, text: p.text.slice(0, 10_000), artifactId: p.artifactId }
+      offset += duration
+      return item
+    })
+  const wantedIds = new Set(wanted.map((w) => w.id))
+  let changed = false
+  const mark = () => {
+    changed = true
+  }
+  doc.on('update', mark)
+  try {
+    doc.transact(() => {
+      if (!track) {
+        if (wanted.length === 0) return
+        track = makeTrack(newId(), 'narration', 'Narration')
+        tracksOf(doc).push([track])
+      }
+      const items = trackItems(track)
+      for (let i = items.length - 1; i >= 0; i--) {
+        const m = items.get(i)
+        if (m.get('scriptId') === scriptId && !wantedIds.has(String(m.get('id')))) items.delete(i, 1)
+      }
+      const byId = new Map(items.toArray().map((m) => [String(m.get('id')), m]))
+      for (const w of wanted) {
+        let m = byId.get(w.id)
+        if (!m) {
+          m = new Y.Map<unknown>()
+          m.set('id', w.id)
+          m.set('kind', 'narration')
+          m.set('scriptId', scriptId)
+          items.push([m])
+        }
+        for (const [k, v] of Object.entries(w)) if (k !== 'id' && m.get(k) !== v) m.set(k, v)
+      }
+    }, origin)
+  } finally {
+    doc.off('update', mark)
+  }
+  return changed
 }
 
 // --- validation and repair -------------------------------------------------------------------------------

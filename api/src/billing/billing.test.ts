@@ -402,6 +402,7 @@ test('plans: setPlan needs an owner and a known plan; without Stripe, checkout a
   assert.is(codeOf(checkout), 'BILLING_NOT_CONFIGURED')
   assert.not.match((checkout as Error).message, /sk_|https?:/)
   assert.is(codeOf(await failure(owner.call.billing.portal({ orgId: org.id }))), 'BILLING_NOT_CONFIGURED')
+  assert.is(codeOf(await failure(owner.call.billing.invoices({ orgId: org.id }))), 'BILLING_NOT_CONFIGURED')
   const [row] = await api.services.db
     .select({ plan: tables.organizations.plan })
     .from(tables.organizations)

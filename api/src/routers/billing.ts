@@ -7,7 +7,7 @@ import { writeAudit } from '../audit'
 import { periodEnd, periodStart } from '../billing/billingPeriod'
 import { announceQuotaWarnings, quotaUses, thresholdReached } from '../billing/quotaWarnings'
 import { openJobCount } from '../billing/usageLedger'
-import { stripeCheckout, stripePortal } from '../billing/stripeBilling'
+import { stripeCheckout, stripeInvoices, stripePortal } from '../billing/stripeBilling'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
 
@@ -148,6 +148,14 @@ export const billingRouter = router({
     await requireOrgRole(ctx, input.orgId, 'org.manageBilling')
     return stripeCheckout(ctx, input.orgId, input.plan)
   }),
+
+  /** The latest invoices from Stripe, newest first (admins and owners); BILLING_NOT_CONFIGURED without Stripe. */
+  invoices: authedProcedure
+    .input(z.object({ orgId: Id, limit: z.number().int().min(1).max(100).default(12) }))
+    .query(async ({ ctx, input }) => {
+      await requireOrgRole(ctx, input.orgId, 'org.readBilling')
+      return stripeInvoices(ctx, input.orgId, input.limit)
+    }),
 
   /** A Stripe Customer Portal session (payment method, invoices, cancel). */
   portal: authedProcedure.input(z.object({ orgId: Id })).mutation(async ({ ctx, input }) => {

@@ -1,4 +1,4 @@
-import { type ApiEnv, Streams, Subjects } from '@cutroom/schema'
+import { type ApiEnv, Streams, Subjects, tables } from '@cutroom/schema'
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -8,7 +8,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/nats-core'
-import { sql } from 'drizzle-orm'
+import { inArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type postgres from 'postgres'
 import { z } from 'zod'
@@ -21,6 +21,8 @@ export const WEBHOOK_CONSUMER = 'webhook-deliverer'
 
 /** Due rows the relay publishes per pass. */
 const RELAY_BATCH = 500
+/** How long a published row waits for its message to be consumed before the relay publishes it again. */
+const RELAY_LEASE_MS = 5 * 60_000
 
 type Claimed = {
   id: string
@@ -52,10 +54,9 @@ export interface WebhookDelivererOptions {
  * Outbound webhook delivery, in two parts that every delivery process (api replicas, or dedicated ones) runs:
  *
  * - the relay reads `webhook_deliveries` (the outbox events are written to in the transaction of their change)
- *   and publishes each due row to the WEBHOOKS stream. It runs when a commit notifies `webhook_outbox`
- *   (Postgres NOTIFY is sent on commit only) and every WEBHOOKS_POLL_MS, which picks up retries that came due,
- *   notifications that were missed and leases that ran out. The message id `<id>:<attempts>:<due>` makes the
- *   stream store one copy however many relays publish it.
+ *   and publishes each due row to the WEBHOOKS stream, once (see `relay`). It runs when a commit notifies
+ *   `webhook_outbox` (Postgres NOTIFY is sent on commit only) and every WEBHOOKS_POLL_MS, which picks up
+ *   retries that came due, notifications that were missed and leases that ran out.
  * - a JetStream durable consumer (work queue, shared by all processes) claims the row (only if it is still
  *   pending at the attempt count the message names, which drops stale and repeated copies), leases it, sends it
  *   signed per Standard Webhooks, records the attempt, and acks. A process killed mid-delivery leaves a lease
@@ -142,22 +143,40 @@ export class WebhookDeliverer {
     }, ms)
   }
 
-  /** Publishes every due, unclaimed delivery to the WEBHOOKS stream. Returns how many were published. */
+  /**
+   * Publishes every due delivery to the WEBHOOKS stream, once: the rows are locked (`skip locked`, so relays in
+   * other processes take other rows), published, and moved RELAY_LEASE_MS forward in the same transaction. A
+   * relay that dies before its commit leaves them due (a second copy is dropped at claim); a message the stream
+   * lost would be published again when the lease runs out. Returns how many were published.
+   */
   async relay(): Promise<number> {
-    const due = await this.db.execute<{ id: string; attempts: number; due: string }>(sql`
-      select id, attempts, (extract(epoch from next_attempt_at) * 1000000)::bigint::text as due
-      from webhook_deliveries
-      where status = 'pending' and next_attempt_at <= now()
-      order by next_attempt_at
-      limit ${RELAY_BATCH}`)
-    await Promise.all(
-      due.map((d) =>
-        this.opts.js.publish(Subjects.webhookDelivery, JSON.stringify({ id: d.id, attempts: d.attempts }), {
-          msgID: `${d.id}:${d.attempts}:${d.due}`,
-        }),
-      ),
-    )
-    return due.length
+    return this.db.transaction(async (tx) => {
+      const due = await tx.execute<{ id: string; attempts: number; due: string }>(sql`
+        select id, attempts, (extract(epoch from next_attempt_at) * 1000000)::bigint::text as due
+        from webhook_deliveries
+        where status = 'pending' and next_attempt_at <= now()
+        order by next_attempt_at
+        limit ${RELAY_BATCH}
+        for update skip locked`)
+      if (due.length === 0) return 0
+      await Promise.all(
+        due.map((d) =>
+          this.opts.js.publish(Subjects.webhookDelivery, JSON.stringify({ id: d.id, attempts: d.attempts }), {
+            msgID: `${d.id}:${d.attempts}:${d.due}`,
+          }),
+        ),
+      )
+      await tx
+        .update(tables.webhookDeliveries)
+        .set({ nextAttemptAt: sql`now() + ${`${RELAY_LEASE_MS} milliseconds`}::interval` })
+        .where(
+          inArray(
+            tables.webhookDeliveries.id,
+            due.map((d) => d.id),
+          ),
+        )
+      return due.length
+    })
   }
 
   private async handle(msg: JsMsg): Promise<void> {
@@ -193,7 +212,6 @@ export class WebhookDeliverer {
       set next_attempt_at = now() + ${`${this.leaseMs()} milliseconds`}::interval, attempts = d.attempts + 1
       from webhooks w
       where d.id = ${id} and w.id = d.webhook_id and d.status = 'pending' and d.attempts = ${attempts}
-        and d.next_attempt_at <= now()
       returning d.id, d.webhook_id, d.org_id, d.event, d.payload, d.attempts, w.url, w.secret_ciphertext, w.enabled,
         w.failing_since`)
   }

@@ -1,4 +1,4 @@
-import { type ApiEnv, Streams, Subjects, tables } from '@cutroom/schema'
+import { type ApiEnv, Streams, Subjects } from '@cutroom/schema'
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -8,7 +8,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/nats-core'
-import { inArray, sql } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type postgres from 'postgres'
 import { z } from 'zod'
@@ -22,7 +22,7 @@ export const WEBHOOK_CONSUMER = 'webhook-deliverer'
 /** Due rows the relay publishes per pass. */
 const RELAY_BATCH = 500
 /** How long a published row waits for its message to be consumed before the relay publishes it again. */
-const RELAY_LEASE_MS = 5 * 60_000
+const RELAY_LEASE_MS = 2 * 60_000
 
 type Claimed = {
   id: string
@@ -144,39 +144,33 @@ export class WebhookDeliverer {
   }
 
   /**
-   * Publishes every due delivery to the WEBHOOKS stream, once: the rows are locked (`skip locked`, so relays in
-   * other processes take other rows), published, and moved RELAY_LEASE_MS forward in the same transaction. A
-   * relay that dies before its commit leaves them due (a second copy is dropped at claim); a message the stream
-   * lost would be published again when the lease runs out. Returns how many were published.
+   * Publishes every due delivery to the WEBHOOKS stream, once: one statement takes the due rows (`skip locked`,
+   * so relays in other processes take other rows) and moves them RELAY_LEASE_MS forward, then they are published.
+   * Nothing stays locked while publishing, so consumers claim at once. A relay that dies between the two, or a
+   * message the stream lost, leaves the rows to come due again when the lease runs out. Returns how many.
    */
   async relay(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const due = await tx.execute<{ id: string; attempts: number; due: string }>(sql`
-        select id, attempts, (extract(epoch from next_attempt_at) * 1000000)::bigint::text as due
-        from webhook_deliveries
+    const due = await this.db.execute<{ id: string; attempts: number; due: string }>(sql`
+      with due as (
+        select id, next_attempt_at from webhook_deliveries
         where status = 'pending' and next_attempt_at <= now()
         order by next_attempt_at
         limit ${RELAY_BATCH}
-        for update skip locked`)
-      if (due.length === 0) return 0
-      await Promise.all(
-        due.map((d) =>
-          this.opts.js.publish(Subjects.webhookDelivery, JSON.stringify({ id: d.id, attempts: d.attempts }), {
-            msgID: `${d.id}:${d.attempts}:${d.due}`,
-          }),
-        ),
+        for update skip locked
       )
-      await tx
-        .update(tables.webhookDeliveries)
-        .set({ nextAttemptAt: sql`now() + ${`${RELAY_LEASE_MS} milliseconds`}::interval` })
-        .where(
-          inArray(
-            tables.webhookDeliveries.id,
-            due.map((d) => d.id),
-          ),
-        )
-      return due.length
-    })
+      update webhook_deliveries d
+      set next_attempt_at = now() + ${`${RELAY_LEASE_MS} milliseconds`}::interval
+      from due
+      where d.id = due.id
+      returning d.id, d.attempts, (extract(epoch from due.next_attempt_at) * 1000000)::bigint::text as due`)
+    await Promise.all(
+      due.map((d) =>
+        this.opts.js.publish(Subjects.webhookDelivery, JSON.stringify({ id: d.id, attempts: d.attempts }), {
+          msgID: `${d.id}:${d.attempts}:${d.due}`,
+        }),
+      ),
+    )
+    return due.length
   }
 
   private async handle(msg: JsMsg): Promise<void> {

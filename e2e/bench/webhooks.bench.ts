@@ -57,7 +57,11 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
 
 const anonymous = await api.caller()
-const { token } = await anonymous.auth.signUp({ email: 'bench@example.com', password: 'correct horse 42', name: 'Bench' })
+const { token } = await anonymous.auth.signUp({
+  email: 'bench@example.com',
+  password: 'correct horse 42',
+  name: 'Bench',
+})
 const owner = await api.caller(token)
 const org = await owner.orgs.create({ name: 'Webhook bench' })
 await owner.webhooks.create({ orgId: org.id, url: receiverUrl, events: ['job.succeeded'] })

@@ -31,11 +31,7 @@ test.after(async () => {
 })
 
 const barText = (page: import('playwright-core').Page, label: string) =>
-  page.$$eval(
-    '.usage-row',
-    (rows, l) => rows.map((r) => r.textContent ?? '').find((t) => t.startsWith(l)) ?? '',
-    label,
-  )
+  page.$$eval('.usage-row', (rows, l) => rows.map((r) => r.textContent ?? '').find((t) => t.startsWith(l)) ?? '', label)
 
 test('an owner sees usage after a job, hits a quota, upgrades (manual mode), and the next dispatch goes through', async () => {
   const olga = stack.people.Olga!

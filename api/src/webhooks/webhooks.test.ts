@@ -274,16 +274,20 @@ test('a delivery process killed mid-delivery loses nothing: the message is sent 
   const r = await receiver((k) => (k === 1 ? 0 : 200))
   await call.webhooks.create({ orgId: org.id, url: r.url, events: ['export.completed'] })
   let output = ''
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../webhookWorkerMain.ts')], {
-    env: {
-      ...process.env,
-      ...ENV,
-      DATABASE_URL: api.services.config.DATABASE_URL,
-      NATS_URL: nats.url,
-      LOG_LEVEL: 'warn',
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, '../webhookWorkerMain.ts')],
+    {
+      env: {
+        ...process.env,
+        ...ENV,
+        DATABASE_URL: api.services.config.DATABASE_URL,
+        NATS_URL: nats.url,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  )
   child.stdout!.on('data', (d) => (output += d))
   child.stderr!.on('data', (d) => (output += d))
   try {

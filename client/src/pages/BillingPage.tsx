@@ -15,8 +15,9 @@ const fmt = (metric: string, v: number) =>
 function money(amount: number, currency: string): string {
   const code = currency.toUpperCase()
   try {
-    const digits = new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).resolvedOptions()
-      .maximumFractionDigits ?? 2
+    const digits =
+      new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ??
+      2
     return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(amount / 10 ** digits)
   } catch {
     return `${(amount / 100).toFixed(2)} ${code}`

@@ -245,28 +245,36 @@ export class WebhookDeliverer {
     const schedule = this.config.WEBHOOKS_RETRY_SCHEDULE_MS
     const exhausted = d.attempts > schedule.length
     const delay = schedule[Math.min(d.attempts - 1, schedule.length - 1)] ?? 0
-    const error = ok ? null : (result.error ?? `The endpoint answered ${result.statusCode}.`)
+    const error = result.error ?? `The endpoint answered ${result.statusCode}.`
+    if (ok) {
+      // the common case in one statement (one round trip): the attempt, the delivery, the endpoint's failure run
+      await this.db.execute(sql`
+        with attempt as (
+          insert into webhook_attempts (delivery_id, attempt, status_code, duration_ms, error)
+          values (${d.id}, (select count(*) + 1 from webhook_attempts where delivery_id = ${d.id}),
+            ${result.statusCode}, ${result.durationMs}, null)
+        ), delivery as (
+          update webhook_deliveries set status = 'succeeded', last_status_code = ${result.statusCode},
+            last_duration_ms = ${result.durationMs}, last_error = null, delivered_at = now(), next_attempt_at = null
+          where id = ${d.id}
+        )
+        update webhooks set failing_since = null where id = ${d.webhook_id} and failing_since is not null`)
+      return
+    }
     await this.db.transaction(async (tx) => {
       await tx.execute(sql`
         insert into webhook_attempts (delivery_id, attempt, status_code, duration_ms, error)
         values (${d.id}, (select count(*) + 1 from webhook_attempts where delivery_id = ${d.id}), ${result.statusCode},
           ${result.durationMs}, ${error})`)
-      const status = ok ? 'succeeded' : gone || exhausted ? 'failed' : 'pending'
+      const status = gone || exhausted ? 'failed' : 'pending'
       await tx.execute(sql`
         update webhook_deliveries set
           status = ${status},
           last_status_code = ${result.statusCode},
           last_duration_ms = ${result.durationMs},
           last_error = ${error},
-          delivered_at = ${ok ? sql`now()` : sql`delivered_at`},
           next_attempt_at = ${status === 'pending' ? sql`now() + ${`${delay} milliseconds`}::interval` : null}
         where id = ${d.id}`)
-      if (ok) {
-        await tx.execute(
-          sql`update webhooks set failing_since = null where id = ${d.webhook_id} and failing_since is not null`,
-        )
-        return
-      }
       const failingFor = d.failing_since ? Date.now() - new Date(d.failing_since).getTime() : 0
       const reason = gone
         ? 'The endpoint answered 410 Gone.'

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { createApiClient } from '@cutroom/api'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { makeClip, spawnWorker, until, type WorkerProcess } from './media-fixtures'
@@ -128,6 +129,55 @@ test('an owner sees usage after a job, hits a quota, upgrades (manual mode), and
   )
   await page.waitForFunction(() => document.querySelector('.quota-banner') === null, null, { timeout: 10_000 })
   assert.equal(stack.cspViolations, [])
+  await context.close()
+})
+
+test('the banner follows a member add at once: seats used up shows without navigating, the next add is refused', async () => {
+  const olga = stack.people.Olga!
+  await olga.client.billing.setPlan.mutate({ orgId: stack.orgId, plan: 'free' })
+  const emails: string[] = []
+  for (const name of ['ben', 'cleo', 'dev']) {
+    const email = `${name}-${Math.random().toString(36).slice(2, 8)}@example.test`
+    await createApiClient({ url: stack.api.url }).auth.signUp.mutate({ email, password: 'correct horse 42', name })
+    emails.push(email)
+  }
+  const context = await stack.contextFor(olga)
+  const page = await context.newPage()
+  await page.goto(`${stack.api.url}/settings/members`)
+  await page.waitForSelector('input[name=memberEmail]', { timeout: 15_000 })
+  // the media minutes of the first test are used up on the free plan; seats are not, yet
+  await page.waitForSelector('.quota-banner', { timeout: 10_000 })
+  assert.not.match((await page.textContent('.quota-banner')) ?? '', /seats/)
+  for (const email of emails.slice(0, 2)) {
+    await page.fill('input[name=memberEmail]', email)
+    await page.click('button:has-text("Add member")')
+    await page.waitForFunction(
+      (e) => document.querySelector('table[aria-label=Members]')?.textContent?.includes(e),
+      email,
+      {
+        timeout: 15_000,
+      },
+    )
+  }
+  await page.waitForFunction(
+    () => /Used up: seats/.test(document.querySelector('.quota-banner')?.textContent ?? ''),
+    null,
+    {
+      timeout: 10_000,
+    },
+  )
+  await page.fill('input[name=memberEmail]', emails[2]!)
+  await page.click('button:has-text("Add member")')
+  const refusal = await page.waitForSelector('[role=alert]', { timeout: 10_000 })
+  assert.match(
+    (await refusal.textContent()) ?? '',
+    /All 3 seats of the Free plan are taken\. Remove a member or upgrade the plan to add more\./,
+  )
+  assert.is(
+    (await olga.client.orgs.members.list.query({ orgId: stack.orgId })).length,
+    3,
+    'the refused add changed nothing',
+  )
   await context.close()
 })
 

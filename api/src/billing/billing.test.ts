@@ -175,6 +175,11 @@ test('usage is recorded once per job and metric, however often the result is del
   assert.equal(series['media_minutes.transcribe'], [1.5])
   assert.equal(series.seats, [1])
   assert.equal(series.storage_bytes, [0])
+  // a day still to come has no gauge value yet (the chart does not draw today's seats into next week)
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  const ahead = await owner.call.billing.usage({ orgId: org.id, from: today(), to: tomorrow })
+  assert.equal(ahead.series.find((s) => s.metric === 'seats')!.values, [1, null])
+  assert.equal(ahead.series.find((s) => s.metric === 'media_minutes')!.values, [3.5, 0])
 })
 
 test('a settled job queues job.succeeded / job.failed webhooks for subscribed endpoints, in the same transaction', async () => {

@@ -90,14 +90,16 @@ export const billingRouter = router({
       total[i]! += Number(row.seconds) / 60
       byKind.set(kind, series)
     }
-    // gauges hold the last value of a day; a day without a row keeps the value before it
+    // gauges hold the last value of a day; a day without a row keeps the value before it, up to today (a day
+    // still to come has no value yet)
+    const today = new Date().toISOString().slice(0, 10)
     const gauge = (metric: 'storage_bytes' | 'seats') => {
       const rows = gauges.filter((g) => g.metric === metric).sort((a, b) => a.day.localeCompare(b.day))
       let last: number | null = null
       let r = 0
       return days.map((d) => {
         while (r < rows.length && rows[r]!.day <= d) last = Number(rows[r++]!.value)
-        return last
+        return d > today ? null : last
       })
     }
     return {

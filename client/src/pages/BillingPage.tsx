@@ -1,6 +1,7 @@
 import { can } from '@cutroom/schema'
 import { createResource, createSignal, For, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
+import { billingChanged } from '../lib/billingChanged'
 import { currentOrg } from '../lib/session'
 
 const GiB = 1024 ** 3
@@ -10,6 +11,9 @@ const fmt = (metric: string, v: number) =>
     : metric.startsWith('media')
       ? `${v.toFixed(1)} min`
       : String(Math.round(v))
+
+/** A day of the billing period, which runs in UTC. */
+const day = (d: string | Date) => new Date(d).toLocaleDateString(undefined, { timeZone: 'UTC' })
 
 /** An amount in the currency's smallest unit (Stripe's convention), formatted for the reader. */
 function money(amount: number, currency: string): string {
@@ -97,6 +101,7 @@ export function BillingPage() {
       if (b.mode === 'manual') {
         await api.billing.setPlan.mutate({ orgId: orgId()!, plan })
         await refetch()
+        billingChanged()
       } else {
         const { url } = await api.billing.checkout.mutate({ orgId: orgId()!, plan })
         window.location.assign(url)
@@ -135,8 +140,7 @@ export function BillingPage() {
               </Show>
               <span class="muted">
                 {' '}
-                · period {new Date(b().period.start).toLocaleDateString()} –{' '}
-                {new Date(b().period.end).toLocaleDateString()}
+                · period {day(b().period.start)} – {day(new Date(new Date(b().period.end).getTime() - 86_400_000))}
               </span>
             </p>
             <UsageBar

@@ -178,6 +178,11 @@ test('the banner follows a member add at once: seats used up shows without navig
     3,
     'the refused add changed nothing',
   )
+  // the member changes refreshed the organization list; the switcher still names the organization worked in
+  assert.match(
+    await page.$eval('select.org-switcher', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''),
+    /^Studio · owner$/,
+  )
   await context.close()
 })
 

@@ -190,6 +190,7 @@ try {
   log('upgrade (manual mode) and add the member')
   await page.click('.quota-banner a[href="/settings/billing"]')
   await page.waitForSelector('[data-testid=plan]')
+  await page.waitForSelector('.usage-chart')
   await shot(page, 'billing-quota-reached.png')
   await page.click('button:has-text("Pro:")')
   await page.waitForFunction(() => document.querySelector('[data-testid=plan]')?.textContent === 'Pro')
@@ -206,6 +207,7 @@ try {
   log('  added after the upgrade')
   await page.click('a[href="/settings/billing"]')
   await page.waitForSelector('[data-testid=plan]')
+  await page.waitForSelector('.usage-chart')
   await shot(page, 'billing-upgraded.png')
   log(`done: ${received.length} messages received`)
 } finally {

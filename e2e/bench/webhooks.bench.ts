@@ -28,7 +28,8 @@ const log = (s: string) => process.stdout.write(`${s}\n`)
 const now = () => performance.timeOrigin + performance.now()
 
 const [database, nats] = await Promise.all([createTestDatabase(), startTestNats()])
-const { sql, db } = createDb(database.url, 10)
+// enough connections that the emitter's own transactions do not queue behind each other
+const { sql, db } = createDb(database.url, 30)
 
 const api = await createTestApi({
   DATABASE_URL: database.url,
@@ -111,11 +112,11 @@ function stop(children: ChildProcess[]): Promise<void[]> {
 
 let seq = 0
 /** One event, queued as the api queues one: its own transaction, outbox row and notification. */
-async function emit(): Promise<{ id: number; at: number }> {
+async function emit(): Promise<{ id: number; at: number; committed: number }> {
   const id = ++seq
   const at = now()
   await db.transaction((tx) => emitWebhookEvent(tx, org.id, 'job.succeeded', { jobId: crypto.randomUUID(), seq: id }))
-  return { id, at }
+  return { id, at, committed: now() }
 }
 
 async function until(what: string, f: () => boolean, timeoutMs: number): Promise<void> {
@@ -134,6 +135,8 @@ interface Row {
   p50: number
   p99: number
   max: number
+  commitP50: number
+  commitP99: number
   extra: number
 }
 
@@ -142,7 +145,7 @@ async function steady(setup: string, processes: number, env: Record<string, stri
   const children = await startDeliverers(processes, env)
   try {
     const requestsBefore = requests
-    const sent: Array<Promise<{ id: number; at: number }>> = []
+    const sent: Array<Promise<{ id: number; at: number; committed: number }>> = []
     const started = now()
     const total = RATE * SECONDS
     for (let i = 0; i < total; i++) {
@@ -153,6 +156,8 @@ async function steady(setup: string, processes: number, env: Record<string, stri
     const events = await Promise.all(sent)
     await until(`${setup}: every delivery`, () => events.every((e) => arrived.has(e.id)), 120_000)
     const latencies = events.map((e) => arrived.get(e.id)! - e.at)
+    // from the commit returning to the emitter (the receiver can be first: the notification leaves at commit)
+    const fromCommit = events.map((e) => arrived.get(e.id)! - e.committed)
     const first = Math.min(...events.map((e) => arrived.get(e.id)!))
     const last = Math.max(...events.map((e) => arrived.get(e.id)!))
     return {
@@ -163,6 +168,8 @@ async function steady(setup: string, processes: number, env: Record<string, stri
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       max: Math.max(...latencies),
+      commitP50: percentile(fromCommit, 50),
+      commitP99: percentile(fromCommit, 99),
       extra: requests - requestsBefore - events.length,
     }
   } finally {
@@ -172,7 +179,7 @@ async function steady(setup: string, processes: number, env: Record<string, stri
 
 /** BACKLOG events queued while no delivery process runs; then the processes start and drain it. */
 async function backlog(processes: number): Promise<{ processes: number; perSecond: number; seconds: number }> {
-  const events: Array<{ id: number; at: number }> = []
+  const events: Array<{ id: number; at: number; committed: number }> = []
   for (let i = 0; i < BACKLOG; i += 50) events.push(...(await Promise.all(Array.from({ length: 50 }, emit))))
   const children = await startDeliverers(processes, {})
   try {
@@ -196,7 +203,7 @@ try {
     log(`${setup}: ${RATE} events/s for ${SECONDS} s...`)
     const row = await steady(setup, processes, env)
     log(
-      `  ${row.delivered}/${row.events} delivered, ${row.perSecond.toFixed(0)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(0)} ms, repeated requests ${row.extra}`,
+      `  ${row.delivered}/${row.events} delivered, ${row.perSecond.toFixed(0)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(0)} ms (from commit p50 ${row.commitP50.toFixed(1)}, p99 ${row.commitP99.toFixed(1)}), repeated requests ${row.extra}`,
     )
     rows.push(row)
   }
@@ -217,11 +224,16 @@ try {
 NOTIFY that Postgres sends on commit), delivered by dedicated delivery processes (\`api/src/webhookWorkerMain.ts\`:
 outbox relay -> WEBHOOKS JetStream stream -> durable consumer -> Standard Webhooks signed POST) to a local HTTP
 receiver on the same machine. Latency is from the start of the event's transaction to the receiver reading the
-request. Target: p99 under 250 ms at ${RATE} events/s.
+request (and, in its own column, from the commit returning to the emitter). Target: p99 under 250 ms at ${RATE} events/s.
 
-| setup | events (${RATE}/s for ${SECONDS} s) | delivered | deliveries/s | p50 ms | p99 ms | max ms | repeated requests |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows.map((r) => `| ${r.setup} | ${r.events} | ${r.delivered} | ${r.perSecond.toFixed(0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.max.toFixed(0)} | ${r.extra} |`).join('\n')}
+| setup | events (${RATE}/s for ${SECONDS} s) | delivered | deliveries/s | p50 ms | p99 ms | max ms | p50 / p99 ms from commit | repeated requests |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map((r) => `| ${r.setup} | ${r.events} | ${r.delivered} | ${r.perSecond.toFixed(0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.max.toFixed(0)} | ${fmt(r.commitP50)} / ${fmt(r.commitP99)} | ${r.extra} |`).join('\n')}
+
+Target (p99 under 250 ms at ${RATE} events/s, from the start of the event's transaction): ${rows
+      .slice(0, 2)
+      .map((r) => `${r.setup}: ${r.p99 < 250 ? 'met' : 'missed'} (${fmt(r.p99)} ms)`)
+      .join('; ')}.
 
 Draining a backlog of ${BACKLOG} events queued while no delivery process ran (first delivery to last):
 

@@ -1,5 +1,5 @@
-import { type JobEvent, PLANS, Subjects, tables } from '@cutroom/schema'
-import { jetstream } from '@nats-io/jetstream'
+import { type JobEvent, PLANS, Streams, Subjects, tables } from '@cutroom/schema'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import { and, eq } from 'drizzle-orm'
@@ -7,6 +7,7 @@ import pino from 'pino'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createContext } from '../context'
+import { RECORDER_CONSUMER } from '../jobs/EventsRecorder'
 import { startMediaServices } from '../media/MediaServices'
 import { type MediaTestApi, startMediaTestApi } from '../media/startMediaTestApi'
 import { appRouter } from '../router'
@@ -235,6 +236,36 @@ test('an absurd usage value from a worker is not recorded', async () => {
     .from(tables.jobs)
     .where(eq(tables.jobs.id, job.id))
   assert.is(settled!.s, 'succeeded', 'the result itself is kept')
+})
+
+test('a negative usage value from a worker: the event is refused as off-contract and records nothing', async () => {
+  const { org, project } = await studio()
+  const job = {
+    id: await seedJob(org.id, project.id, 'transcode'),
+    orgId: org.id,
+    projectId: project.id,
+    kind: 'transcode' as const,
+  }
+  const js = jetstream(nc)
+  const jsm = await jetstreamManager(nc)
+  const settled = async () => {
+    const info = await jsm.consumers.info(Streams.EVENTS, RECORDER_CONSUMER)
+    return info.num_pending === 0 && info.num_ack_pending === 0
+  }
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(resultEvent(job, -90)))
+  await until('the recorder to have handled the event', settled)
+  const rows = () => api.services.db.select().from(tables.usageEvents).where(eq(tables.usageEvents.orgId, org.id))
+  assert.is((await rows()).length, 0)
+  const status = async () =>
+    (await api.services.db.select({ s: tables.jobs.status }).from(tables.jobs).where(eq(tables.jobs.id, job.id)))[0]!.s
+  assert.is(await status(), 'queued', 'the off-contract result changed nothing')
+  // the same result with a real value goes through
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(resultEvent(job, 90)))
+  await until('the valid result', async () => (await status()) === 'succeeded')
+  assert.equal(
+    (await rows()).map((r) => r.quantity),
+    [90],
+  )
 })
 
 test('billing is for owners and admins of the organization only; usage ranges are bounded', async () => {

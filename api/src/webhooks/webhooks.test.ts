@@ -320,6 +320,36 @@ test('a delivery process killed mid-delivery loses nothing: the message is sent 
   }
 })
 
+test('an endpoint failing for a day is disabled with an audit row at its next failure', async () => {
+  const { call, org } = await owner()
+  const r = await receiver(() => 500)
+  const hook = await call.webhooks.create({ orgId: org.id, url: r.url, events: ['review.approved'] })
+  // a run of failures that began a day and a minute ago
+  await api.services.db
+    .update(tables.webhooks)
+    .set({ failingSince: new Date(Date.now() - 24 * 3600_000 - 60_000) })
+    .where(eq(tables.webhooks.id, hook.id))
+  await emitWebhookEvent(api.services.db, org.id, 'review.approved', { reviewId: 'r' })
+  await until('disabled', async () => !(await call.webhooks.list({ orgId: org.id }))[0]!.enabled)
+  const [listed] = await call.webhooks.list({ orgId: org.id })
+  assert.is(listed!.disabledReason, 'Every delivery failed for too long.')
+  const audit = await api.services.db
+    .select({ details: tables.auditLog.details })
+    .from(tables.auditLog)
+    .where(and(eq(tables.auditLog.orgId, org.id), eq(tables.auditLog.action, 'webhook.disabled')))
+  assert.equal(
+    audit.map((a) => a.details),
+    [{ reason: 'Every delivery failed for too long.', lastStatusCode: 500 }],
+  )
+  // enabling it again starts a fresh run: the next failure does not disable it
+  await call.webhooks.update({ id: hook.id, enabled: true })
+  await emitWebhookEvent(api.services.db, org.id, 'review.approved', { reviewId: 's' })
+  await until('the next attempt', () => r.received.length >= 2)
+  await new Promise((res) => setTimeout(res, 300))
+  assert.ok((await call.webhooks.list({ orgId: org.id }))[0]!.enabled, 'still enabled after one failure')
+  await r.close()
+})
+
 test('private, loopback and link-local targets are refused when not allowed; bad URLs and events too', async () => {
   const { call, org } = await owner(strict)
   for (const url of [

@@ -1,5 +1,6 @@
 import { ApiEnv, ConfigError, loadConfig } from '@cutroom/schema'
 import { startTracing, traceLogMixin } from '@cutroom/telemetry'
+import { jetstreamManager } from '@nats-io/jetstream'
 import pino from 'pino'
 import { MeterPusher } from './billing/MeterPusher'
 import { stripeClient } from './billing/stripeBilling'
@@ -22,8 +23,11 @@ const tracing = startTracing({ serviceName: 'cutroom-api', endpoint: config.OTEL
 
 const { sql, db } = createDb(config.DATABASE_URL, config.DATABASE_POOL_SIZE, config.DATABASE_PREPARED_STATEMENTS)
 const media = await startMediaServices({ config, db, log })
-const webhooks = new WebhookDeliverer(db, config, log)
-webhooks.start()
+// dedicated delivery processes (webhookWorkerMain.ts) can take this over: WEBHOOKS_DELIVERY=false
+const webhooks = config.WEBHOOKS_DELIVERY
+  ? new WebhookDeliverer({ db, sql, js: media.js, jsm: await jetstreamManager(media.nc), config, log })
+  : undefined
+await webhooks?.start()
 const stripe = stripeClient(config)
 const meter = stripe ? new MeterPusher(db, stripe, config.STRIPE_METER_EVENT, log) : null
 meter?.start()
@@ -37,8 +41,8 @@ async function shutdown(signal: string) {
   log.info({ signal }, 'api shutting down')
   server.closeIdleConnections()
   await new Promise((r) => server.close(r))
+  await webhooks?.close()
   await media.close()
-  await webhooks.close()
   await meter?.close()
   await sql.end({ timeout: 5 })
   await tracing.shutdown()

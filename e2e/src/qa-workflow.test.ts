@@ -29,7 +29,8 @@ function openReplica(url: string, docId: string, token: string) {
 }
 
 test.before(async () => {
-  api = await startMediaTestApi({ BILLING_MODE: 'manual' })
+  // every test signs up a room of five from one address: more than sign-up's limit allows by default
+  api = await startMediaTestApi({ BILLING_MODE: 'manual', RATE_LIMIT_MULTIPLIER: '10' })
   sql = postgres(api.databaseUrl, { max: 4, onnotice: () => {} })
   nc = await connect({ servers: api.nats.url })
   collab = createCollabServer({
@@ -372,5 +373,52 @@ test('qa.exportNotes: CSV, EDL and FCPXML at the version’s 29.97 fps, with the
   )
   r.qaReplica.close()
 })
+
+test('the workflow queues finding.created (at the first workflow action), finding.assigned, finding.status_changed and review.approved webhooks', async () => {
+  const r = await room()
+  const [hook] = await sql<{ id: string }[]>`
+    insert into webhooks (org_id, url, events, secret_ciphertext)
+    values (${r.orgId}, 'https://hooks.example.com/qa',
+      ${['finding.created', 'finding.assigned', 'finding.status_changed', 'review.approved']}, 'v1.x.x.x')
+    returning id`
+  const findingId = await draw(r, 'Dropout at the cut')
+  const { editor, reviewer } = r.people
+  const ref = { reviewId: r.review.id, findingId }
+  // the api learns of a finding drawn over collab at its first workflow action: finding.created comes with it
+  assert.equal(await queued(hook!.id), [])
+  await editor.client.qa.assign.mutate({ ...ref, assigneeId: editor.user.id })
+  for (const action of ['start', 'submit'] as const) await editor.client.qa.transition.mutate({ ...ref, action })
+  await reviewer.client.qa.transition.mutate({ ...ref, action: 'approve' })
+  const events = await queued(hook!.id)
+  // approve and review.approved share a transaction (and its timestamp): compared without order
+  const key = (e: Array<string | null>) => e.join(' ')
+  assert.equal(
+    events
+      .map((q) => [q.event, q.data.findingId ?? null, q.data.action ?? null])
+      .map(key)
+      .sort(),
+    [
+      ['finding.created', findingId, null],
+      ['finding.assigned', findingId, null],
+      ['finding.status_changed', findingId, 'start'],
+      ['finding.status_changed', findingId, 'submit'],
+      ['finding.status_changed', findingId, 'approve'],
+      ['review.approved', null, null],
+    ]
+      .map(key)
+      .sort(),
+  )
+  assert.is(events.find((q) => q.event === 'review.approved')!.data.reviewId, r.review.id)
+  // a refused transition queues nothing
+  await codeOf(reviewer.client.qa.transition.mutate({ ...ref, action: 'approve' }))
+  assert.is((await queued(hook!.id)).length, events.length)
+  r.qaReplica.close()
+})
+
+async function queued(webhookId: string) {
+  const rows = await sql<{ event: string; payload: { data: Record<string, string> } }[]>`
+    select event, payload from webhook_deliveries where webhook_id = ${webhookId} order by created_at, id`
+  return rows.map((q) => ({ event: q.event, data: q.payload.data }))
+}
 
 test.run()

@@ -59,11 +59,17 @@ export interface WorkspaceStack {
 
 export async function startWorkspaceStack(
   people: Record<string, Role>,
-  options: { maxUpdateBytes?: number; media?: boolean } = {},
+  options: { maxUpdateBytes?: number; media?: boolean; env?: Record<string, string> } = {},
 ): Promise<WorkspaceStack> {
   const collabPort = await freePort()
   const collabUrl = `ws://127.0.0.1:${collabPort}`
-  const env = { CLIENT_DIST, COLLAB_PUBLIC_URL: collabUrl, RATE_LIMIT_MULTIPLIER: '100', BILLING_MODE: 'manual' }
+  const env = {
+    CLIENT_DIST,
+    COLLAB_PUBLIC_URL: collabUrl,
+    RATE_LIMIT_MULTIPLIER: '100',
+    BILLING_MODE: 'manual',
+    ...options.env,
+  }
   // with media, collab gets NATS too, so its EVENTS consumer patches worker artifacts into open timelines
   const media = options.media ? await startMediaTestApi(env) : null
   const api = media ?? (await startTestApiServer(env))
@@ -93,7 +99,7 @@ export async function startWorkspaceStack(
   const owner = await signUp(ownerEntry[0], 'owner')
   const org = await owner.client.orgs.create.mutate({ name: 'Studio' })
   // a paying studio (self-hosted plan change): these tests are about other things than the free plan's limits
-  await owner.client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
+  if (env.BILLING_MODE === 'manual') await owner.client.billing.setPlan.mutate({ orgId: org.id, plan: 'team' })
   const project = await owner.client.projects.create.mutate({ orgId: org.id, name: 'Launch film' })
   const all: Record<string, Person> = { [ownerEntry[0]]: owner }
   for (const [name, role] of entries) {

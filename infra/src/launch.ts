@@ -169,6 +169,8 @@ export async function launch(): Promise<void> {
     DATABASE_PREPARED_STATEMENTS: env.DATABASE_URL ? (process.env.DATABASE_PREPARED_STATEMENTS ?? 'true') : 'false',
     // webhook signing secrets are encrypted at rest; locally the key is made once and kept with the data
     WEBHOOKS_ENCRYPTION_KEY: process.env.WEBHOOKS_ENCRYPTION_KEY ?? localSecretKey(path.join(dataDir, 'webhooks.key')),
+    // the embedded database's clients share one session: a LISTEN there would hear for everyone; the relay polls
+    WEBHOOKS_LISTEN: env.DATABASE_URL ? (process.env.WEBHOOKS_LISTEN ?? 'true') : 'false',
     // self-hosted without Stripe: owners set the plan themselves
     BILLING_MODE: process.env.BILLING_MODE ?? (process.env.STRIPE_SECRET_KEY ? 'stripe' : 'manual'),
   }

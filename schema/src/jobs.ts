@@ -25,7 +25,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number]
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled']
 
 /** NATS names. Streams use file storage; JOBS has work-queue retention. */
-export const Streams = { JOBS: 'JOBS', EVENTS: 'EVENTS' } as const
+export const Streams = { JOBS: 'JOBS', EVENTS: 'EVENTS', WEBHOOKS: 'WEBHOOKS' } as const
 export const Subjects = {
   job: (kind: JobKind) => `jobs.${kind}`,
   allJobs: 'jobs.>',
@@ -37,6 +37,8 @@ export const Subjects = {
   /** Server-side document patches (api -> collab), core NATS request/reply. */
   docPatch: (documentId: string) => `patches.doc.${documentId}`,
   allDocPatches: 'patches.doc.*',
+  /** Outbound webhook deliveries that are due (api relay -> delivery consumers); the outbox row is the truth. */
+  webhookDelivery: 'webhooks.deliver',
 } as const
 export const consumerName = (kind: JobKind) => `worker-${kind}`
 
@@ -67,6 +69,14 @@ export const StreamConfigs = {
     duplicateWindowMs: 10 * 60_000,
     /** Results are kept a week so a consumer that was down catches up. */
     maxAgeMs: 7 * 24 * 3600_000,
+  },
+  WEBHOOKS: {
+    name: Streams.WEBHOOKS,
+    subjects: ['webhooks.>'],
+    retention: 'workqueue',
+    storage: 'file',
+    /** The relay publishes a due delivery under `<id>:<attempts>:<due>`: a repeat within this window is stored once. */
+    duplicateWindowMs: 10 * 60_000,
   },
 } as const
 

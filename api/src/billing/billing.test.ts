@@ -1,5 +1,5 @@
-import { type JobEvent, PLANS, Subjects, tables } from '@cutroom/schema'
-import { jetstream } from '@nats-io/jetstream'
+import { type JobEvent, PLANS, Streams, Subjects, tables } from '@cutroom/schema'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import { and, eq } from 'drizzle-orm'
@@ -7,6 +7,7 @@ import pino from 'pino'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createContext } from '../context'
+import { RECORDER_CONSUMER } from '../jobs/EventsRecorder'
 import { startMediaServices } from '../media/MediaServices'
 import { type MediaTestApi, startMediaTestApi } from '../media/startMediaTestApi'
 import { appRouter } from '../router'
@@ -175,6 +176,11 @@ test('usage is recorded once per job and metric, however often the result is del
   assert.equal(series['media_minutes.transcribe'], [1.5])
   assert.equal(series.seats, [1])
   assert.equal(series.storage_bytes, [0])
+  // a day still to come has no gauge value yet (the chart does not draw today's seats into next week)
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  const ahead = await owner.call.billing.usage({ orgId: org.id, from: today(), to: tomorrow })
+  assert.equal(ahead.series.find((s) => s.metric === 'seats')!.values, [1, null])
+  assert.equal(ahead.series.find((s) => s.metric === 'media_minutes')!.values, [3.5, 0])
 })
 
 test('a settled job queues job.succeeded / job.failed webhooks for subscribed endpoints, in the same transaction', async () => {
@@ -230,6 +236,36 @@ test('an absurd usage value from a worker is not recorded', async () => {
     .from(tables.jobs)
     .where(eq(tables.jobs.id, job.id))
   assert.is(settled!.s, 'succeeded', 'the result itself is kept')
+})
+
+test('a negative usage value from a worker: the event is refused as off-contract and records nothing', async () => {
+  const { org, project } = await studio()
+  const job = {
+    id: await seedJob(org.id, project.id, 'transcode'),
+    orgId: org.id,
+    projectId: project.id,
+    kind: 'transcode' as const,
+  }
+  const js = jetstream(nc)
+  const jsm = await jetstreamManager(nc)
+  const settled = async () => {
+    const info = await jsm.consumers.info(Streams.EVENTS, RECORDER_CONSUMER)
+    return info.num_pending === 0 && info.num_ack_pending === 0
+  }
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(resultEvent(job, -90)))
+  await until('the recorder to have handled the event', settled)
+  const rows = () => api.services.db.select().from(tables.usageEvents).where(eq(tables.usageEvents.orgId, org.id))
+  assert.is((await rows()).length, 0)
+  const status = async () =>
+    (await api.services.db.select({ s: tables.jobs.status }).from(tables.jobs).where(eq(tables.jobs.id, job.id)))[0]!.s
+  assert.is(await status(), 'queued', 'the off-contract result changed nothing')
+  // the same result with a real value goes through
+  await js.publish(Subjects.event('transcode', 'succeeded'), JSON.stringify(resultEvent(job, 90)))
+  await until('the valid result', async () => (await status()) === 'succeeded')
+  assert.equal(
+    (await rows()).map((r) => r.quantity),
+    [90],
+  )
 })
 
 test('billing is for owners and admins of the organization only; usage ranges are bounded', async () => {
@@ -402,6 +438,7 @@ test('plans: setPlan needs an owner and a known plan; without Stripe, checkout a
   assert.is(codeOf(checkout), 'BILLING_NOT_CONFIGURED')
   assert.not.match((checkout as Error).message, /sk_|https?:/)
   assert.is(codeOf(await failure(owner.call.billing.portal({ orgId: org.id }))), 'BILLING_NOT_CONFIGURED')
+  assert.is(codeOf(await failure(owner.call.billing.invoices({ orgId: org.id }))), 'BILLING_NOT_CONFIGURED')
   const [row] = await api.services.db
     .select({ plan: tables.organizations.plan })
     .from(tables.organizations)

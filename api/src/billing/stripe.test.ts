@@ -21,7 +21,11 @@ const requests: Array<{ method: string; path: string; form: URLSearchParams; ide
 const sdk = new Stripe('sk_test_local')
 let ip = 0
 
-/** A local stand-in of the parts of Stripe's REST API used here (form-encoded bodies, JSON answers). */
+/**
+ * A local stand-in of the parts of Stripe's REST API used here (form-encoded bodies, JSON answers), in the shapes
+ * Stripe documents; the tests never reach Stripe. `invoices` holds what `GET /v1/invoices` lists per customer.
+ */
+const invoices = new Map<string, Array<Record<string, unknown>>>()
 async function startStripeApi(): Promise<number> {
   let customers = 0
   const meterIdentifiers = new Set<string>()
@@ -33,10 +37,11 @@ async function startStripeApi(): Promise<number> {
     req.on('end', () => {
       const form = new URLSearchParams(body)
       const path = (req.url ?? '').split('?')[0]!
+      const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')
       requests.push({
         method: req.method!,
         path,
-        form,
+        form: req.method === 'GET' ? query : form,
         idempotencyKey: req.headers['idempotency-key'] as string | undefined,
       })
       const json = (status: number, value: unknown) =>
@@ -60,6 +65,12 @@ async function startStripeApi(): Promise<number> {
           object: 'billing_portal.session',
           url: 'https://billing.stripe.com/p/session/bps_local',
         })
+      if (path === '/v1/invoices' && req.method === 'GET') {
+        // the documented list object: newest first, `limit` at most, has_more when there are others
+        const all = invoices.get(query.get('customer') ?? '') ?? []
+        const limit = Number(query.get('limit') ?? 10)
+        return json(200, { object: 'list', url: '/v1/invoices', has_more: all.length > limit, data: all.slice(0, limit) })
+      }
       if (path === '/v1/billing/meter_events') {
         const id = form.get('identifier')!
         if (meterIdentifiers.has(id))
@@ -279,6 +290,66 @@ test('usage reaches Stripe meter events once, with the ledger row id as identifi
     .from(tables.usageEvents)
     .where(and(eq(tables.usageEvents.orgId, org.id), isNotNull(tables.usageEvents.meterPushedAt)))
   assert.is(pushed.length, 2)
+})
+
+/** An invoice as Stripe's API documents the object (the fields the page reads, and some it does not). */
+function invoice(n: number, customer: string, over: Record<string, unknown> = {}) {
+  const created = 1_767_225_600 + n * 2_678_400 // monthly from 2026-01-01
+  return {
+    id: `in_local${n}`,
+    object: 'invoice',
+    customer,
+    number: `LOCAL-000${n}`,
+    status: 'paid',
+    amount_due: 2900,
+    amount_paid: 2900,
+    amount_remaining: 0,
+    currency: 'eur',
+    created,
+    period_start: created - 2_678_400,
+    period_end: created,
+    hosted_invoice_url: `https://invoice.stripe.com/i/acct_local/in_local${n}`,
+    invoice_pdf: `https://pay.stripe.com/invoice/acct_local/in_local${n}/pdf`,
+    lines: { object: 'list', data: [], has_more: false },
+    livemode: false,
+    ...over,
+  }
+}
+
+test('invoices: listed from Stripe for the customer, newest first, links https only; none before a checkout', async () => {
+  const { call, org } = await studio()
+  assert.equal(await call.billing.invoices({ orgId: org.id }), [], 'no customer yet: no invoices, and no customer made')
+  assert.is(
+    requests.filter((r) => r.path === '/v1/invoices').length,
+    0,
+    'Stripe is not asked about an organization that never paid',
+  )
+  await call.billing.checkout({ orgId: org.id, plan: 'pro' })
+  const customer = (await orgRow(org.id)).customer!
+  invoices.set(customer, [
+    invoice(2, customer, { status: 'open', amount_paid: 0, hosted_invoice_url: 'javascript:alert(1)' }),
+    invoice(1, customer),
+  ])
+  const listed = await call.billing.invoices({ orgId: org.id, limit: 5 })
+  const asked = requests.filter((r) => r.path === '/v1/invoices').at(-1)!
+  assert.is(asked.form.get('customer'), customer)
+  assert.is(asked.form.get('limit'), '5')
+  assert.equal(
+    listed.map((i) => [i.id, i.number, i.status, i.amountDue, i.amountPaid, i.currency]),
+    [
+      ['in_local2', 'LOCAL-0002', 'open', 2900, 0, 'eur'],
+      ['in_local1', 'LOCAL-0001', 'paid', 2900, 2900, 'eur'],
+    ],
+  )
+  assert.is(listed[0]!.hostedUrl, null, 'a link that is not https is dropped')
+  assert.is(listed[1]!.hostedUrl, 'https://invoice.stripe.com/i/acct_local/in_local1')
+  assert.is(listed[1]!.pdfUrl, 'https://pay.stripe.com/invoice/acct_local/in_local1/pdf')
+  assert.is(listed[1]!.created, '2026-02-01T00:00:00.000Z')
+  assert.is(listed[1]!.periodStart, '2026-01-01T00:00:00.000Z')
+  // another organization's owner cannot read them
+  const other = await studio()
+  const e = await other.call.billing.invoices({ orgId: org.id }).catch((err: unknown) => err)
+  assert.is((e as { cause?: { code?: string } }).cause?.code, 'NOT_FOUND')
 })
 
 test.run()

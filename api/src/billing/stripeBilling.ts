@@ -112,6 +112,54 @@ export async function stripePortal(ctx: Authed, orgId: string): Promise<{ url: s
   return { url: session.url }
 }
 
+export interface InvoiceSummary {
+  id: string
+  number: string | null
+  status: string | null
+  amountDue: number
+  amountPaid: number
+  currency: string
+  created: string
+  periodStart: string
+  periodEnd: string
+  /** Stripe's hosted invoice page and PDF (https only; null otherwise). */
+  hostedUrl: string | null
+  pdfUrl: string | null
+}
+
+const httpsOnly = (v: unknown): string | null =>
+  typeof v === 'string' && v.startsWith('https://') && v.length <= 2048 ? v : null
+const isoOf = (seconds: unknown): string =>
+  new Date((typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : 0) * 1000).toISOString()
+
+/**
+ * The organization's latest invoices from Stripe (`GET /v1/invoices?customer=`), newest first. An organization
+ * that never started a checkout has no customer and no invoices: no customer is created to read them.
+ */
+export async function stripeInvoices(ctx: Authed, orgId: string, limit: number): Promise<InvoiceSummary[]> {
+  const stripe = requireStripe(ctx.services.config)
+  const [org] = await ctx.services.db
+    .select({ customer: tables.organizations.stripeCustomerId })
+    .from(tables.organizations)
+    .where(eq(tables.organizations.id, orgId))
+  if (!org?.customer) return []
+  const customer = org.customer
+  const list = await callStripe(ctx.services, 'list the invoices', () => stripe.invoices.list({ customer, limit }))
+  return list.data.map((inv) => ({
+    id: inv.id ?? '',
+    number: inv.number ?? null,
+    status: inv.status ?? null,
+    amountDue: inv.amount_due,
+    amountPaid: inv.amount_paid,
+    currency: inv.currency,
+    created: isoOf(inv.created),
+    periodStart: isoOf(inv.period_start),
+    periodEnd: isoOf(inv.period_end),
+    hostedUrl: httpsOnly(inv.hosted_invoice_url),
+    pdfUrl: httpsOnly(inv.invoice_pdf),
+  }))
+}
+
 const SUBSCRIPTION_STATUS: Record<string, 'active' | 'past_due' | 'canceled'> = {
   active: 'active',
   trialing: 'active',

@@ -7,7 +7,7 @@ import { writeAudit } from '../audit'
 import { periodEnd, periodStart } from '../billing/billingPeriod'
 import { announceQuotaWarnings, quotaUses, thresholdReached } from '../billing/quotaWarnings'
 import { openJobCount } from '../billing/usageLedger'
-import { stripeCheckout, stripePortal } from '../billing/stripeBilling'
+import { stripeCheckout, stripeInvoices, stripePortal } from '../billing/stripeBilling'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
 
@@ -90,14 +90,16 @@ export const billingRouter = router({
       total[i]! += Number(row.seconds) / 60
       byKind.set(kind, series)
     }
-    // gauges hold the last value of a day; a day without a row keeps the value before it
+    // gauges hold the last value of a day; a day without a row keeps the value before it, up to today (a day
+    // still to come has no value yet)
+    const today = new Date().toISOString().slice(0, 10)
     const gauge = (metric: 'storage_bytes' | 'seats') => {
       const rows = gauges.filter((g) => g.metric === metric).sort((a, b) => a.day.localeCompare(b.day))
       let last: number | null = null
       let r = 0
       return days.map((d) => {
         while (r < rows.length && rows[r]!.day <= d) last = Number(rows[r++]!.value)
-        return last
+        return d > today ? null : last
       })
     }
     return {
@@ -148,6 +150,14 @@ export const billingRouter = router({
     await requireOrgRole(ctx, input.orgId, 'org.manageBilling')
     return stripeCheckout(ctx, input.orgId, input.plan)
   }),
+
+  /** The latest invoices from Stripe, newest first (admins and owners); BILLING_NOT_CONFIGURED without Stripe. */
+  invoices: authedProcedure
+    .input(z.object({ orgId: Id, limit: z.number().int().min(1).max(100).default(12) }))
+    .query(async ({ ctx, input }) => {
+      await requireOrgRole(ctx, input.orgId, 'org.readBilling')
+      return stripeInvoices(ctx, input.orgId, input.limit)
+    }),
 
   /** A Stripe Customer Portal session (payment method, invoices, cancel). */
   portal: authedProcedure.input(z.object({ orgId: Id })).mutation(async ({ ctx, input }) => {

@@ -163,9 +163,23 @@ test('reviews.create makes the qa and qa-workflow documents and dispatches frame
   const v1 = await uploaded(owner.call, project.id)
   const v2 = await uploaded(owner.call, project.id, v1.id)
   const reviewer = await member(org.id, owner.call, 'reviewer')
+  // an endpoint subscribed to review.created: the event is queued in the transaction that creates the review
+  const [hook] = await api.services.db
+    .insert(tables.webhooks)
+    .values({ orgId: org.id, url: 'https://hooks.example.com/x', events: ['review.created'], secretCiphertext: 'v1.x.x.x' })
+    .returning({ id: tables.webhooks.id })
   const created = await reviewer.call.reviews.create({ projectId: project.id, assetId: v2.id, compareTo: v1.id })
   assert.is(created.title, 'spot.mov: v1 → v2')
   assert.ok(created.framediffJobId)
+  const queued = await api.services.db
+    .select({ event: tables.webhookDeliveries.event, payload: tables.webhookDeliveries.payload })
+    .from(tables.webhookDeliveries)
+    .where(eq(tables.webhookDeliveries.webhookId, hook!.id))
+  assert.equal(
+    queued.map((q) => [q.event, (q.payload.data as { reviewId: string }).reviewId]),
+    [['review.created', created.id]],
+  )
+  assert.equal((queued[0]!.payload.data as { compareTo: string }).compareTo, v1.id)
 
   const review = await reviewer.call.reviews.get({ id: created.id })
   assert.is(review.qaDocument.kind, 'qa')

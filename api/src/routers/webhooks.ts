@@ -8,6 +8,7 @@ import type { Context } from '../context'
 import type { Principal } from '../principal'
 import { actorOf } from '../principal'
 import { newMessageId } from '../webhooks/emitWebhookEvent'
+import { notifyOutbox } from '../webhooks/notifyOutbox'
 import { PrivateTargetError, resolveTarget } from '../webhooks/publicAddress'
 import { encryptSecret, newWebhookSecret } from '../webhooks/webhookSecrets'
 import { authedProcedure, router } from '../trpc'
@@ -208,6 +209,7 @@ export const webhooksRouter = router({
         payload: { type: 'webhook.test', timestamp: new Date().toISOString(), data: { webhookId: hook.id } },
         nextAttemptAt: new Date(),
       })
+      await notifyOutbox(tx)
       await writeAudit(tx, ctx.principal, {
         orgId: hook.orgId,
         action: 'webhook.test',
@@ -286,6 +288,7 @@ export const webhooksRouter = router({
           .update(tables.webhookDeliveries)
           .set({ status: 'pending', attempts: 0, nextAttemptAt: new Date() })
           .where(and(eq(tables.webhookDeliveries.id, row.id)))
+        await notifyOutbox(tx)
         await writeAudit(tx, ctx.principal, {
           orgId: hook.orgId,
           action: 'webhook.redeliver',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { tables, type WebhookEvent } from '@cutroom/schema'
 import { and, arrayContains, eq } from 'drizzle-orm'
 import type { Db } from '../db'
+import { notifyOutbox } from './notifyOutbox'
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 
@@ -13,7 +14,7 @@ export function newMessageId(): string {
 /**
  * Queues `type` for every enabled endpoint of the organization that subscribes to it. Call it inside the
  * transaction that makes the change, so the event exists exactly when the change does (an outbox); the delivery
- * loop sends it.
+ * relays are notified on commit and send it.
  */
 export async function emitWebhookEvent(
   db: Db | Tx,
@@ -43,5 +44,6 @@ export async function emitWebhookEvent(
       nextAttemptAt: new Date(),
     })),
   )
+  await notifyOutbox(db)
   return hooks.length
 }

@@ -1,10 +1,17 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { startTestNats, type TestNats } from '@cutroom/infra'
 import { tables } from '@cutroom/schema'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/nats-core'
+import { connect } from '@nats-io/transport-node'
 import { and, eq } from 'drizzle-orm'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { ensureStreams } from '../jobs/ensureStreams'
 import { createTestApi, type TestApi } from '../testing/createTestApi'
 import { emitWebhookEvent } from './emitWebhookEvent'
 import { WebhookDeliverer } from './WebhookDeliverer'
@@ -13,6 +20,8 @@ const KEY = 'ab'.repeat(32)
 let api: TestApi
 let strict: TestApi
 let deliverer: WebhookDeliverer
+let nats: TestNats
+let nc: NatsConnection
 
 const codeOf = (e: unknown) => (e as { cause?: { code?: string } })?.cause?.code
 const failure = (p: Promise<unknown>) =>
@@ -28,17 +37,23 @@ interface Received {
   answered: number
 }
 
-/** A real HTTP receiver on a free port; `answer` decides each response's status. */
+/**
+ * A real HTTP receiver on a free port; `answer` decides each response's status, and 0 leaves the request
+ * hanging (a receiver that never answers). `arrived` counts requests, answered or not.
+ */
 async function receiver(answer: (n: number) => number = () => 204) {
   const received: Received[] = []
   let n = 0
+  const state = { arrived: 0 }
   const server: Server = createServer((req, res) => {
     let body = ''
     req.on('data', (c) => {
       body += c
     })
     req.on('end', () => {
+      state.arrived++
       const answered = answer(++n)
+      if (answered === 0) return
       received.push({ headers: req.headers, body, at: Date.now(), answered })
       res.writeHead(answered).end()
     })
@@ -47,7 +62,13 @@ async function receiver(answer: (n: number) => number = () => 204) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
-    close: () => new Promise((r) => server.close(r)),
+    get arrived() {
+      return state.arrived
+    },
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(r))
+    },
   }
 }
 
@@ -88,24 +109,43 @@ async function owner(on: TestApi = api) {
   return { call, org, token }
 }
 
-test.before(async () => {
-  api = await createTestApi({
-    WEBHOOKS_ENCRYPTION_KEY: KEY,
-    WEBHOOKS_ALLOW_PRIVATE: 'true',
-    WEBHOOKS_RETRY_SCHEDULE_MS: '100,300,600',
-    WEBHOOKS_POLL_MS: '20',
-    WEBHOOKS_TIMEOUT_MS: '1000',
+const ENV = {
+  WEBHOOKS_ENCRYPTION_KEY: KEY,
+  WEBHOOKS_ALLOW_PRIVATE: 'true',
+  WEBHOOKS_RETRY_SCHEDULE_MS: '100,300,600',
+  WEBHOOKS_POLL_MS: '20',
+  WEBHOOKS_TIMEOUT_MS: '1000',
+}
+
+async function startDeliverer(on: TestApi): Promise<WebhookDeliverer> {
+  const d = new WebhookDeliverer({
+    db: on.services.db,
+    sql: on.sql,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    config: on.services.config,
+    log: on.services.log,
   })
-  deliverer = new WebhookDeliverer(api.services.db, api.services.config, api.services.log)
+  await d.start()
+  return d
+}
+
+test.before(async () => {
+  nats = await startTestNats()
+  nc = await connect({ servers: nats.url })
+  await ensureStreams(await jetstreamManager(nc))
+  api = await createTestApi({ ...ENV, NATS_URL: nats.url })
+  deliverer = await startDeliverer(api)
   api.services.webhooks = deliverer
-  deliverer.start()
   strict = await createTestApi({ WEBHOOKS_ENCRYPTION_KEY: KEY })
 })
 
 test.after(async () => {
   await deliverer.close()
+  await nc.drain()
   await api.close()
   await strict.close()
+  await nats.stop()
 })
 
 test('create shows the secret once; deliveries are signed per Standard Webhooks and logged', async () => {
@@ -223,6 +263,90 @@ test('410 Gone disables the endpoint with an audit row; later events are not que
   assert.is(await emitWebhookEvent(api.services.db, org.id, 'job.failed', { jobId: 'y' }), 0)
   assert.is(r.received.length, 1, 'no retry after 410')
   assert.is(codeOf(await failure(call.webhooks.test({ id: hook.id }))), 'INVALID_STATE')
+  await r.close()
+})
+
+test('a delivery process killed mid-delivery loses nothing: the message is sent again, same webhook-id, once accepted', async () => {
+  const { call, org } = await owner()
+  // the in-process deliverer steps aside so the child process takes the message
+  await deliverer.close()
+  // the first request is never answered: the child is killed while it waits
+  const r = await receiver((k) => (k === 1 ? 0 : 200))
+  await call.webhooks.create({ orgId: org.id, url: r.url, events: ['export.completed'] })
+  let output = ''
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, '../webhookWorkerMain.ts')],
+    {
+      env: {
+        ...process.env,
+        ...ENV,
+        DATABASE_URL: api.services.config.DATABASE_URL,
+        NATS_URL: nats.url,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  try {
+    await emitWebhookEvent(api.services.db, org.id, 'export.completed', { exportId: 'e1' })
+    await until('the child is mid-delivery', () => r.arrived >= 1, 60_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${output}`)
+    })
+    child.kill('SIGKILL')
+    await new Promise((res) => child.once('exit', res))
+    deliverer = await startDeliverer(api)
+    api.services.webhooks = deliverer
+    const [row] = await until(
+      'sent again once the lease ran out',
+      async () => {
+        const rows = await api.services.db
+          .select()
+          .from(tables.webhookDeliveries)
+          .where(eq(tables.webhookDeliveries.orgId, org.id))
+        return rows[0]?.status === 'succeeded' ? rows : null
+      },
+      30_000,
+    )
+    const accepted = r.received.filter((x) => x.answered === 200)
+    assert.is(accepted.length, 1, 'accepted once')
+    assert.is(accepted[0]!.headers['webhook-id'], row!.id)
+    assert.equal(JSON.parse(accepted[0]!.body).data, { exportId: 'e1' })
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await r.close()
+  }
+})
+
+test('an endpoint failing for a day is disabled with an audit row at its next failure', async () => {
+  const { call, org } = await owner()
+  const r = await receiver(() => 500)
+  const hook = await call.webhooks.create({ orgId: org.id, url: r.url, events: ['review.approved'] })
+  // a run of failures that began a day and a minute ago
+  await api.services.db
+    .update(tables.webhooks)
+    .set({ failingSince: new Date(Date.now() - 24 * 3600_000 - 60_000) })
+    .where(eq(tables.webhooks.id, hook.id))
+  await emitWebhookEvent(api.services.db, org.id, 'review.approved', { reviewId: 'r' })
+  await until('disabled', async () => !(await call.webhooks.list({ orgId: org.id }))[0]!.enabled)
+  const [listed] = await call.webhooks.list({ orgId: org.id })
+  assert.is(listed!.disabledReason, 'Every delivery failed for too long.')
+  const audit = await api.services.db
+    .select({ details: tables.auditLog.details })
+    .from(tables.auditLog)
+    .where(and(eq(tables.auditLog.orgId, org.id), eq(tables.auditLog.action, 'webhook.disabled')))
+  assert.equal(
+    audit.map((a) => a.details),
+    [{ reason: 'Every delivery failed for too long.', lastStatusCode: 500 }],
+  )
+  // enabling it again starts a fresh run: the next failure does not disable it
+  await call.webhooks.update({ id: hook.id, enabled: true })
+  await emitWebhookEvent(api.services.db, org.id, 'review.approved', { reviewId: 's' })
+  await until('the next attempt', () => r.received.length >= 2)
+  await new Promise((res) => setTimeout(res, 300))
+  assert.ok((await call.webhooks.list({ orgId: org.id }))[0]!.enabled, 'still enabled after one failure')
   await r.close()
 })
 

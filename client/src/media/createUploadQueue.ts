@@ -1,5 +1,6 @@
 import { type Accessor, createSignal } from 'solid-js'
 import { apiErrorMessage } from '../lib/api'
+import { billingChanged } from '../lib/billingChanged'
 import { type UploadProgress, uploadAsset } from './uploadAsset'
 import { pendingUploads, type UploadRecord } from './uploadRecords'
 
@@ -45,11 +46,13 @@ export function createUploadQueue(projectId: () => string, onUploaded?: (assetId
       })
       setUploads((list) => list.filter((x) => x.key !== u.key))
       refreshUnfinished()
+      billingChanged()
       onUploaded?.(assetId)
     } catch (err) {
       if ((err as Error).name === 'AbortError') update(u.key, { paused: true })
       else update(u.key, { error: apiErrorMessage(err) })
       refreshUnfinished()
+      billingChanged()
     }
   }
 

@@ -1,6 +1,7 @@
 import { can } from '@cutroom/schema'
 import { createResource, createSignal, For, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
+import { billingChanged } from '../lib/billingChanged'
 import { currentOrg } from '../lib/session'
 
 const GiB = 1024 ** 3
@@ -10,6 +11,22 @@ const fmt = (metric: string, v: number) =>
     : metric.startsWith('media')
       ? `${v.toFixed(1)} min`
       : String(Math.round(v))
+
+/** A day of the billing period, which runs in UTC. */
+const day = (d: string | Date) => new Date(d).toLocaleDateString(undefined, { timeZone: 'UTC' })
+
+/** An amount in the currency's smallest unit (Stripe's convention), formatted for the reader. */
+function money(amount: number, currency: string): string {
+  const code = currency.toUpperCase()
+  try {
+    const digits =
+      new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ??
+      2
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(amount / 10 ** digits)
+  } catch {
+    return `${(amount / 100).toFixed(2)} ${code}`
+  }
+}
 
 /** A bar of used against the limit. */
 function UsageBar(props: { label: string; metric: string; used: number; limit: number }) {
@@ -70,6 +87,10 @@ export function BillingPage() {
       return api.billing.usage.query({ orgId: id, from, to })
     },
   )
+  const [invoices] = createResource(
+    () => billing()?.stripe && orgId(),
+    (id) => api.billing.invoices.query({ orgId: id }),
+  )
   const [error, setError] = createSignal<string | null>(null)
   const owner = () => (currentOrg() ? can(currentOrg()!.role, 'org.manageBilling') : false)
 
@@ -80,6 +101,7 @@ export function BillingPage() {
       if (b.mode === 'manual') {
         await api.billing.setPlan.mutate({ orgId: orgId()!, plan })
         await refetch()
+        billingChanged()
       } else {
         const { url } = await api.billing.checkout.mutate({ orgId: orgId()!, plan })
         window.location.assign(url)
@@ -118,8 +140,7 @@ export function BillingPage() {
               </Show>
               <span class="muted">
                 {' '}
-                · period {new Date(b().period.start).toLocaleDateString()} –{' '}
-                {new Date(b().period.end).toLocaleDateString()}
+                · period {day(b().period.start)} – {day(new Date(new Date(b().period.end).getTime() - 86_400_000))}
               </span>
             </p>
             <UsageBar
@@ -144,6 +165,65 @@ export function BillingPage() {
                 {(s) => <DailyChart metric={s.metric} days={usage()!.days} values={s.values} />}
               </For>
             </div>
+
+            <Show when={b().stripe}>
+              <h2>Invoices</h2>
+              <Show when={invoices.error}>
+                <p class="error" role="alert">
+                  {apiErrorMessage(invoices.error)}
+                </p>
+              </Show>
+              <Show when={invoices()}>
+                {(list) => (
+                  <Show when={list().length > 0} fallback={<p class="muted">No invoices yet.</p>}>
+                    <table class="invoices" data-testid="invoices">
+                      <thead>
+                        <tr>
+                          <th>Invoice</th>
+                          <th>Date</th>
+                          <th>Period</th>
+                          <th>Amount</th>
+                          <th>Status</th>
+                          <th />
+                        </tr>
+                      </thead>
+                      <tbody>
+                        <For each={list()}>
+                          {(inv) => (
+                            <tr data-testid="invoice">
+                              <td>{inv.number ?? inv.id}</td>
+                              <td>{new Date(inv.created).toLocaleDateString()}</td>
+                              <td class="muted">
+                                {new Date(inv.periodStart).toLocaleDateString()} –{' '}
+                                {new Date(inv.periodEnd).toLocaleDateString()}
+                              </td>
+                              <td>{money(inv.amountDue, inv.currency)}</td>
+                              <td>{inv.status ?? ''}</td>
+                              <td>
+                                <Show when={inv.hostedUrl}>
+                                  {(href) => (
+                                    <a href={href()} target="_blank" rel="noopener noreferrer">
+                                      View
+                                    </a>
+                                  )}
+                                </Show>{' '}
+                                <Show when={inv.pdfUrl}>
+                                  {(href) => (
+                                    <a href={href()} target="_blank" rel="noopener noreferrer">
+                                      PDF
+                                    </a>
+                                  )}
+                                </Show>
+                              </td>
+                            </tr>
+                          )}
+                        </For>
+                      </tbody>
+                    </table>
+                  </Show>
+                )}
+              </Show>
+            </Show>
 
             <Show when={owner()}>
               <h2>Change plan</h2>

@@ -1,6 +1,7 @@
 import { can, ROLES, type Role, roleAtLeast } from '@cutroom/schema'
 import { createResource, createSignal, For, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
+import { billingChanged } from '../lib/billingChanged'
 import { navigate } from '../lib/router'
 import { currentOrg, currentUser, refreshOrgs } from '../lib/session'
 
@@ -36,6 +37,7 @@ export function MembersPage() {
       await refetch()
     } finally {
       setBusy(false)
+      billingChanged()
     }
   }
   const add = (e: Event) => {

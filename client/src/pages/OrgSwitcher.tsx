@@ -24,12 +24,16 @@ export function OrgSwitcher() {
     >
       <For each={orgs()}>
         {(org) => (
-          <option value={org.id}>
+          // `selected` on each option: a refreshed list (new objects) recreates the options, and the select's
+          // value alone would then fall on whichever option was left
+          <option value={org.id} selected={org.id === currentOrg()?.id}>
             {org.name} · {org.role}
           </option>
         )}
       </For>
-      <option value={NEW}>+ New organization…</option>
+      <option value={NEW} selected={!currentOrg()}>
+        + New organization…
+      </option>
     </select>
   )
 }

@@ -1,6 +1,7 @@
 import { can } from '@cutroom/schema'
 import { createResource, For, Show } from 'solid-js'
 import { api } from '../lib/api'
+import { billingVersion } from '../lib/billingChanged'
 import { pathname } from '../lib/router'
 import { currentOrg } from '../lib/session'
 
@@ -11,8 +12,9 @@ export function QuotaBanner() {
   const [billing] = createResource(
     () => {
       const org = currentOrg()
-      // read again on navigation, so a job or upload that crossed a threshold shows without a reload
-      return org && can(org.role, 'org.readBilling') ? `${org.id}|${pathname()}` : null
+      // read again on navigation and after a change of members, uploads or plan, so a threshold crossed shows
+      // without a reload
+      return org && can(org.role, 'org.readBilling') ? `${org.id}|${pathname()}|${billingVersion()}` : null
     },
     (key) => api.billing.get.query({ orgId: key.split('|')[0]! }).catch(() => null),
   )

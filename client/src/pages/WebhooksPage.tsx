@@ -1,22 +1,28 @@
 import { WEBHOOK_EVENTS, type WebhookEvent } from '@cutroom/schema'
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createEffect, createResource, createSignal, For, onCleanup, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
 import { currentOrg } from '../lib/session'
 
 const when = (d: string | Date | null) => (d ? new Date(d).toLocaleString() : '—')
 
 /** The delivery log of one endpoint: each message, each attempt's status code and time, re-deliver. */
-function Deliveries(props: { webhookId: string }) {
+function Deliveries(props: { webhookId: string; version: number }) {
   const [rows, { refetch }] = createResource(
-    () => props.webhookId,
-    (webhookId) => api.webhooks.deliveries.query({ webhookId }),
+    () => ({ webhookId: props.webhookId, version: props.version }),
+    ({ webhookId }) => api.webhooks.deliveries.query({ webhookId }),
   )
+  // while a message is still pending, read the log again: its attempts show as they are made
+  createEffect(() => {
+    if (!rows()?.some((d) => d.status === 'pending')) return
+    const timer = setTimeout(() => void refetch(), 1500)
+    onCleanup(() => clearTimeout(timer))
+  })
   const [error, setError] = createSignal<string | null>(null)
   const redeliver = async (deliveryId: string) => {
     setError(null)
     try {
       await api.webhooks.redeliver.mutate({ deliveryId })
-      setTimeout(() => void refetch(), 800)
+      await refetch()
     } catch (err) {
       setError(apiErrorMessage(err))
     }
@@ -92,6 +98,8 @@ export function WebhooksPage() {
   const [events, setEvents] = createSignal<WebhookEvent[]>(['job.succeeded', 'job.failed'])
   const [secret, setSecret] = createSignal<string | null>(null)
   const [open, setOpen] = createSignal<string | null>(null)
+  /** Bumped by "Send test", so an open delivery log shows the new message. */
+  const [sent, setSent] = createSignal(0)
   const [error, setError] = createSignal<string | null>(null)
   const act = async (f: () => Promise<unknown>) => {
     setError(null)
@@ -198,7 +206,12 @@ export function WebhooksPage() {
                     <button
                       type="button"
                       class="small"
-                      onClick={() => act(() => api.webhooks.test.mutate({ id: h.id }))}
+                      onClick={() =>
+                        act(async () => {
+                          await api.webhooks.test.mutate({ id: h.id })
+                          setSent((n) => n + 1)
+                        })
+                      }
                     >
                       Send test
                     </button>
@@ -235,7 +248,7 @@ export function WebhooksPage() {
                 <Show when={open() === h.id}>
                   <tr>
                     <td colSpan={4}>
-                      <Deliveries webhookId={h.id} />
+                      <Deliveries webhookId={h.id} version={sent()} />
                     </td>
                   </tr>
                 </Show>

@@ -133,8 +133,17 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
       .regex(/^\d+(,\d+)*$/, 'a comma-separated list of milliseconds')
       .default('5000,300000,1800000,7200000,18000000,36000000')
       .transform((v) => v.split(',').map(Number)),
-    /** How often the delivery loop looks for due deliveries. */
-    WEBHOOKS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    /**
+     * How often the outbox relay looks for due deliveries (retries that came due, rows whose commit notification
+     * was missed, leases that ran out). New events reach the relay at once through Postgres NOTIFY.
+     */
+    WEBHOOKS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    /** Listen for outbox commits (Postgres LISTEN/NOTIFY); off on the embedded database, whose clients share a session. */
+    WEBHOOKS_LISTEN: bool.default(true),
+    /** Run the webhook relay and delivery consumer in this api process (off when dedicated delivery processes run). */
+    WEBHOOKS_DELIVERY: bool.default(true),
+    /** Deliveries one process sends at once. */
+    WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
     /** An endpoint failing for this long (every attempt) is disabled. */
     WEBHOOKS_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).default(24 * 3600 * 1000),
     WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),

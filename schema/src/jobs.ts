@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ExportInputSchema } from './exports'
 
 /** Every kind of media job; each has its own subject `jobs.<kind>` and durable consumer. */
 export const JOB_KINDS = [
@@ -128,7 +129,7 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
     kind: z.literal('tts'),
     input: z.object({ text: z.string().min(1).max(20_000), voice: z.string().max(64).default('en'), documentId: uuid.optional() }),
   }),
-  JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
+  JobBase.extend({ kind: z.literal('export'), input: ExportInputSchema }),
   JobBase.extend({ kind: z.literal('discover'), input: AssetInput }),
   JobBase.extend({ kind: z.literal('retell'), input: z.object({ documentId: uuid }) }),
 ])

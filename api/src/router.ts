@@ -4,6 +4,7 @@ import { auditRouter } from './routers/audit'
 import { authRouter } from './routers/auth'
 import { billingRouter } from './routers/billing'
 import { documentsRouter } from './routers/documents'
+import { exportsRouter } from './routers/exports'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
@@ -30,6 +31,7 @@ export const appRouter = router({
   billing: billingRouter,
   webhooks: webhooksRouter,
   transcripts: transcriptsRouter,
+  exports: exportsRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -16,3 +16,17 @@ export { type FramediffPlan, framediffPlan, framediffSpec } from './jobs/framedi
 export { FramediffSlot } from './jobs/framediff'
 export { OnnxRuntimeAdapter } from './OnnxRuntimeAdapter'
 export { SsimSession } from './onnx/SsimSession'
+export { createExportJob, type ExportTuning } from './jobs/export'
+export { captionEvents, captionLook, DEFAULT_FONTS_DIR, segmentAss } from './jobs/exportCaptions'
+export {
+  concatList,
+  encoderArgs,
+  loudnessFilter,
+  loudnessMeasureSpec,
+  muxSpec,
+  parseLoudness,
+  type ResolvedSource,
+  segmentAudioSpec,
+  segmentVideoSpec,
+} from './jobs/exportGraph'
+export { compileRenderPlan, type RenderPlan } from './jobs/exportPlan'

@@ -39,6 +39,12 @@ export function assColour(hex: string, alpha = 0): string {
   return `&H${alpha.toString(16).padStart(2, '0')}${b}${g}${r}`.toUpperCase()
 }
 
+/** `#rrggbb` as the colour of a `\\c` override tag: `&HBBGGRR&`. */
+function overrideColour(hex: string): string {
+  const h = hex.replace('#', '')
+  return `&H${h.slice(4, 6)}${h.slice(2, 4)}${h.slice(0, 2)}&`.toUpperCase()
+}
+
 /** Caption text as literal ASS text: braces would open override blocks, backslashes escapes. */
 function assText(text: string): string {
   return text.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')).replace(/\\/g, '/').replace(/\r?\n/g, '\\N')
@@ -65,7 +71,7 @@ export function captionEvents(captions: readonly PlanCaption[], look: CaptionLoo
       const to = i === words.length - 1 ? c.start + c.frames : c.start + Math.round((c.frames * cum) / total)
       if (to > from) {
         const line = words
-          .map((w, j) => (j === i ? `{\\c${assColour(look.highlight)}}${assText(w)}{\\r}` : assText(w)))
+          .map((w, j) => (j === i ? `{\\c${overrideColour(look.highlight)}}${assText(w)}{\\r}` : assText(w)))
           .join(' ')
         events.push({ start: from, frames: to - from, text: line })
       }

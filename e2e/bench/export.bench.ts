@@ -59,6 +59,8 @@ const orgId = randomUUID()
 const projectId = randomUUID()
 const log = (s: string) => process.stdout.write(`${s}\n`)
 const parallelism = Math.min(4, Math.max(1, availableParallelism()))
+/** The memory runs render small pictures: what they compare is how memory grows with the timeline's length. */
+const RSS_SIZE = { width: 320, height: 180 }
 
 async function startWorker(): Promise<ChildProcess> {
   const port = await freePort()
@@ -251,9 +253,9 @@ try {
   log(`bare ffmpeg, same commands: ${bare.toFixed(1)} s, ${(media / bare).toFixed(2)}x real time`)
   const overhead = ((job.seconds - bare) / bare) * 100
 
-  log('peak RSS, 640x360 output: 1-minute vs 10-minute timeline...')
-  const oneMin = await runJob(worker, timelineOf(sdSrc, voiceSrc, CLIPS, { width: 640, height: 360 }))
-  const tenMin = await runJob(worker, timelineOf(sdSrc, voiceSrc, CLIPS * 10, { width: 640, height: 360 }))
+  log(`peak RSS, ${RSS_SIZE.width}x${RSS_SIZE.height} output: 1-minute vs 10-minute timeline...`)
+  const oneMin = await runJob(worker, timelineOf(sdSrc, voiceSrc, CLIPS, RSS_SIZE))
+  const tenMin = await runJob(worker, timelineOf(sdSrc, voiceSrc, CLIPS * 10, RSS_SIZE))
   log(`1 min: ${oneMin.peakMiB.toFixed(0)} MiB (${oneMin.seconds.toFixed(1)} s); 10 min: ${tenMin.peakMiB.toFixed(0)} MiB (${tenMin.seconds.toFixed(1)} s)`)
   const growth = ((tenMin.peakMiB - oneMin.peakMiB) / oneMin.peakMiB) * 100
   const loadAfter = loadavg()[1]!
@@ -267,8 +269,8 @@ A 60 s timeline (12 clips of 150 frames at 29.97 fps from a 1080p H.264 source, 
 narration on every other one, ducked and loudness-normalized) exported at 1080p with libx264 (\`veryfast\`, CRF 20)
 by the export job in a worker process, next to bare ffmpeg running the same compiled commands with the same
 parallelism (${parallelism} segments at a time) on the same S3 inputs, without the upload. Peak RSS is the worker
-process plus its ffmpeg children, sampled every 200 ms, for a 1-minute and a 10-minute timeline (640x360 output,
-same clips and captions repeated).
+process plus its ffmpeg children, sampled every 200 ms, for a 1-minute and a 10-minute timeline (${RSS_SIZE.width}x${RSS_SIZE.height}
+output from a 640x360 source, the same clips, captions and narration repeated).
 
 | measure | figure | target |
 | --- | --- | --- |

@@ -173,6 +173,13 @@ function ssim(a: Buffer, b: Buffer, w = W, h = H): number {
   return sum / n
 }
 
+/** Luma (BT.601) of an RGB frame. */
+function lumaOf(rgb: Buffer): Buffer {
+  const out = Buffer.alloc(rgb.length / 3)
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(0.299 * rgb[i * 3]! + 0.587 * rgb[i * 3 + 1]! + 0.114 * rgb[i * 3 + 2]!)
+  return out
+}
+
 function mean(frame: Buffer): number {
   let s = 0
   for (const v of frame) s += v
@@ -478,6 +485,80 @@ test('a 500-clip timeline renders, every clip its one frame', async () => {
     for (const near of [src - 1, src + 1].filter((n) => n >= 0))
       assert.ok(ssim(frames[i]!, numberedFrames[near]!) < score, `frame ${i} is closer to ${src} than to ${near}`)
   }
+})
+
+test('a brand kit spec adds the intro and outro slates and the watermark; a watermark that is not an image is refused', async () => {
+  const png = async (name: string, colour: string, size: string) =>
+    makeMedia(name, [{ path: `color=c=${colour}:s=${size}:d=1`, options: ['-f', 'lavfi'] }], ['-frames:v', '1', '-f', 'image2'])
+  const intro = await upload(await png('intro.png', 'red', `${W}x${H}`), true, false)
+  const mark = await upload(await png('mark.png', 'white', '64x64'), true, false)
+  const outro = await upload(
+    await makeMedia('outro.mp4', [{ path: `color=c=blue:s=${W}x${H}:r=30000/1001:d=1`, options: ['-f', 'lavfi'] }], ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-frames:v', '30']),
+    true,
+    false,
+  )
+  const font = await upload(path.join('/usr/share/fonts/truetype/lato', 'Lato-Black.ttf'), false, false)
+  const story: ExportInput['timeline']['storyline'] = [{ kind: 'clip', id: 'c0', assetId: numbered.assetId, sourceIn: 40, sourceOut: 100, label: 'story' }]
+  const brandKit = (spec: NonNullable<ExportInput['brandKit']>['spec']) => ({ id: randomUUID(), version: 3, spec })
+  const input = exportInput(
+    { storyline: story, anchored: [{ id: 'cap', track: 'caption', start: 10, duration: 30, text: 'Brand' }] },
+    [numbered],
+    {
+      captions: { style: 'clean' },
+      brandKit: brandKit({
+        introKey: intro.sourceKey,
+        outroKey: outro.sourceKey,
+        watermark: { key: mark.sourceKey, position: 'top-right', opacity: 1 },
+        fonts: [{ family: 'Lato Black', key: font.sourceKey }],
+        colors: { primary: '#ffcc00', secondary: '#000000', text: '#ffffff' },
+        captionStyle: 'bold',
+      }),
+    },
+  )
+  const ev = await finalEvent(await dispatch(input))
+  assert.is(ev.status, 'succeeded', ev.error)
+  const result = ExportResultSchema.parse(ev.result)
+  assert.equal(result.brandKit, { id: input.brandKit!.id, version: 3 }, 'the result records the brand kit version used')
+  const introFrames = Math.round((3 * FPS.num) / FPS.den)
+  assert.is(result.frames, introFrames + 60 + 30)
+  const rgb = (await (async () => {
+    const file = await download(result.key, 'brand.mp4')
+    const frames: Buffer[] = []
+    for await (const f of ffmpeg.rawFrames({ inputs: [{ path: file }], outputOptions: ['-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24'] }, W * H * 3))
+      frames.push(Buffer.from(f))
+    return frames
+  })())
+  assert.is(rgb.length, result.frames)
+  const px = (f: Buffer, x: number, y: number): [number, number, number] => [f[(y * W + x) * 3]!, f[(y * W + x) * 3 + 1]!, f[(y * W + x) * 3 + 2]!]
+  const [r0, g0, b0] = px(rgb[0]!, 20, 70)
+  assert.ok(r0 > 180 && g0 < 80 && b0 < 80, `the intro slate is red: ${[r0, g0, b0]}`)
+  const [r1, g1, b1] = px(rgb[rgb.length - 1]!, 20, 70)
+  assert.ok(b1 > 180 && r1 < 80, `the outro slate is blue: ${[r1, g1, b1]}`)
+  // the watermark: top-right, white, on the story frames
+  const story0 = rgb[introFrames + 5]!
+  const [wr, wg, wb] = px(story0, W - 8, 8)
+  assert.ok(wr > 200 && wg > 200 && wb > 200, `watermark in the top-right corner: ${[wr, wg, wb]}`)
+  assert.ok(ssim(lumaOf(story0), numberedFrames[45]!) > 0.8, 'the story frame follows the intro')
+
+  const junk = path.join(dir, 'junk.png')
+  writeFileSync(junk, 'not an image at all\n'.repeat(50))
+  const bad = await upload(junk, true, false)
+  const refused = await finalEvent(
+    await dispatch(exportInput({ storyline: story }, [numbered], { brandKit: brandKit({ watermark: { key: bad.sourceKey, position: 'top-left', opacity: 0.5 } }) })),
+  )
+  assert.is(refused.status, 'failed')
+  assert.match(refused.error!, /The brand kit's watermark is not an image/)
+  const badFont = await upload(junk, false, false)
+  const refusedFont = await finalEvent(
+    await dispatch(
+      exportInput({ storyline: story, anchored: [{ id: 'cap', track: 'caption', start: 0, duration: 10, text: 'x' }] }, [numbered], {
+        captions: { style: 'clean' },
+        brandKit: brandKit({ fonts: [{ family: 'Brand Sans', key: badFont.sourceKey }] }),
+      }),
+    ),
+  )
+  assert.is(refusedFont.status, 'failed')
+  assert.match(refusedFont.error!, /The brand kit's font Brand Sans is not a TrueType, OpenType or WOFF font file/)
 })
 
 test('a clip whose media is gone fails the job naming the clip, with nothing of the storage in the message', async () => {

@@ -245,7 +245,10 @@ async function slate(
     }
   })()
   sources.set(`brand:${which}`, { url, hasVideo: info.hasVideo, hasAudio: info.hasAudio, still: false })
-  return { kind: 'clip', frames: Math.max(1, Math.floor((info.durationSeconds * fps.num) / fps.den)) }
+  // the frame count when the slate runs at the timeline's rate; otherwise its duration on the timeline's grid
+  const sameRate = info.video && info.video.fps.num * fps.den === fps.num * info.video.fps.den
+  const frames = sameRate ? info.video!.durationFrames : Math.round((info.durationSeconds * fps.num) / fps.den)
+  return { kind: 'clip', frames: Math.max(1, frames) }
 }
 
 async function brandUrl(ctx: JobContext<'export'>, key: string, what: string): Promise<string> {

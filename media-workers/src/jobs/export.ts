@@ -92,7 +92,8 @@ async function renderExport(ctx: JobContext<'export'>, tuning: ExportTuning): Pr
     for (const t of tasks) sum += (done.get(`${t.kind}${t.seg.index}`) ?? 0) * weightOf(t)
     ctx.progress(0.02 + 0.83 * (sum / totalWeight), 'rendering')
   }
-  const look = input.captions ? captionLook(brand?.captionStyle ?? input.captions.style, brand) : null
+  // the style asked for wins; exports.create fills it from the brand kit when the person did not choose one
+  const look = input.captions ? captionLook(input.captions.style, brand) : null
   const events = look ? captionEvents(plan.captions, look) : []
   const videoFiles: string[] = []
   const audioFiles: string[] = []

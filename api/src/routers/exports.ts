@@ -150,6 +150,7 @@ export const exportsRouter = router({
       const assetId: string = crypto.randomUUID()
       const media = mediaOf(ctx.services)
       const { payloads, version } = await db.transaction(async (tx) => {
+        // locks the organization's row: two first exports of one timeline cannot both start a stack
         await assertConcurrencyAllowed(tx, project.orgId, 1)
         const existing = await exportStackOf(tx as unknown as typeof db, project.id, document.id)
         let stack = { stackId: assetId, version: 1 }

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, onCleanup, Show } from 'solid-js'
+import { createSignal, For, onCleanup, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
 import { createJobUpdates } from '../media'
 import { formatTimeLeft, timeLeft } from './timeLeft'
@@ -33,7 +33,6 @@ interface Running {
  */
 export function ExportDialog(props: { projectId: string; documentId: string; canExport: boolean }) {
   let dialog: HTMLDialogElement | undefined
-  const [open, setOpen] = createSignal(false)
   const [preset, setPreset] = createSignal<Preset>('1080p')
   const [versionId, setVersionId] = createSignal('')
   const [captions, setCaptions] = createSignal(false)
@@ -45,10 +44,12 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
   const [now, setNow] = createSignal(Date.now())
   const timer = setInterval(() => setNow(Date.now()), 1000)
   onCleanup(() => clearInterval(timer))
-  const [versions] = createResource(
-    () => (open() ? props.documentId : null),
-    (documentId) => api.documents.versions.list.query({ documentId }),
-  )
+  // a plain signal, not a resource: reading a loading resource would suspend the editor around the dialog
+  const [versions, setVersions] = createSignal<{ id: string; name: string }[]>([])
+  const openDialog = () => {
+    dialog?.showModal()
+    api.documents.versions.list.query({ documentId: props.documentId }).then(setVersions, () => setVersions([]))
+  }
   const { progress } = createJobUpdates(
     () => (running() ? props.projectId : null),
     (u) => {
@@ -94,10 +95,10 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
 
   return (
     <>
-      <button type="button" disabled={!props.canExport} onClick={() => (setOpen(true), dialog?.showModal())} title="Render this timeline">
+      <button type="button" disabled={!props.canExport} onClick={openDialog} title="Render this timeline">
         Export
       </button>
-      <dialog ref={dialog} class="export-dialog panel" aria-labelledby="export-dialog-title" onClose={() => setOpen(false)}>
+      <dialog ref={dialog} class="export-dialog panel" aria-labelledby="export-dialog-title">
         <div class="export-dialog-head">
           <h2 id="export-dialog-title">Export</h2>
           <button type="button" class="small ghost" aria-label="Close" onClick={() => dialog?.close()}>
@@ -115,7 +116,7 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
             Version
             <select value={versionId()} onChange={(e) => setVersionId(e.currentTarget.value)} aria-label="Version">
               <option value="">Current state</option>
-              <For each={versions() ?? []}>{(v) => <option value={v.id}>{v.name}</option>}</For>
+              <For each={versions()}>{(v) => <option value={v.id}>{v.name}</option>}</For>
             </select>
           </label>
           <Show when={preset() !== 'audio-wav'}>

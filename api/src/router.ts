@@ -6,6 +6,7 @@ import { billingRouter } from './routers/billing'
 import { brandKitsRouter } from './routers/brandKits'
 import { clipsRouter } from './routers/clips'
 import { documentsRouter } from './routers/documents'
+import { exportsRouter } from './routers/exports'
 import { jobsRouter } from './routers/jobs'
 import { orgsRouter } from './routers/orgs'
 import { projectsRouter } from './routers/projects'
@@ -38,6 +39,7 @@ export const appRouter = router({
   brandKits: brandKitsRouter,
   clips: clipsRouter,
   retell: retellRouter,
+  exports: exportsRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -18,6 +18,8 @@ export interface FfmpegRunOptions {
   /** Seconds of media the command processes; turns ffmpeg's `time=` into a fraction for onProgress. */
   durationSeconds?: number
   onProgress?: (fraction: number) => void
+  /** Every stderr line, for filters that report there (loudnorm's measurement). */
+  onStderr?: (line: string) => void
 }
 
 export interface RawFramesOptions {
@@ -38,6 +40,8 @@ const STDERR_TAIL_LINES = 60
 export class FfmpegAdapter {
   /** Told the wall time of every ffmpeg and ffprobe run (for /metrics). */
   timer: ToolTimer | null = null
+  /** Told the pid of every ffmpeg process started (tests check a cancelled one is gone). */
+  onSpawn: ((pid: number) => void) | null = null
 
   constructor(
     readonly ffmpegPath = 'ffmpeg',
@@ -50,7 +54,7 @@ export class FfmpegAdapter {
   }
 
   run(spec: FfmpegSpec, options: FfmpegRunOptions = {}): Promise<void> {
-    const { signal, durationSeconds, onProgress } = options
+    const { signal, durationSeconds, onProgress, onStderr } = options
     if (signal?.aborted) return Promise.reject(new JobCancelledError())
     const command = this.command(spec)
     const started = performance.now()
@@ -70,9 +74,14 @@ export class FfmpegAdapter {
       command.on('stderr', (line: string) => {
         tail.push(line)
         if (tail.length > STDERR_TAIL_LINES) tail.shift()
+        onStderr?.(line)
         if (!onProgress || !durationSeconds) return
         const seconds = parseProgressTime(line)
         if (seconds !== null) onProgress(Math.min(1, Math.max(0, seconds / durationSeconds)))
+      })
+      command.on('start', () => {
+        const pid = (command as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc?.pid
+        if (pid && this.onSpawn) this.onSpawn(pid)
       })
       command.on('end', () => done())
       command.on('error', (err: Error) => done(ffmpegFailure(err, tail, filesOf(spec))))

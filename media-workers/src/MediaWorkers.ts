@@ -58,6 +58,8 @@ export interface MediaWorkersDeps {
   patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
   pullExpiresMs?: number
+  /** Handlers used instead of the built-in ones for some kinds (tests and benchmarks tune the export job). */
+  handlers?: Partial<{ [K in JobKind]: JobHandler<K> }>
 }
 
 export interface MediaWorkers {
@@ -133,7 +135,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   }
 
   const work = async (kind: JobKind, msg: JsMsg): Promise<JobOutcomeLabel> => {
-    const handler = JOB_HANDLERS[kind] as JobHandler | undefined
+    const handler = (deps.handlers?.[kind] ?? JOB_HANDLERS[kind]) as JobHandler | undefined
     let payload: JobPayload
     try {
       payload = JobPayloadSchema.parse(JSON.parse(msg.string()))

@@ -24,3 +24,17 @@ export { createTtsEngine } from './tts/createTtsEngine'
 export { TTS_ENGINES, type TtsEngine, type TtsEngineName, TtsConfigError } from './tts/TtsEngine'
 export { measureLoudness } from './tts/measureLoudness'
 export { narrationResampleSpec, wavSamples } from './jobs/tts'
+export { createExportJob, type ExportTuning } from './jobs/export'
+export { captionEvents, captionLook, DEFAULT_FONTS_DIR, segmentAss } from './jobs/exportCaptions'
+export {
+  concatList,
+  encoderArgs,
+  loudnessFilter,
+  loudnessMeasureSpec,
+  muxSpec,
+  parseLoudness,
+  type ResolvedSource,
+  segmentAudioSpec,
+  segmentVideoSpec,
+} from './jobs/exportGraph'
+export { compileRenderPlan, type RenderPlan } from './jobs/exportPlan'

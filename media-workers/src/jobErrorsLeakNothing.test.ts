@@ -29,8 +29,9 @@ let dir: string
 const events: JobEvent[] = []
 const orgId = randomUUID()
 const projectId = randomUUID()
-// every kind that reads a media file (tts reads text: its refusals are in jobs/tts.test.ts)
-const kinds = (Object.keys(JOB_HANDLERS) as JobKind[]).filter((k) => k !== 'tts')
+// every kind that reads one media file: tts reads text (its refusals are in jobs/tts.test.ts), export renders a
+// timeline snapshot (its failures are checked in jobs/export.test.ts)
+const kinds = (Object.keys(JOB_HANDLERS) as JobKind[]).filter((k) => k !== 'tts' && k !== 'export')
 
 const config = WorkersEnv.parse({
   NATS_URL: 'nats://127.0.0.1:1',

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { DiscoverOptionsSchema } from './discover'
 import { RetellJobInputSchema } from './retellDraft'
+import { ExportInputSchema } from './exports'
 
 /** Every kind of media job; each has its own subject `jobs.<kind>` and durable consumer. */
 export const JOB_KINDS = [
@@ -159,7 +160,7 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
       fingerprint: z.string().max(32).optional(),
     }),
   }),
-  JobBase.extend({ kind: z.literal('export'), input: z.object({ documentId: uuid }) }),
+  JobBase.extend({ kind: z.literal('export'), input: ExportInputSchema }),
   JobBase.extend({ kind: z.literal('discover'), input: z.intersection(AssetInput, DiscoverOptionsSchema) }),
   JobBase.extend({ kind: z.literal('retell'), input: RetellJobInputSchema }),
 ])

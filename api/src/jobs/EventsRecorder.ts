@@ -22,6 +22,7 @@ import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import { announceQuotaWarnings } from '../billing/quotaWarnings'
 import type { Db } from '../db'
+import { settleFailedExport } from '../exports/settleExportAsset'
 import { emitWebhookEvent } from '../webhooks/emitWebhookEvent'
 import type { JobDispatcher, NewJob } from './JobDispatcher'
 
@@ -257,6 +258,28 @@ export class EventsRecorder {
       if ((job.kind as JobKind) === 'discover') {
         // an analysis of the asset, not a step in making it playable: it never changes the asset's status
         if (event.status === 'succeeded') await recordSuggestions(tx, { ...job, assetId: job.assetId }, event, this.log)
+        return
+      }
+      if ((job.kind as JobKind) === 'export') {
+        if (event.status !== 'succeeded') {
+          await settleFailedExport(tx, job.assetId, event.status === 'cancelled' ? 'cancelled' : 'failed', event.error ?? null)
+          return
+        }
+        // the render is the version's source file: probe it like an upload, so it gets proxies and can be reviewed
+        const input = (job.payload as { input?: { outputKey?: string } }).input
+        const size = Number((event.result as { size?: number } | undefined)?.size ?? 0)
+        await tx.update(tables.assets).set({ status: 'uploaded', size, error: null }).where(eq(tables.assets.id, job.assetId))
+        if (input?.outputKey)
+          toPublish = await this.dispatcher.insert(tx, [
+            {
+              kind: 'probe',
+              orgId: job.orgId,
+              projectId: job.projectId,
+              assetId: job.assetId,
+              input: { assetId: job.assetId, sourceKey: input.outputKey },
+              createdBy: job.createdBy,
+            },
+          ])
         return
       }
       if ((job.kind as JobKind) === 'probe') {

@@ -14,6 +14,7 @@ import { z } from 'zod'
 import { loadProjectForPrincipal, requireOrgRole } from '../access'
 import { apiError } from '../apiError'
 import type { Context } from '../context'
+import { settleFailedExport } from '../exports/settleExportAsset'
 import { settleAsset } from '../jobs/EventsRecorder'
 import { jobColumns } from '../jobs/jobColumns'
 import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/mediaQuota'
@@ -84,7 +85,8 @@ export const jobsRouter = router({
         .set({ status: 'cancelled', finishedAt: new Date(), error: null })
         .where(and(eq(tables.jobs.id, job.id), inArray(tables.jobs.status, ['queued', 'running'])))
         .returning(jobColumns)
-      if (rows.length && job.assetId && job.kind !== 'probe') await settleAsset(tx, job.assetId)
+      if (rows.length && job.assetId && job.kind === 'export') await settleFailedExport(tx, job.assetId, 'cancelled', null)
+      else if (rows.length && job.assetId && job.kind !== 'probe') await settleAsset(tx, job.assetId)
       if (rows.length && job.assetId && job.kind === 'probe') {
         await tx.update(tables.assets).set({ status: 'uploaded' }).where(eq(tables.assets.id, job.assetId))
       }

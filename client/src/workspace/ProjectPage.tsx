@@ -3,6 +3,7 @@ import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { HighlightsPanel } from '../highlights'
 import { api } from '../lib/api'
 import { createUploadQueue, JobList, UploadDropZone } from '../media'
+import { ExportsPanel } from '../exports'
 import { ReviewsPanel } from '../review/ReviewsPanel'
 import { AssetVersions } from './AssetVersions'
 import { latestOfStacks, stackSizes, toBinAsset } from './binAsset'
@@ -181,6 +182,10 @@ export function ProjectPage(props: { projectId: string }) {
             </For>
           </ul>
           <ReviewsPanel projectId={props.projectId} canCreate={canReview()} />
+          <header class="panel-head sub">
+            <span>Exports</span>
+          </header>
+          <ExportsPanel projectId={props.projectId} />
         </section>
         <section class="panel">
           <header class="panel-head">

@@ -1,5 +1,6 @@
 import { CutroomError, LOCAL_ORIGIN, timeline } from '@cutroom/schema'
 import { createEffect, createMemo, createSignal, For, Index, onCleanup, onMount, Show } from 'solid-js'
+import { ExportDialog } from '../exports'
 import { createUploadQueue } from '../media'
 import { api } from '../lib/api'
 import { AssetMediaCache, parseSpriteIndex } from './AssetMediaCache'
@@ -436,6 +437,9 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           <button type="button" disabled={readOnly() || !undo.canRedo()} onClick={undo.redo} title="Redo (Shift+Ctrl/Cmd+Z)">
             Redo
           </button>
+        </div>
+        <div class="tool-group">
+          <ExportDialog projectId={props.ctx.projectId} documentId={props.ctx.documentId} canExport={!readOnly()} />
         </div>
         <div class="tool-group right">
           <span class="muted small mono">

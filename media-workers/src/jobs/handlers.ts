@@ -1,6 +1,7 @@
 import type { JobKind } from '@cutroom/schema'
 import type { JobHandler } from '../JobContext'
 import { discover } from './discover'
+import { exportJob } from './export'
 import { framediff } from './framediff'
 import { probe } from './probe'
 import { retell } from './retell'
@@ -21,4 +22,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   discover,
   retell,
   tts,
+  export: exportJob,
 }

@@ -76,6 +76,14 @@ export interface ClipItem {
    * (`settleClipLengths`) unless a person has trimmed, split or cut the clip first.
    */
   lengthPending?: boolean
+  /** Crop box on the source picture (0..1), used by the vertical export instead of the centre crop. */
+  crop?: ClipCrop
+}
+export interface ClipCrop {
+  x: number
+  y: number
+  w: number
+  h: number
 }
 export interface GapItem {
   id: string
@@ -231,7 +239,7 @@ export function getMeta(doc: Y.Doc): TimelineMeta {
 function readStorylineItem(m: YItem): StorylineItem {
   const id = String(m.get('id'))
   if (m.get('kind') === 'gap') return { id, kind: 'gap', duration: m.get('duration') as number }
-  return {
+  const clip: ClipItem = {
     id,
     kind: 'clip',
     assetId: String(m.get('assetId')),
@@ -240,6 +248,9 @@ function readStorylineItem(m: YItem): StorylineItem {
     label: String(m.get('label') ?? ''),
     ...(m.get('lengthPending') === true ? { lengthPending: true } : {}),
   }
+  const crop = m.get('crop') as ClipCrop | undefined
+  if (crop && typeof crop === 'object') clip.crop = crop
+  return clip
 }
 
 function itemDuration(m: YItem): number {
@@ -831,6 +842,25 @@ export function updateAnchoredItem(
   const m = found.m
   doc.transact(() => {
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) m.set(k, v)
+  }, origin)
+}
+
+/** Sets (or with null clears) the crop box a vertical export uses for a storyline clip; values are 0..1 of the source. */
+export function setClipCrop(doc: Y.Doc, itemId: string, crop: ClipCrop | null, origin: unknown = LOCAL_ORIGIN): void {
+  const items = storylineItems(doc)
+  const index = indexOfId(items, itemId)
+  if (index < 0) throw new CutroomError(ErrorCode.NOT_FOUND, `No storyline item ${itemId}.`)
+  const m = items.get(index)
+  if (m.get('kind') !== 'clip') throw new CutroomError(ErrorCode.BAD_INPUT, 'Only clips have a crop box.')
+  assertUnlocked(storylineTrack(doc))
+  if (crop) {
+    const ok = [crop.x, crop.y, crop.w, crop.h].every((v) => Number.isFinite(v) && v >= 0 && v <= 1)
+    if (!ok || crop.w <= 0 || crop.h <= 0 || crop.x + crop.w > 1 || crop.y + crop.h > 1)
+      throw new CutroomError(ErrorCode.BAD_INPUT, 'A crop box is x, y, w, h between 0 and 1 that lies inside the picture.')
+  }
+  doc.transact(() => {
+    if (crop) m.set('crop', { x: crop.x, y: crop.y, w: crop.w, h: crop.h })
+    else m.delete('crop')
   }, origin)
 }
 

@@ -1,5 +1,6 @@
 import { createSignal, For, onCleanup, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
+import { currentOrg } from '../lib/session'
 import { createJobUpdates } from '../media'
 import { formatTimeLeft, timeLeft } from './timeLeft'
 import './exports.css'
@@ -27,7 +28,8 @@ interface Running {
 }
 
 /**
- * "Export" in the timeline: preset, which version of the timeline, captions on or off and their style; then the
+ * "Export" in the timeline: preset, which version of the timeline, a brand kit of the organization (watermark,
+ * slates, fonts: its current version), captions on or off and their style; then the
  * job's progress with the time left, and cancel. The render lands as the next version of the timeline's export
  * stack, listed on the project page.
  */
@@ -46,9 +48,13 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
   onCleanup(() => clearInterval(timer))
   // a plain signal, not a resource: reading a loading resource would suspend the editor around the dialog
   const [versions, setVersions] = createSignal<{ id: string; name: string }[]>([])
+  const [kits, setKits] = createSignal<{ id: string; name: string }[]>([])
+  const [brandKitId, setBrandKitId] = createSignal('')
   const openDialog = () => {
     dialog?.showModal()
     api.documents.versions.list.query({ documentId: props.documentId }).then(setVersions, () => setVersions([]))
+    const org = currentOrg()
+    if (org) api.brandKits.list.query({ orgId: org.id }).then(setKits, () => setKits([]))
   }
   const { progress } = createJobUpdates(
     () => (running() ? props.projectId : null),
@@ -73,6 +79,7 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
         documentId: props.documentId,
         preset: preset(),
         ...(versionId() ? { versionId: versionId() } : {}),
+        ...(brandKitId() ? { brandKitId: brandKitId() } : {}),
         captions: captions() && preset() !== 'audio-wav' ? { style: style() } : null,
       })
       setRunning({ ...created, startedAt: Date.now() })
@@ -120,6 +127,13 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
             </select>
           </label>
           <Show when={preset() !== 'audio-wav'}>
+            <label>
+              Brand kit
+              <select value={brandKitId()} onChange={(e) => setBrandKitId(e.currentTarget.value)} aria-label="Brand kit">
+                <option value="">None</option>
+                <For each={kits()}>{(k) => <option value={k.id}>{k.name}</option>}</For>
+              </select>
+            </label>
             <label class="inline">
               <input type="checkbox" checked={captions()} onChange={(e) => setCaptions(e.currentTarget.checked)} /> Burn in captions
             </label>

@@ -98,7 +98,8 @@ test('an owner sees usage after a job, hits a quota, upgrades (manual mode), and
   const [refused] = await stack.sql<{ status: string }[]>`
     select status from assets where project_id = ${stack.projectId} and id <> ${asset.id}`
   assert.is(refused!.status, 'uploading', 'nothing was queued for the refused upload')
-  assert.is((await olga.client.jobs.list.query({ projectId: stack.projectId })).length, 4)
+  // the first upload's probe, preview rendition, ladder, filmstrip and waveform; nothing for the refused one
+  assert.is((await olga.client.jobs.list.query({ projectId: stack.projectId })).length, 5)
 
   // the upgrade, on the Billing page
   await page.click('.quota-banner a[href="/settings/billing"]')

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import { ConfigError, loadConfig, WorkersEnv } from '@cutroom/schema'
+import { ConfigError, loadConfig, natsServers, WorkersEnv } from '@cutroom/schema'
 import { connect } from '@nats-io/transport-node'
 import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
@@ -37,7 +37,7 @@ if (servesSpeech) {
   log.info({ engine: asr.name }, 'speech recognition ready')
 }
 const storage = new S3Storage(config)
-const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
+const nc = await connect({ servers: natsServers(config.NATS_URL), name: 'media-workers', maxReconnectAttempts: -1 })
 const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, processMetrics: true })
 
 const health = createServer(async (req, res) => {

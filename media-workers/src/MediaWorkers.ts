@@ -15,6 +15,7 @@ import {
   Streams,
   Subjects,
   consumerName,
+  retryTransient,
   scrubMessage,
   type WorkersEnv,
 } from '@cutroom/schema'
@@ -65,6 +66,11 @@ export interface MediaWorkers {
 }
 
 const PROGRESS_INTERVAL_MS = 500
+/**
+ * How long a result may take to publish: through a NATS node's death and the stream's leader election (seconds),
+ * with the job message held by heartbeats meanwhile. Only then does the job count the attempt as failed.
+ */
+const EVENT_PUBLISH_BUDGET_MS = 30_000
 /** Cancels that arrive before a job starts are remembered this long. */
 const CANCEL_MEMORY_MS = 15 * 60_000
 
@@ -76,7 +82,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm, config.NATS_STREAM_REPLICAS)
   for (const kind of kinds) {
-    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
+    await ensureJobConsumer(jsm, kind, { ackWaitMs: config.WORKER_ACK_WAIT_MS })
   }
   const js = jetstream(nc)
   const metrics = new WorkerMetrics({ kinds, capabilities: deps.capabilities, jsm, processMetrics: deps.processMetrics })
@@ -99,14 +105,35 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     },
   })
 
-  const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string) => {
+  const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string, signal?: AbortSignal) => {
     // the one way out for a job's error: whatever a job module or library threw, people see it scrubbed
     const error = event.error === undefined ? undefined : scrubMessage(event.error, { redact: deps.storage.redactions })
     const checked = JobEventSchema.parse({ ...event, error, at: new Date().toISOString() })
     // the result carries the job's trace on to the api's recorder and the collab patch
     const h = headers()
     injectTraceContext(h)
-    await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId, headers: h })
+    // the same message id on every attempt: EVENTS stores one copy however often this is retried
+    await retryTransient(
+      () => js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId, headers: h }),
+      {
+        budgetMs: EVENT_PUBLISH_BUDGET_MS,
+        signal,
+        onRetry: (err, n) => n === 1 && log.warn({ err, jobId: checked.jobId, status: checked.status }, 'publishing a job event failed; retrying'),
+      },
+    )
+  }
+
+  /** Settles a job without running it; if the event cannot be published, the message comes back later to try again. */
+  const settleUnrun = async (msg: JsMsg, event: Omit<JobEvent, 'at'>, msgId: string, reason: string): Promise<boolean> => {
+    try {
+      await publishEvent(event, msgId)
+      msg.term(reason)
+      return true
+    } catch (err) {
+      log.error({ err, jobId: event.jobId }, 'could not publish the outcome of a job; it will come back')
+      msg.nak(config.WORKER_RETRY_BACKOFF_MS)
+      return false
+    }
   }
 
   const handle = (kind: JobKind, msg: JsMsg) =>
@@ -149,22 +176,24 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     const eventId = (status: string) => `${payload.jobId}:${payload.attempt}:${status}`
     const jlog = log.child({ jobId: payload.jobId, kind, attempt: payload.attempt, delivery })
 
-    if (cancelledEarly.delete(payload.jobId)) {
-      await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
-      msg.term('cancelled')
-      return 'cancelled'
+    if (cancelledEarly.has(payload.jobId)) {
+      const settled = await settleUnrun(msg, { ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'), 'cancelled')
+      if (settled) cancelledEarly.delete(payload.jobId)
+      return settled ? 'cancelled' : 'retried'
     }
     if (!handler) {
-      await publishEvent(
+      const settled = await settleUnrun(
+        msg,
         { ...base, status: 'failed', artifacts: [], usage: [], final: true, error: `No worker handles ${kind} jobs.` },
         eventId('failed'),
+        'no handler',
       )
-      msg.term('no handler')
-      return 'failed'
+      return settled ? 'failed' : 'retried'
     }
     if (delivery > config.WORKER_MAX_ATTEMPTS) {
       // the previous delivery never answered: its worker died or hung on the last attempt
-      await publishEvent(
+      const settled = await settleUnrun(
+        msg,
         {
           ...base,
           status: 'failed',
@@ -174,9 +203,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
           error: `The worker stopped responding on each of ${config.WORKER_MAX_ATTEMPTS} attempts.`,
         },
         eventId('failed'),
+        'attempts exhausted',
       )
-      msg.term('attempts exhausted')
-      return 'failed'
+      return settled ? 'failed' : 'retried'
     }
 
     const controller = new AbortController()
@@ -186,9 +215,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     await mkdir(workRoot, { recursive: true })
     const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
     try {
-      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
+      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`, controller.signal)
       const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
-      await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
+      await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'), controller.signal)
       msg.ack()
       jlog.info('job succeeded')
       return 'succeeded'

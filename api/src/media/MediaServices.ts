@@ -33,6 +33,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
   await recorder.start(jsm, js)
   const progress = new ProgressRecorder(db, log)
   progress.start(nc)
+  const stopSweep = dispatcher.startStrandedSweep()
   return {
     nc,
     js,
@@ -41,6 +42,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
     recorder,
     uploads: { multipartThresholdBytes: config.UPLOAD_MULTIPART_THRESHOLD_BYTES, partSizeBytes: config.UPLOAD_PART_SIZE_BYTES },
     async close() {
+      stopSweep()
       progress.close()
       await recorder.close()
       if (!opts.nc) await nc.drain()

@@ -228,6 +228,23 @@ test('cancel stops ffmpeg mid-job and reports cancelled', async () => {
   assert.equal(workers.running(), [])
 })
 
+test('jobs ended for good (refused, failed, cancelled) leave the work queue and are not delivered again', async () => {
+  const jsm = await jetstreamManager(nc)
+  // every job so far has its final event; their messages must be gone, none waiting for another delivery
+  const deadline = Date.now() + 15_000
+  let left = (await jsm.streams.info('JOBS')).state.messages
+  while (left !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    left = (await jsm.streams.info('JOBS')).state.messages
+  }
+  assert.is(left, 0, 'messages left in JOBS')
+  for (const kind of ['probe', 'transcode', 'thumbnails', 'waveform'])
+    assert.is((await jsm.consumers.info('JOBS', `worker-${kind}`)).num_ack_pending, 0, kind)
+  const cancelled = events.find((e) => e.status === 'cancelled')!
+  await new Promise((r) => setTimeout(r, 3500))
+  assert.is(events.filter((e) => e.jobId === cancelled.jobId && e.status === 'running').length, 1, 'the cancelled job did not run again')
+})
+
 test('a result published while EVENTS cannot store it (a leader election) is retried: the job succeeds on its first attempt', async () => {
   const clip = path.join(dir, 'election.mp4')
   await generateTestClip(clip, { seconds: 1, width: 320, height: 180 })

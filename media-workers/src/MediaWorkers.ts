@@ -127,7 +127,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const settleUnrun = async (msg: JsMsg, event: Omit<JobEvent, 'at'>, msgId: string, reason: string): Promise<boolean> => {
     try {
       await publishEvent(event, msgId)
-      msg.term(reason)
+      terminate(msg, reason, event.jobId)
       return true
     } catch (err) {
       log.error({ err, jobId: event.jobId }, 'could not publish the outcome of a job; it will come back')
@@ -140,6 +140,15 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     withSpan(`job ${kind}`, { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_kind': kind } }, () =>
       measured(kind, msg),
     )
+
+  /**
+   * Ends a message for good. Without a reason: nats-server before 2.10 (Debian 12 ships 2.9) ignores `+TERM <reason>`,
+   * which left the message in the work queue to be delivered again after the ack wait.
+   */
+  const terminate = (msg: JsMsg, reason: string, jobId?: string) => {
+    log.debug({ jobId, reason }, 'job message terminated')
+    msg.term()
+  }
 
   const measured = async (kind: JobKind, msg: JsMsg) => {
     const started = performance.now()
@@ -161,7 +170,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       if (payload.kind !== kind) throw new Error(`a ${payload.kind} job on the ${kind} subject`)
     } catch (err) {
       log.error({ err, subject: msg.subject }, 'dropping a job message that does not match the contract')
-      msg.term('invalid payload')
+      terminate(msg, 'invalid payload')
       return 'invalid'
     }
     const delivery = msg.info.deliveryCount
@@ -229,7 +238,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         return 'handed_back'
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
         await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
-        msg.term('cancelled')
+        terminate(msg, 'cancelled', payload.jobId)
         jlog.info('job cancelled')
         return 'cancelled'
       } else {
@@ -255,7 +264,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
           },
         )
         // a final failure nobody heard of must come back (and fail again, audibly) rather than vanish
-        if (final && published) msg.term('failed')
+        if (final && published) terminate(msg, 'failed', payload.jobId)
         else msg.nak(config.WORKER_RETRY_BACKOFF_MS * 2 ** (delivery - 1))
         jlog.warn({ err, final }, 'job failed')
         return final ? 'failed' : 'retried'

@@ -71,14 +71,12 @@ export class ClusterStack {
     const o = this.options
     const natsNodes = o.natsNodes ?? 3
     mkdirSync(this.logDir, { recursive: true })
+    // each is kept as soon as it exists, so a failed start still removes what was made
     const [db, s3, nats] = await Promise.all([
-      createTestDatabase(),
-      startTestS3(),
-      NatsCluster.start(path.join(this.dir, 'nats'), natsNodes),
+      createTestDatabase().then((d) => (this.db = d)),
+      startTestS3().then((s) => (this.s3 = s)),
+      NatsCluster.start(path.join(this.dir, 'nats'), natsNodes).then((n) => (this.nats = n)),
     ])
-    this.db = db
-    this.s3 = s3
-    this.nats = nats
     const apiPorts = await ports(o.api ?? 2)
     const collabPorts = await ports(o.collab ?? 2)
     const workerPorts = await ports(o.workers ?? 2)

@@ -42,6 +42,16 @@ export class NatsCluster {
     cluster.nodes.forEach((node, i) => {
       const store = path.join(dir, node.name)
       mkdirSync(store, { recursive: true })
+      // one node is plain single-server JetStream (R1 streams), as `npm start` runs it
+      const routing =
+        size === 1
+          ? ''
+          : `cluster {
+  name: cutroom-loopback
+  listen: 127.0.0.1:${routePorts[i]}
+  routes: [ ${routes} ]
+}
+`
       writeFileSync(
         path.join(dir, `${node.name}.conf`),
         `server_name: ${node.name}
@@ -52,16 +62,16 @@ jetstream {
   max_memory_store: 64MB
   max_file_store: 2GB
 }
-cluster {
-  name: cutroom-loopback
-  listen: 127.0.0.1:${routePorts[i]}
-  routes: [ ${routes} ]
-}
-`,
+${routing}`,
       )
     })
-    await Promise.all(cluster.nodes.map((n) => cluster.spawn(n)))
-    await cluster.waitHealthy()
+    try {
+      await Promise.all(cluster.nodes.map((n) => cluster.spawn(n)))
+      await cluster.waitHealthy()
+    } catch (err) {
+      await cluster.stop()
+      throw err
+    }
     return cluster
   }
 

@@ -5,6 +5,7 @@
  *   npm run cluster                       # 24 editors over 6 documents, 16 uploads
  *   npm run cluster -- --editors 40 --documents 10 --uploads 30 --keep
  */
+import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { writeBenchSection } from '../bench/report'
 import { type ClusterFigures, runFaultRun } from './faultRun'
@@ -42,6 +43,7 @@ export function figuresTable(f: ClusterFigures): string {
   return ['| figure | value |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n')
 }
 
+const loadBefore = os.loadavg()[0]!
 const figures = await runFaultRun({
   editors: Number(values.editors),
   documents: Number(values.documents),
@@ -64,7 +66,8 @@ if (!values['no-write'])
 
 Every process on one loopback machine; one NATS node (the JOBS stream leader), one collab, one api and one worker are
 SIGKILLed and restarted in turn while the load runs. Lost, unfinished, duplicated, orphaned and missing must be 0.
-The machine is shared with other work, so the times are upper bounds.
+The machine is shared with other work (load average ${loadBefore.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on
+${os.cpus().length} cores), so the times are upper bounds.
 
 ${table}`,
   )

@@ -174,13 +174,14 @@ export class ClusterStack {
     return (this.options.natsNodes ?? 3) > 1 ? [Streams.JOBS, Streams.EVENTS] : []
   }
 
-  async stop(): Promise<void> {
+  /** Stops everything; the folder (logs, NATS stores) stays when `keepDir` is set here or at start. */
+  async stop(keepDir = false): Promise<void> {
     await Promise.all([...this.workers, ...this.collab, ...this.api].map((s) => s.stop().catch(() => {})))
     await Promise.all([this.apiBalancer?.close(), this.collabBalancer?.close()].map((p) => p?.catch(() => {})))
     await this.nats?.stop().catch(() => {})
     await this.s3?.stop().catch(() => {})
     await this.db?.drop().catch(() => {})
-    if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true })
+    if (!this.options.keepDir && !keepDir) rmSync(this.dir, { recursive: true, force: true })
   }
 }
 

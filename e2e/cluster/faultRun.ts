@@ -91,6 +91,7 @@ export async function runFaultRun(o: FaultRunOptions): Promise<ClusterFigures> {
   const editors: SimulatedEditor[] = []
   const problems: string[] = []
   const faults: FaultRecord[] = []
+  let failed = true
   let traffic: ApiTraffic | null = null
   let uploader: Uploader | null = null
   try {
@@ -167,6 +168,8 @@ export async function runFaultRun(o: FaultRunOptions): Promise<ClusterFigures> {
       figures.faults = faults
       figures.durationS = Math.round((Date.now() - began) / 1000)
       figures.problems.unshift(...problems)
+      failed = figures.problems.length > 0
+      if (failed) figures.problems.push(`logs kept in ${stack.logDir}`)
       return figures
     } finally {
       await sql.end()
@@ -175,7 +178,9 @@ export async function runFaultRun(o: FaultRunOptions): Promise<ClusterFigures> {
     for (const e of editors) e.close()
     uploader?.stop()
     traffic?.stop()
-    await stack.stop()
+    // a failed run keeps its logs for a look
+    await stack.stop(failed)
+    if (failed) log(`logs kept in ${stack.logDir}`)
   }
 }
 
@@ -236,7 +241,14 @@ async function verify(
     [...perAssetKind.values()].filter((n) => n > 1).length + [...finalEvents.values()].filter((n) => n > 1).length
   if (unfinished) problems.push(`${unfinished} jobs never reached a final state`)
   if (duplicated) problems.push(`${duplicated} jobs were dispatched or finished more than once`)
-  if (count('failed')) problems.push(`${count('failed')} jobs failed`)
+  if (count('failed')) {
+    const errors = await sql<{ kind: string; error: string | null }[]>`select kind, error from jobs where status = 'failed' limit 3`
+    problems.push(`${count('failed')} jobs failed: ${errors.map((e) => `${e.kind}: ${e.error}`).join('; ')}`)
+  }
+  if (unfinished) {
+    const open = jobs.filter((j) => !TERMINAL_JOB_STATUSES.includes(j.status as never)).slice(0, 5)
+    problems.push(`unfinished: ${open.map((j) => `${j.kind} ${j.id} ${j.status} attempt ${j.attempt}`).join('; ')}`)
+  }
   for (const j of jobs)
     if (TERMINAL_JOB_STATUSES.includes(j.status as never) && j.status !== 'cancelled' && !finalEvents.has(`${j.id}:${j.attempt}`))
       problems.push(`job ${j.id} (${j.kind}) is ${j.status} without a result event`)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { UpdateLog } from '@cutroom/collab'
-import { Streams, TERMINAL_JOB_STATUSES } from '@cutroom/schema'
+import { retryTransient, Streams, TERMINAL_JOB_STATUSES } from '@cutroom/schema'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import postgres from 'postgres'
@@ -319,9 +319,11 @@ async function finalEventsPerAttempt(natsUrl: string): Promise<Map<string, numbe
   const out = new Map<string, number>()
   try {
     const jsm = await jetstreamManager(nc)
-    const info = await jsm.streams.info(Streams.EVENTS)
+    // a loaded machine answers slowly: a timeout is asked again, only a missing message is skipped
+    const budget = { budgetMs: 30_000 }
+    const info = await retryTransient(() => jsm.streams.info(Streams.EVENTS), budget)
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(Streams.EVENTS, { seq }).catch(() => null)
+      const m = await retryTransient(() => jsm.streams.getMessage(Streams.EVENTS, { seq }), budget)
       if (!m || !/\.(succeeded|failed|cancelled)$/.test(m.subject)) continue
       const e = m.json<{ jobId: string; attempt: number; final?: boolean; status: string }>()
       if (e.status === 'failed' && !e.final) continue

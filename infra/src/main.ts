@@ -17,6 +17,13 @@ async function bench(): Promise<number> {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
 }
 
+/** `npm run cluster`: the multi-node fault run on loopback (e2e/cluster/run.ts). */
+async function cluster(): Promise<number> {
+  const entry = path.resolve(import.meta.dirname, '../../e2e/cluster/run.ts')
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: 'inherit' })
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+}
+
 try {
   switch (command) {
     case 'start':
@@ -28,8 +35,11 @@ try {
     case 'bench':
       process.exitCode = await bench()
       break
+    case 'cluster':
+      process.exitCode = await cluster()
+      break
     default:
-      process.stderr.write(`unknown command '${command}': use start, test or bench\n`)
+      process.stderr.write(`unknown command '${command}': use start, test, bench or cluster\n`)
       process.exitCode = 2
   }
 } catch (err) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { startTestNats, startTestS3, type TestNats, type TestS3 } from '@cutroom/infra'
-import { type JobEvent, JobEventSchema, type JobKind, JobProgressSchema, jobMessageId, Subjects, WorkersEnv } from '@cutroom/schema'
+import { type JobEvent, JobEventSchema, type JobKind, JobProgressSchema, jobMessageId, Streams, Subjects, WorkersEnv } from '@cutroom/schema'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -13,6 +13,7 @@ import pino from 'pino'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { detectCapabilities } from './detectCapabilities'
+import { ensureStreams } from './ensureJetStream'
 import { FfmpegAdapter } from './FfmpegAdapter'
 import { generateTestClip } from './generateTestClip'
 import { type MediaWorkers, startMediaWorkers } from './MediaWorkers'
@@ -225,6 +226,46 @@ test('cancel stops ffmpeg mid-job and reports cancelled', async () => {
   assert.is(ev.status, 'cancelled')
   assert.ok(Date.now() - started < 30_000)
   assert.equal(workers.running(), [])
+})
+
+test('jobs ended for good (refused, failed, cancelled) leave the work queue and are not delivered again', async () => {
+  const jsm = await jetstreamManager(nc)
+  // every job so far has its final event; their messages must be gone, none waiting for another delivery
+  const deadline = Date.now() + 15_000
+  let left = (await jsm.streams.info('JOBS')).state.messages
+  while (left !== 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    left = (await jsm.streams.info('JOBS')).state.messages
+  }
+  assert.is(left, 0, 'messages left in JOBS')
+  for (const kind of ['probe', 'transcode', 'thumbnails', 'waveform'])
+    assert.is((await jsm.consumers.info('JOBS', `worker-${kind}`)).num_ack_pending, 0, kind)
+  const cancelled = events.find((e) => e.status === 'cancelled')!
+  await new Promise((r) => setTimeout(r, 3500))
+  assert.is(events.filter((e) => e.jobId === cancelled.jobId && e.status === 'running').length, 1, 'the cancelled job did not run again')
+})
+
+test('a result published while EVENTS cannot store it (a leader election) is retried: the job succeeds on its first attempt', async () => {
+  const clip = path.join(dir, 'election.mp4')
+  await generateTestClip(clip, { seconds: 1, width: 320, height: 180 })
+  const asset = await upload(clip)
+  const jsm = await jetstreamManager(nc)
+  await jsm.streams.delete(Streams.EVENTS)
+  const { jobId } = await dispatch('waveform', asset)
+  // the worker gets the job and finds nowhere to store its events for a while
+  await new Promise((r) => setTimeout(r, 1500))
+  await ensureStreams(jsm)
+  const deadline = Date.now() + 60_000
+  let stored: JobEvent | null = null
+  while (!stored && Date.now() < deadline) {
+    const m = await jsm.streams.getMessage(Streams.EVENTS, { last_by_subj: Subjects.event('waveform', 'succeeded') }).catch(() => null)
+    const e = m ? JobEventSchema.parse(m.json()) : null
+    if (e?.jobId === jobId) stored = e
+    else await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(stored, 'the result reached EVENTS')
+  assert.is(stored!.attempt, 1)
+  assert.is(events.filter((e) => e.jobId === jobId && e.status === 'failed').length, 0, 'no attempt was failed for it')
 })
 
 test('a worker killed mid-job has its job redelivered and finished by another worker', async () => {

@@ -15,6 +15,7 @@ import {
   Streams,
   Subjects,
   consumerName,
+  retryTransient,
   scrubMessage,
   type WorkersEnv,
 } from '@cutroom/schema'
@@ -73,6 +74,11 @@ export interface MediaWorkers {
 }
 
 const PROGRESS_INTERVAL_MS = 500
+/**
+ * How long a result may take to publish: through a NATS node's death and the stream's leader election (seconds),
+ * with the job message held by heartbeats meanwhile. Only then does the job count the attempt as failed.
+ */
+const EVENT_PUBLISH_BUDGET_MS = 30_000
 /** Cancels that arrive before a job starts are remembered this long. */
 const CANCEL_MEMORY_MS = 15 * 60_000
 
@@ -84,7 +90,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm, config.NATS_STREAM_REPLICAS)
   for (const kind of kinds) {
-    await ensureJobConsumer(jsm, kind, { maxAttempts: config.WORKER_MAX_ATTEMPTS, ackWaitMs: config.WORKER_ACK_WAIT_MS })
+    await ensureJobConsumer(jsm, kind, { ackWaitMs: config.WORKER_ACK_WAIT_MS })
   }
   const js = jetstream(nc)
   const metrics = new WorkerMetrics({ kinds, capabilities: deps.capabilities, jsm, processMetrics: deps.processMetrics })
@@ -107,20 +113,50 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     },
   })
 
-  const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string) => {
+  const publishEvent = async (event: Omit<JobEvent, 'at'>, msgId: string, signal?: AbortSignal) => {
     // the one way out for a job's error: whatever a job module or library threw, people see it scrubbed
     const error = event.error === undefined ? undefined : scrubMessage(event.error, { redact: deps.storage.redactions })
     const checked = JobEventSchema.parse({ ...event, error, at: new Date().toISOString() })
     // the result carries the job's trace on to the api's recorder and the collab patch
     const h = headers()
     injectTraceContext(h)
-    await js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId, headers: h })
+    // the same message id on every attempt: EVENTS stores one copy however often this is retried
+    await retryTransient(
+      () => js.publish(Subjects.event(checked.kind, checked.status), JSON.stringify(checked), { msgID: msgId, headers: h }),
+      {
+        budgetMs: EVENT_PUBLISH_BUDGET_MS,
+        signal,
+        onRetry: (err, n) => n === 1 && log.warn({ err, jobId: checked.jobId, status: checked.status }, 'publishing a job event failed; retrying'),
+      },
+    )
+  }
+
+  /** Settles a job without running it; if the event cannot be published, the message comes back later to try again. */
+  const settleUnrun = async (msg: JsMsg, event: Omit<JobEvent, 'at'>, msgId: string, reason: string): Promise<boolean> => {
+    try {
+      await publishEvent(event, msgId)
+      terminate(msg, reason, event.jobId)
+      return true
+    } catch (err) {
+      log.error({ err, jobId: event.jobId }, 'could not publish the outcome of a job; it will come back')
+      msg.nak(config.WORKER_RETRY_BACKOFF_MS)
+      return false
+    }
   }
 
   const handle = (kind: JobKind, msg: JsMsg) =>
     withSpan(`job ${kind}`, { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_kind': kind } }, () =>
       measured(kind, msg),
     )
+
+  /**
+   * Ends a message for good. Without a reason: nats-server before 2.10 (Debian 12 ships 2.9) ignores `+TERM <reason>`,
+   * which left the message in the work queue to be delivered again after the ack wait.
+   */
+  const terminate = (msg: JsMsg, reason: string, jobId?: string) => {
+    log.debug({ jobId, reason }, 'job message terminated')
+    msg.term()
+  }
 
   const measured = async (kind: JobKind, msg: JsMsg) => {
     const started = performance.now()
@@ -142,7 +178,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       if (payload.kind !== kind) throw new Error(`a ${payload.kind} job on the ${kind} subject`)
     } catch (err) {
       log.error({ err, subject: msg.subject }, 'dropping a job message that does not match the contract')
-      msg.term('invalid payload')
+      terminate(msg, 'invalid payload')
       return 'invalid'
     }
     const delivery = msg.info.deliveryCount
@@ -157,22 +193,24 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     const eventId = (status: string) => `${payload.jobId}:${payload.attempt}:${status}`
     const jlog = log.child({ jobId: payload.jobId, kind, attempt: payload.attempt, delivery })
 
-    if (cancelledEarly.delete(payload.jobId)) {
-      await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
-      msg.term('cancelled')
-      return 'cancelled'
+    if (cancelledEarly.has(payload.jobId)) {
+      const settled = await settleUnrun(msg, { ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'), 'cancelled')
+      if (settled) cancelledEarly.delete(payload.jobId)
+      return settled ? 'cancelled' : 'retried'
     }
     if (!handler) {
-      await publishEvent(
+      const settled = await settleUnrun(
+        msg,
         { ...base, status: 'failed', artifacts: [], usage: [], final: true, error: `No worker handles ${kind} jobs.` },
         eventId('failed'),
+        'no handler',
       )
-      msg.term('no handler')
-      return 'failed'
+      return settled ? 'failed' : 'retried'
     }
     if (delivery > config.WORKER_MAX_ATTEMPTS) {
       // the previous delivery never answered: its worker died or hung on the last attempt
-      await publishEvent(
+      const settled = await settleUnrun(
+        msg,
         {
           ...base,
           status: 'failed',
@@ -182,9 +220,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
           error: `The worker stopped responding on each of ${config.WORKER_MAX_ATTEMPTS} attempts.`,
         },
         eventId('failed'),
+        'attempts exhausted',
       )
-      msg.term('attempts exhausted')
-      return 'failed'
+      return settled ? 'failed' : 'retried'
     }
 
     const controller = new AbortController()
@@ -194,9 +232,9 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
     await mkdir(workRoot, { recursive: true })
     const workDir = await mkdtemp(path.join(workRoot, `cutroom-${kind}-`))
     try {
-      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`)
+      await publishEvent({ ...base, status: 'running', artifacts: [], usage: [], final: false }, `${eventId('running')}:${delivery}`, controller.signal)
       const outcome: JobOutcome = await handler(jobContext(payload, workDir, controller.signal, jlog))
-      await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'))
+      await publishEvent({ ...base, status: 'succeeded', ...outcome, final: true }, eventId('succeeded'), controller.signal)
       msg.ack()
       jlog.info('job succeeded')
       return 'succeeded'
@@ -208,7 +246,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
         return 'handed_back'
       } else if (err instanceof JobCancelledError || reason === 'cancel') {
         await publishEvent({ ...base, status: 'cancelled', artifacts: [], usage: [], final: true }, eventId('cancelled'))
-        msg.term('cancelled')
+        terminate(msg, 'cancelled', payload.jobId)
         jlog.info('job cancelled')
         return 'cancelled'
       } else {
@@ -234,7 +272,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
           },
         )
         // a final failure nobody heard of must come back (and fail again, audibly) rather than vanish
-        if (final && published) msg.term('failed')
+        if (final && published) terminate(msg, 'failed', payload.jobId)
         else msg.nak(config.WORKER_RETRY_BACKOFF_MS * 2 ** (delivery - 1))
         jlog.warn({ err, final }, 'job failed')
         return final ? 'failed' : 'retried'

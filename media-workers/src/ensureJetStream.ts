@@ -33,14 +33,13 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
 }
 
 export interface ConsumerSettings {
-  maxAttempts: number
   ackWaitMs: number
 }
 
 /**
- * The durable pull consumer of one job kind. max_deliver is one more than the attempts so that a job whose
- * worker died on its last attempt is delivered once more, only to be failed with a clear error rather than
- * dropped silently.
+ * The durable pull consumer of one job kind. Deliveries are not capped here: the worker bounds the attempts itself
+ * (a delivery after the last attempt fails the job with a clear error). A cap would drop the job silently when
+ * publishing that failure is what failed, e.g. while a NATS node is down and its streams elect a new leader.
  */
 export async function ensureJobConsumer(jsm: JetStreamManager, kind: JobKind, settings: ConsumerSettings): Promise<void> {
   const name = consumerName(kind)
@@ -50,7 +49,7 @@ export async function ensureJobConsumer(jsm: JetStreamManager, kind: JobKind, se
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(settings.ackWaitMs),
-    max_deliver: settings.maxAttempts + 1,
+    max_deliver: -1,
     max_ack_pending: 1000,
   }
   try {

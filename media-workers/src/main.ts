@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import { ConfigError, loadConfig, WorkersEnv } from '@cutroom/schema'
+import { ConfigError, loadConfig, natsServers, WorkersEnv } from '@cutroom/schema'
 import { connect } from '@nats-io/transport-node'
 import { startTracing, traceLogMixin } from '@cutroom/telemetry'
 import pino from 'pino'
@@ -51,7 +51,7 @@ if (servesTts) {
   log.info({ engine: tts.name, voices: tts.voices.length }, 'speech synthesis ready')
 }
 const storage = new S3Storage(config)
-const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
+const nc = await connect({ servers: natsServers(config.NATS_URL), name: 'media-workers', maxReconnectAttempts: -1 })
 const llm = config.LLM_OPENAI_URL
   ? { url: config.LLM_OPENAI_URL, key: config.LLM_OPENAI_KEY, model: config.LLM_OPENAI_MODEL }
   : null

@@ -4,13 +4,14 @@ import {
   type JobPayload,
   JobPayloadSchema,
   jobMessageId,
+  retryTransient,
   Subjects,
   tables,
 } from '@cutroom/schema'
 import { injectTraceContext, SpanKind, withSpan } from '@cutroom/telemetry'
 import type { JetStreamClient } from '@nats-io/jetstream'
 import { headers } from '@nats-io/nats-core'
-import { eq } from 'drizzle-orm'
+import { and, asc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { Db } from '../db'
 
@@ -35,6 +36,8 @@ export class JobDispatcher {
     private readonly db: Db,
     private readonly js: JetStreamClient,
     private readonly log: Logger,
+    /** How long a publish is retried while JetStream is unavailable before the job is failed. */
+    private readonly publishBudgetMs = 20_000,
   ) {}
 
   /** Inserts queued rows (inside the caller's transaction); publish them with `publish` after commit. */
@@ -69,9 +72,21 @@ export class JobDispatcher {
             // the worker continues this trace from the message's traceparent header
             const h = headers()
             injectTraceContext(h)
-            await this.js.publish(Subjects.job(p.kind), JSON.stringify(p), { msgID: jobMessageId(p.jobId, p.attempt), headers: h })
+            // through a NATS node's death the stream elects a new leader (seconds); the message id keeps retries to
+            // one stored copy
+            await retryTransient(
+              () => this.js.publish(Subjects.job(p.kind), JSON.stringify(p), { msgID: jobMessageId(p.jobId, p.attempt), headers: h }),
+              {
+                budgetMs: this.publishBudgetMs,
+                onRetry: (err, n) => n === 1 && this.log.warn({ err, jobId: p.jobId }, 'publishing a job failed; retrying'),
+              },
+            )
           },
         )
+        await this.db
+          .update(tables.jobs)
+          .set({ dispatchedAt: new Date() })
+          .where(and(eq(tables.jobs.id, p.jobId), eq(tables.jobs.attempt, p.attempt)))
       } catch (err) {
         this.log.error({ err, jobId: p.jobId }, 'could not publish a job')
         await this.db
@@ -80,6 +95,51 @@ export class JobDispatcher {
           .where(eq(tables.jobs.id, p.jobId))
       }
     }
+  }
+
+  /**
+   * Publishes queued jobs whose row was committed more than `olderThanMs` ago but whose message was never stored
+   * (the api that made them died between its commit and the publish). Publishing one that did reach JetStream is
+   * a no-op within the stream's duplicate window, so every replica may run this. Returns how many it published.
+   */
+  async publishStranded(olderThanMs = 10_000, limit = 100): Promise<number> {
+    const rows = await this.db
+      .select({ payload: tables.jobs.payload })
+      .from(tables.jobs)
+      .where(
+        and(
+          eq(tables.jobs.status, 'queued'),
+          isNull(tables.jobs.dispatchedAt),
+          lt(tables.jobs.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        ),
+      )
+      .orderBy(asc(tables.jobs.createdAt))
+      .limit(limit)
+    const payloads = rows.flatMap((r) => {
+      const parsed = JobPayloadSchema.safeParse(r.payload)
+      return parsed.success ? [parsed.data] : []
+    })
+    if (payloads.length) {
+      this.log.warn({ jobs: payloads.map((p) => p.jobId) }, 'publishing jobs whose dispatch was interrupted')
+      await this.publish(payloads)
+    }
+    return payloads.length
+  }
+
+  /** Runs `publishStranded` every `everyMs` until the returned function is called. */
+  startStrandedSweep(everyMs = 5_000): () => void {
+    let running = false
+    const timer = setInterval(() => {
+      if (running) return
+      running = true
+      this.publishStranded()
+        .catch((err) => this.log.warn({ err }, 'looking for interrupted dispatches failed'))
+        .finally(() => {
+          running = false
+        })
+    }, everyMs)
+    timer.unref()
+    return () => clearInterval(timer)
   }
 
   async dispatch(jobs: NewJob[]): Promise<JobPayload[]> {

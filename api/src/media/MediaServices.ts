@@ -1,4 +1,4 @@
-import type { ApiEnv } from '@cutroom/schema'
+import { type ApiEnv, natsServers } from '@cutroom/schema'
 import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -24,7 +24,7 @@ export interface MediaServices {
 
 export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Logger; nc?: NatsConnection }): Promise<MediaServices> {
   const { config, db, log } = opts
-  const nc = opts.nc ?? (await connect({ servers: config.NATS_URL, name: 'api', maxReconnectAttempts: -1 }))
+  const nc = opts.nc ?? (await connect({ servers: natsServers(config.NATS_URL), name: 'api', maxReconnectAttempts: -1 }))
   const jsm = await jetstreamManager(nc)
   await ensureStreams(jsm, config.NATS_STREAM_REPLICAS)
   const js = jetstream(nc)
@@ -34,6 +34,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
   await recorder.start(jsm, js)
   const progress = new ProgressRecorder(db, log)
   progress.start(nc)
+  const stopSweep = dispatcher.startStrandedSweep()
   return {
     nc,
     js,
@@ -42,6 +43,7 @@ export async function startMediaServices(opts: { config: ApiEnv; db: Db; log: Lo
     recorder,
     uploads: { multipartThresholdBytes: config.UPLOAD_MULTIPART_THRESHOLD_BYTES, partSizeBytes: config.UPLOAD_PART_SIZE_BYTES },
     async close() {
+      stopSweep()
       progress.close()
       await recorder.close()
       if (!opts.nc) await nc.drain()

@@ -125,6 +125,7 @@ export const jobsRouter = router({
             progress: 0,
             startedAt: null,
             finishedAt: null,
+            dispatchedAt: null,
           })
           .where(
             and(

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   isUuid,
   JobEventSchema,
+  natsServers,
   StreamConfigs,
   Streams,
   Subjects,
@@ -49,7 +50,7 @@ export class NatsPatchExtension implements Extension {
 
   async onListen(): Promise<void> {
     const { natsUrl, log } = this.configuration
-    this.nc = await connect({ servers: natsUrl, name: 'cutroom-collab', maxReconnectAttempts: -1 })
+    this.nc = await connect({ servers: natsServers(natsUrl), name: 'cutroom-collab', maxReconnectAttempts: -1 })
     this.subscription = this.nc.subscribe(Subjects.allDocPatches, { queue: DOC_PATCH_QUEUE })
     this.loops.push(this.servePatches(this.subscription))
     const jsm = await jetstreamManager(this.nc)

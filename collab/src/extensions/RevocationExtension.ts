@@ -6,6 +6,7 @@ import {
   type DocumentKind,
   documentAccess,
   type Role,
+  natsServers,
 } from '@cutroom/schema'
 import type { Connection, connectedPayload, Extension, Hocuspocus, onConfigurePayload } from '@hocuspocus/server'
 import type { NatsConnection, Subscription } from '@nats-io/nats-core'
@@ -55,7 +56,7 @@ export class RevocationExtension implements Extension {
 
   async onListen(): Promise<void> {
     this.nc = await connect({
-      servers: this.configuration.natsUrl,
+      servers: natsServers(this.configuration.natsUrl),
       name: 'cutroom-collab-access',
       maxReconnectAttempts: -1,
     })

@@ -61,8 +61,31 @@ export const DatabaseEnv = z.object({
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
 })
 
+/**
+ * One NATS URL, or several separated by commas (the seed servers of a cluster: a client that cannot reach the
+ * first tries the next, and learns the rest of the cluster from whichever answers).
+ */
+const natsUrls = z
+  .string()
+  .max(4000)
+  .refine(
+    (value) => {
+      const list = natsServers(value)
+      return list.length > 0 && list.length <= 20 && list.every((u) => url(['nats', 'tls']).safeParse(u).success)
+    },
+    'must be nats://host:port (or tls://), or several of them separated by commas',
+  )
+
+/** The servers of a NATS_URL: one URL or a comma-separated list of them. */
+export function natsServers(natsUrl: string): string[] {
+  return natsUrl
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
 export const NatsEnv = z.object({
-  NATS_URL: url(['nats', 'tls']),
+  NATS_URL: natsUrls,
   /** Replicas of the JOBS and EVENTS streams: 1 on one server, 3 on a three-node JetStream cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 })
@@ -242,7 +265,7 @@ export type WorkersEnv = z.infer<typeof WorkersEnv>
 /** What `npm start` reads: services left unset are embedded. */
 export const LauncherEnv = CommonEnv.extend({
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
-  NATS_URL: url(['nats', 'tls']).optional(),
+  NATS_URL: natsUrls.optional(),
   S3_ENDPOINT: z.string().url().optional(),
   S3_BUCKET: z.string().min(3).max(63).default('cutroom'),
   REDIS_URL: url(['redis', 'rediss']).optional(),

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ApiEnv, CollabEnv } from './env'
+import { ApiEnv, CollabEnv, natsServers, WorkersEnv } from './env'
 import { ConfigError, loadConfig } from './loadConfig'
 
 const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', NATS_URL: 'nats://127.0.0.1:4222' }
@@ -21,6 +21,22 @@ test('a bad value names the variable and the problem', () => {
     const e = err as ConfigError
     assert.equal(e.problems.map((p) => p.variable), ['COLLAB_PORT'])
     assert.match(e.message, 'COLLAB_PORT')
+  }
+})
+
+test('NATS_URL takes the seed servers of a cluster, separated by commas (as the Kubernetes manifests set it)', () => {
+  const cluster = 'nats://nats-0.nats:4222, nats://nats-1.nats:4222,nats://nats-2.nats:4222'
+  const c = loadConfig(WorkersEnv, { ...base, NATS_URL: cluster })
+  assert.equal(natsServers(c.NATS_URL), ['nats://nats-0.nats:4222', 'nats://nats-1.nats:4222', 'nats://nats-2.nats:4222'])
+  assert.equal(natsServers(base.NATS_URL), ['nats://127.0.0.1:4222'])
+  for (const bad of ['nats://a:4222,http://b:4222', ',', 'nats://a:4222;nats://b:4222']) {
+    try {
+      loadConfig(ApiEnv, { ...base, NATS_URL: bad })
+      assert.unreachable(`${bad} should have been refused`)
+    } catch (err) {
+      assert.instance(err, ConfigError)
+      assert.match((err as ConfigError).message, 'NATS_URL')
+    }
   }
 })
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, index, integer, jsonb, pgTable, real, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core'
 import { users } from './identity'
 import { projects } from './projects'
@@ -60,8 +61,17 @@ export const jobs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /**
+     * When JetStream stored this attempt's message; null between the row's commit and the publish. A queued row
+     * that stays null (its api died in between) is published again by any api replica.
+     */
+    dispatchedAt: timestamp('dispatched_at', { withTimezone: true }),
   },
-  (t) => [index('jobs_project_idx').on(t.projectId, t.createdAt), index('jobs_asset_idx').on(t.assetId)],
+  (t) => [
+    index('jobs_project_idx').on(t.projectId, t.createdAt),
+    index('jobs_asset_idx').on(t.assetId),
+    index('jobs_undispatched_idx').on(t.createdAt).where(sql`status = 'queued' and dispatched_at is null`),
+  ],
 )
 
 /** Every S3 object a job made. */

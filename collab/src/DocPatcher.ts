@@ -148,6 +148,18 @@ export class DocPatcher implements Extension {
         })
         return { ok: true, changed }
       }
+      case 'transcript-word-times': {
+        if (doc.kind !== 'transcript')
+          return {
+            ok: false,
+            code: ErrorCode.BAD_INPUT,
+            message: 'Word times apply to transcript documents only.',
+          }
+        const changed = await this.transact(documentId, actor, (d) => {
+          transcript.setWordTimes(d, request.paragraphStart, request.words, WORKER_PATCH_ORIGIN)
+        })
+        return { ok: true, changed }
+      }
     }
   }
 

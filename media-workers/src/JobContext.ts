@@ -29,6 +29,8 @@ export interface JobContext<K extends JobKind = JobKind> {
   mediaInfoAt(sourceKey: string): Promise<MediaInfo>
   /** The speech recogniser the worker booted with (null when it serves no speech kinds). */
   asr: AsrEngine | null
+  /** pocketsphinx_batch and the model the align job uses. */
+  aligner: { binary: string; modelDir: string }
   /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
   patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }

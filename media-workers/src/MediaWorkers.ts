@@ -48,6 +48,8 @@ export interface MediaWorkersDeps {
   processMetrics?: boolean
   /** The speech recogniser of the transcribe job (required when the worker serves it). */
   asr?: AsrEngine | null
+  /** pocketsphinx_batch and the model of the align job (Debian's paths when not given). */
+  aligner?: { binary: string; modelDir: string }
   /** How long a document patch may wait for the collab server's reply. */
   patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
@@ -252,6 +254,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       capabilities: deps.capabilities,
       log: jlog,
       asr: deps.asr ?? null,
+      aligner: deps.aligner ?? { binary: 'pocketsphinx_batch', modelDir: '/usr/share/pocketsphinx/model/en-us' },
       async patchDocument(documentId, request) {
         const msg = await nc
           .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })

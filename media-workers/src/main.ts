@@ -38,7 +38,7 @@ if (servesSpeech) {
 }
 const storage = new S3Storage(config)
 const nc = await connect({ servers: config.NATS_URL, name: 'media-workers', maxReconnectAttempts: -1 })
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, processMetrics: true })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, aligner: { binary: config.POCKETSPHINX_BATCH_PATH, modelDir: config.POCKETSPHINX_MODEL_DIR }, processMetrics: true })
 
 const health = createServer(async (req, res) => {
   if (req.url === '/metrics') {

@@ -1,5 +1,6 @@
 import type { JobKind } from '@cutroom/schema'
 import type { JobHandler } from '../JobContext'
+import { align } from './align'
 import { framediff } from './framediff'
 import { probe } from './probe'
 import { thumbnails } from './thumbnails'
@@ -15,4 +16,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   waveform,
   framediff,
   transcribe,
+  align,
 }

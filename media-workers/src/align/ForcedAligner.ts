@@ -79,7 +79,7 @@ export class ForcedAligner {
         'START_STATE 0',
         `FINAL_STATE ${words.length}`,
       ]
-      words.forEach((w, j) => lines.push(`TRANSITION ${j} ${j + 1} 1.0 ${w}`))
+      for (const [j, w] of words.entries()) lines.push(`TRANSITION ${j} ${j + 1} 1.0 ${w}`)
       lines.push('FSG_END', '')
       await writeFile(join(workDir, `chunk${i}.fsg`), lines.join('\n'))
       ctl.push(`chunk${i}`)

@@ -58,7 +58,7 @@ export class PronouncingDictionary {
       const { phones, guessed: g } = this.pronounce(word)
       if (phones.length === 0) continue
       if (g) guessed.add(word)
-      phones.forEach((p, i) => lines.push(`${i === 0 ? word : `${word}(${i + 1})`} ${p}`))
+      for (const [i, p] of phones.entries()) lines.push(`${i === 0 ? word : `${word}(${i + 1})`} ${p}`)
     }
     return { text: `${lines.join('\n')}\n`, guessed }
   }

@@ -24,7 +24,7 @@ export async function batchSegmentation(
     const tokens = words.map(dictionaryWord).filter(Boolean)
     await writeFile(join(dir, 'ref.dict'), dictionary.forWords(tokens).text)
     const fsg = [`FSG_BEGIN ref`, `NUM_STATES ${tokens.length + 1}`, 'START_STATE 0', `FINAL_STATE ${tokens.length}`]
-    tokens.forEach((w, i) => fsg.push(`TRANSITION ${i} ${i + 1} 1.0 ${w}`))
+    for (const [i, w] of tokens.entries()) fsg.push(`TRANSITION ${i} ${i + 1} 1.0 ${w}`)
     fsg.push('FSG_END', '')
     await writeFile(join(dir, 'ref.fsg'), fsg.join('\n'))
     const uttid = basename(wavFile, '.wav')

@@ -428,7 +428,7 @@ export function setWordTimes(
   words: readonly WordRetiming[],
   origin: unknown = LOCAL_ORIGIN,
 ): number {
-  words.forEach((w, j) => requireTiming(w, `word ${j}`))
+  for (const [j, w] of words.entries()) requireTiming(w, `word ${j}`)
   const index = paragraphs(doc).findIndex((p) => p.getAttribute('start') === (paragraphStart as unknown))
   if (index < 0) return 0
   const ytext = paragraphText(paragraphs(doc)[index]!)

@@ -1,6 +1,6 @@
 /**
  * Speech benchmark, one run: real-time factor and word error rate of each available ASR engine on the librivox
- * test utterances (Debian's pocketsphinx-testdata, joined with 1 s pauses) and on a 60 s file (the utterances
+ * test utterances (Debian's pocketsphinx-testdata, joined with pauses of 1.003 s) and on a 60 s file (the utterances
  * twice); VAD time per minute of audio; alignment real-time factor and word-start error against pocketsphinx_batch's
  * own segmentation; peak RSS of 1- and 10-minute transcriptions, each in a process of its own. Writes the `speech`
  * section of docs/benchmarks.md. The rows come from ./speechRows, so a TTS row can be added to the same run.
@@ -34,7 +34,8 @@ import {
 const run = promisify(execFile)
 const dir = mkdtempSync(path.join(tmpdir(), 'cutroom-speech-bench-'))
 const log = (s: string) => process.stdout.write(`${s}\n`)
-const GAP = 1
+// not a whole number of 10 ms frames, so the utterances do not start on the decoder's frame grid
+const GAP = 1.003
 const loadBefore = loadavg()[0]!
 
 const utts = await librivoxUtterances(LIBRIVOX_DIR)
@@ -146,7 +147,7 @@ const md = `## Speech (\`npm run bench speech\`)
 
 One run of the real job code (the \`transcribe\` and \`align\` handlers: ffmpeg, Silero VAD on ONNX Runtime, pocketsphinx)
 on local files; NATS and S3 are left out. Inputs: the five librivox utterances of Debian's pocketsphinx-testdata
-joined with 1 s pauses (${librivox.reference.length} words), and a 60 s file (the same twice). RTF = processing time /
+joined with pauses of 1.003 s (${librivox.reference.length} words), and a 60 s file (the same twice). RTF = processing time /
 audio duration, including model loading.
 
 **The machine was shared with other work during this run** (1-minute load average ${loadBefore.toFixed(1)} at the start,

@@ -41,7 +41,8 @@ const run = promisify(execFile)
 const log = pino({ level: 'silent' })
 const ffmpeg = new FfmpegAdapter()
 const RATE = 44100
-const GAP = 1
+// not a whole number of 10 ms frames, so the utterances do not start on the decoder's frame grid
+const GAP = 1.003
 let nats: TestNats
 let s3: TestS3
 let nc: NatsConnection

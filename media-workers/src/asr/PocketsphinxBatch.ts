@@ -39,7 +39,13 @@ export class PocketsphinxBatch {
     })
     const batch = new PocketsphinxBatch(child, signal)
     // opening a pipe waits for the other end; the program opens them in its own order, so both at once
-    const [out, ctl] = await Promise.race([Promise.all([open(outPipe, 'r'), open(ctlPipe, 'w')]), batch.failed()])
+    const opening = Promise.all([open(outPipe, 'r'), open(ctlPipe, 'w')])
+    const [out, ctl] = await Promise.race([opening, batch.failed()]).catch(async (err: unknown) => {
+      // the program died before opening its ends: open them here, so our pending opens return and free their threads
+      const ends = await Promise.all([open(outPipe, 'w'), open(ctlPipe, 'r')])
+      for (const h of [...ends, ...(await opening)]) await h.close()
+      throw err
+    })
     createInterface({ input: out.createReadStream() }).on('line', onLine)
     batch.ctl = ctl
     return batch

@@ -536,4 +536,43 @@ test('narration audio lands live in its block, marks later edits stale, and the 
   cutClient.destroy()
 })
 
+test('word times from an align job re-time words live, leave words someone changed meanwhile, and repeat as a no-op', async () => {
+  const docId = f.docs.transcript
+  const client = await f.connect(docId, f.sessions.viewer)
+  await waitFor(() => transcript.readParagraphs(client.doc).length > 0, 10_000, 'the transcript at the client')
+  const [word] = transcript.readWords(client.doc)
+  assert.ok(word, 'a word from the segment test')
+  const paragraphStart = transcript.readParagraphs(client.doc)[word!.paragraph]!.start
+  const times = {
+    type: 'transcript-word-times' as const,
+    paragraphStart,
+    words: [
+      {
+        text: word!.text,
+        from: { start: word!.start, end: word!.end },
+        start: word!.start + 480,
+        end: word!.end - 480,
+        confidence: 1,
+      },
+      { text: 'gone', from: { start: 1, end: 2 }, start: 5, end: 6, confidence: 1 },
+    ],
+  }
+  assert.equal(await patch(docId, times), { ok: true, changed: true })
+  await waitFor(
+    () => transcript.readWords(client.doc)[0]!.start === word!.start + 480,
+    10_000,
+    'the new time at the client',
+  )
+  assert.equal(
+    [transcript.readWords(client.doc)[0]!.end, transcript.readWords(client.doc)[0]!.confidence],
+    [word!.end - 480, 1],
+  )
+  const before = await rowCount(docId)
+  assert.equal(await patch(docId, times), { ok: true, changed: false })
+  assert.is(await rowCount(docId), before, 'the same times again write nothing')
+  const wrong = await patch(f.docs.timeline, times)
+  assert.equal(wrong, { ok: false, code: 'BAD_INPUT', message: 'Word times apply to transcript documents only.' })
+  client.destroy()
+})
+
 test.run()

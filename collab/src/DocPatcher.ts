@@ -167,6 +167,18 @@ export class DocPatcher implements Extension {
             message: 'Narration audio applies to retell documents only.',
           }
         return this.applyNarrationAudio(documentId, doc.project_id, request)
+      case 'transcript-word-times': {
+        if (doc.kind !== 'transcript')
+          return {
+            ok: false,
+            code: ErrorCode.BAD_INPUT,
+            message: 'Word times apply to transcript documents only.',
+          }
+        const changed = await this.transact(documentId, actor, (d) => {
+          transcript.setWordTimes(d, request.paragraphStart, request.words, WORKER_PATCH_ORIGIN)
+        })
+        return { ok: true, changed }
+      }
     }
   }
 

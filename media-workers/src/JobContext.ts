@@ -35,6 +35,8 @@ export interface JobContext<K extends JobKind = JobKind> {
   llm: ChatEndpoint | null
   /** The speech synthesizer the worker booted with (null when it serves no tts jobs). */
   tts: TtsEngine | null
+  /** pocketsphinx_batch and the model the align job uses. */
+  aligner: { binary: string; modelDir: string }
   /** A server-side change of a document (request/reply to the collab server on `patches.doc.<id>`). */
   patchDocument(documentId: string, request: DocPatchRequest): Promise<DocPatchReply>
 }

@@ -55,6 +55,8 @@ export interface MediaWorkersDeps {
   llm?: ChatEndpoint | null
   /** The speech synthesizer of the tts job (required when the worker serves it). */
   tts?: TtsEngine | null
+  /** pocketsphinx_batch and the model of the align job (Debian's paths when not given). */
+  aligner?: { binary: string; modelDir: string }
   /** How long a document patch may wait for the collab server's reply. */
   patchTimeoutMs?: number
   /** How long one pull waits for a job; also the longest `close()` waits. */
@@ -300,6 +302,7 @@ export async function startMediaWorkers(deps: MediaWorkersDeps): Promise<MediaWo
       asr: deps.asr ?? null,
       llm: deps.llm ?? null,
       tts: deps.tts ?? null,
+      aligner: deps.aligner ?? { binary: 'pocketsphinx_batch', modelDir: '/usr/share/pocketsphinx/model/en-us' },
       async patchDocument(documentId, request) {
         const msg = await nc
           .request(Subjects.docPatch(documentId), JSON.stringify(request), { timeout: deps.patchTimeoutMs ?? 15_000 })

@@ -38,3 +38,11 @@ export {
   segmentVideoSpec,
 } from './jobs/exportGraph'
 export { compileRenderPlan, type RenderPlan } from './jobs/exportPlan'
+export { type AsrEngine, openAsrSession } from './asr/AsrEngine'
+export { createAsrEngine } from './asr/createAsrEngine'
+export { durationOf, fliteSpeech, joinWithSilence, LIBRIVOX_DIR } from './asr/speechFixtures'
+export { normalizeWords, wordErrorRate } from './asr/wordErrorRate'
+export { batchSegmentation, librivoxUtterances } from './align/batchSegmentation'
+export { align } from './jobs/align'
+export { transcribe } from './jobs/transcribe'
+export { streamSpeech } from './vad/streamSpeech'

@@ -55,7 +55,7 @@ const nc = await connect({ servers: natsServers(config.NATS_URL), name: 'media-w
 const llm = config.LLM_OPENAI_URL
   ? { url: config.LLM_OPENAI_URL, key: config.LLM_OPENAI_KEY, model: config.LLM_OPENAI_MODEL }
   : null
-const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, llm, tts, processMetrics: true })
+const workers = await startMediaWorkers({ config, nc, ffmpeg, storage, capabilities, log, asr, llm, tts, aligner: { binary: config.POCKETSPHINX_BATCH_PATH, modelDir: config.POCKETSPHINX_MODEL_DIR }, processMetrics: true })
 
 const health = createServer(async (req, res) => {
   if (req.url === '/metrics') {

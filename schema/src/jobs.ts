@@ -101,6 +101,25 @@ const AssetInput = z.object({
   sourceKey: z.string().min(1).max(1024),
 })
 
+/** Most words one align job takes (the payload stays well under NATS' 1 MiB). */
+export const MAX_ALIGN_WORDS = 15_000
+
+/**
+ * A stretch of audio and the words known to be spoken in it, in order: a subtitle cue, or the gap between two
+ * untouched words around corrected ones. `paragraphStart` names the transcript paragraph (its `start`); each word
+ * is `[text, start, end]` as the document has it now, which is how the result finds it again.
+ */
+export const AlignChunkSchema = z.object({
+  paragraphStart: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  words: z
+    .array(z.tuple([z.string().min(1).max(200), z.number().int().nonnegative(), z.number().int().nonnegative()]))
+    .min(1)
+    .max(MAX_ALIGN_WORDS),
+})
+export type AlignChunk = z.infer<typeof AlignChunkSchema>
+
 export const JobPayloadSchema = z.discriminatedUnion('kind', [
   JobBase.extend({ kind: z.literal('probe'), input: AssetInput }),
   JobBase.extend({
@@ -146,7 +165,17 @@ export const JobPayloadSchema = z.discriminatedUnion('kind', [
       documentId: uuid.optional(),
     }),
   }),
-  JobBase.extend({ kind: z.literal('align'), input: AssetInput.extend({ documentId: uuid }) }),
+  JobBase.extend({
+    kind: z.literal('align'),
+    input: AssetInput.extend({
+      documentId: uuid,
+      /** Why: every word of imported subtitles, or the words a person corrected. */
+      reason: z.enum(['import', 'realign']),
+      /** Sample rate of the transcript's times (its `meta.sampleRate`). */
+      sampleRate: z.number().int().positive().max(384_000),
+      chunks: z.array(AlignChunkSchema).max(MAX_ALIGN_WORDS),
+    }),
+  }),
   JobBase.extend({
     kind: z.literal('tts'),
     input: z.object({
@@ -285,6 +314,20 @@ export const TtsResultSchema = z.object({
   }),
 })
 export type TtsResult = z.infer<typeof TtsResultSchema>
+
+/** `result` of a succeeded align job. */
+export const AlignResultSchema = z.object({
+  documentId: uuid,
+  reason: z.enum(['import', 'realign']),
+  chunks: z.number().int().nonnegative(),
+  /** Words given a time from the audio, and words that could not be aligned (they keep their range, flagged). */
+  aligned: z.number().int().nonnegative(),
+  unaligned: z.number().int().nonnegative(),
+  /** Words not in the pronouncing dictionary, spelled out by the letter-to-sound rules. */
+  guessedPronunciations: z.number().int().nonnegative(),
+  audioSeconds: z.number().nonnegative(),
+})
+export type AlignResult = z.infer<typeof AlignResultSchema>
 
 /** A result on stream EVENTS, subject `events.job.<kind>.<status>`. */
 export const JobEventSchema = z.object({

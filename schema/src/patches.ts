@@ -117,6 +117,27 @@ export const DocPatchRequestSchema = z.discriminatedUnion('type', [
     fingerprint: z.string().max(32),
     actorUserId: actor,
   }),
+  /**
+   * New times for words of one transcript paragraph (an align job's result for one chunk). Each word is found by
+   * its paragraph (`paragraphStart`), its current text and its current times (`from`); a word someone changed or
+   * removed meanwhile is not found and is left alone, so applying the same patch twice changes nothing.
+   */
+  z.object({
+    type: z.literal('transcript-word-times'),
+    paragraphStart: z.number().int().nonnegative(),
+    words: z
+      .array(
+        z.object({
+          text: z.string().min(1).max(200),
+          from: z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() }),
+          start: z.number().int().nonnegative(),
+          end: z.number().int().nonnegative(),
+          confidence: z.number().min(0).max(1),
+        }),
+      )
+      .max(10_000),
+    actorUserId: actor,
+  }),
 ])
 export type DocPatchRequest = z.input<typeof DocPatchRequestSchema>
 

@@ -1,6 +1,6 @@
 import { SERVER_ORIGIN, Streams, Subjects, tables, transcript } from '@cutroom/schema'
 import { jetstreamManager } from '@nats-io/jetstream'
-import type { NatsConnection } from '@nats-io/nats-core'
+import type { Msg, NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import { and, eq } from 'drizzle-orm'
 import { test } from 'uvu'
@@ -81,6 +81,28 @@ async function logOf(docId: string): Promise<Y.Doc> {
 test.before(async () => {
   api = await startMediaTestApi()
   nc = await connect({ servers: api.nats.url })
+  // stands in for the collab server on patches.doc.<id>: appends a Yjs update to the document's log, as it does
+  // (collab/src/DocPatcher.test.ts covers the real one)
+  const answer = async (m: Msg) => {
+    const docId = m.subject.slice('patches.doc.'.length)
+    const request = m.json<{ type: string; update?: string }>()
+    if (request.type !== 'yjs-update' || !request.update) {
+      m.respond(JSON.stringify({ ok: false, code: 'BAD_INPUT', message: 'unexpected patch' }))
+      return
+    }
+    const rows = await api.services.db
+      .select({ seq: tables.docUpdates.seq })
+      .from(tables.docUpdates)
+      .where(eq(tables.docUpdates.docId, docId))
+    await api.services.db.insert(tables.docUpdates).values({
+      docId,
+      seq: rows.length + 1,
+      update: new Uint8Array(Buffer.from(request.update, 'base64')),
+      userId: null,
+    })
+    m.respond(JSON.stringify({ ok: true, changed: true }))
+  }
+  nc.subscribe(Subjects.allDocPatches, { callback: (_e, m) => void answer(m) })
 })
 test.after(async () => {
   await nc.drain()
@@ -293,6 +315,106 @@ test('transcripts.transcribe links an empty transcript to the asset and fills it
   assert.is(codeOf(refused), 'INVALID_STATE')
   assert.match((refused as Error).message, /already has text/)
   assert.is(await jobsOf(), 2, 'only the two accepted calls dispatched')
+})
+
+test('importSubtitles dispatches an align job for every imported word; realign sends only the corrected words', async () => {
+  const { owner, org, project } = await studio()
+  const asset = await uploaded(owner.call, project.id)
+  const { documentId } = await owner.call.transcripts.create({ projectId: project.id, assetId: asset.id })
+  const srt =
+    '1\n00:00:01,000 --> 00:00:02,500\nThe harbor was quiet.\n\n2\n00:00:04,000 --> 00:00:05,000\nNobody spoke.\n'
+  const imported = await owner.call.transcripts.importSubtitles({ documentId, format: 'srt', text: srt })
+  assert.equal([imported.cues, imported.words], [2, 6])
+  assert.ok(imported.alignJobId)
+  const jsm = await jetstreamManager(nc)
+  const stored = await jsm.streams.getMessage(Streams.JOBS, { last_by_subj: Subjects.job('align') })
+  assert.is(stored?.header.get('Nats-Msg-Id'), imported.alignJobId)
+  type AlignInput = {
+    input: {
+      documentId: string
+      reason: string
+      sampleRate: number
+      chunks: { paragraphStart: number; start: number; end: number; words: [string, number, number][] }[]
+    }
+  }
+  const payload = stored!.json<AlignInput>()
+  assert.equal(
+    [payload.input.documentId, payload.input.reason, payload.input.sampleRate],
+    [documentId, 'import', 48000],
+  )
+  assert.equal(
+    payload.input.chunks.map((c) => [c.start, c.end, c.words.map((w) => w[0])]),
+    [
+      [48000, 120000, ['The', 'harbor', 'was', 'quiet.']],
+      [192000, 240000, ['Nobody', 'spoke.']],
+    ],
+  )
+  const [audit] = await api.services.db
+    .select({ details: tables.auditLog.details })
+    .from(tables.auditLog)
+    .where(and(eq(tables.auditLog.action, 'transcript.importSubtitles'), eq(tables.auditLog.targetId, documentId)))
+  assert.is((audit!.details as { jobId?: string }).jobId, imported.alignJobId)
+
+  // what the align job leaves (its patches are applied by the collab server), then a person's correction
+  const doc = await logOf(documentId)
+  const before = Y.encodeStateVector(doc)
+  for (const c of payload.input.chunks)
+    transcript.setWordTimes(
+      doc,
+      c.paragraphStart,
+      c.words.map(([text, start, end], i) => ({
+        text,
+        from: { start, end },
+        start: c.start + i * 9000,
+        end: c.start + i * 9000 + 8000,
+        confidence: 1,
+      })),
+      SERVER_ORIGIN,
+    )
+  transcript.correctWord(doc, 1, 'harbour')
+  const seq = (
+    await api.services.db
+      .select({ seq: tables.docUpdates.seq })
+      .from(tables.docUpdates)
+      .where(eq(tables.docUpdates.docId, documentId))
+  ).length
+  await api.services.db
+    .insert(tables.docUpdates)
+    .values({ docId: documentId, seq: seq + 1, update: Y.encodeStateAsUpdate(doc, before), userId: null })
+
+  const viewer = await member(org.id, owner.call, 'viewer')
+  await expectCode(viewer.call.transcripts.realign({ documentId }), 'FORBIDDEN_ROLE')
+  const other = await studio()
+  await expectCode(other.owner.call.transcripts.realign({ documentId }), 'NOT_FOUND')
+  const realigned = await owner.call.transcripts.realign({ documentId })
+  assert.is(realigned.words, 1)
+  const again = await jsm.streams.getMessage(Streams.JOBS, { last_by_subj: Subjects.job('align') })
+  assert.is(again?.header.get('Nats-Msg-Id'), realigned.jobId)
+  const chunks = again!.json<AlignInput>().input.chunks
+  assert.equal(chunks, [{ paragraphStart: 48000, start: 56000, end: 66000, words: [['harbour', 57000, 65000]] }])
+  assert.is(again!.json<AlignInput>().input.reason, 'realign')
+})
+
+test('importSubtitles refuses more words than one align job takes, changing nothing', async () => {
+  const { owner, project } = await studio()
+  const asset = await uploaded(owner.call, project.id)
+  const { documentId } = await owner.call.transcripts.create({ projectId: project.id, assetId: asset.id })
+  const cues: string[] = []
+  for (let i = 0; i < 1600; i++) {
+    const t = (s: number) =>
+      `00:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},000`
+    cues.push(`${i + 1}\n${t(i * 2)} --> ${t(i * 2 + 1)}\none two three four five six seven eight nine ten\n`)
+  }
+  const refused = await failure(
+    owner.call.transcripts.importSubtitles({ documentId, format: 'srt', text: cues.join('\n') }),
+  )
+  assert.is(codeOf(refused), 'PAYLOAD_TOO_LARGE')
+  assert.match((refused as Error).message, /16000 words/)
+  const rows = await api.services.db
+    .select({ seq: tables.docUpdates.seq })
+    .from(tables.docUpdates)
+    .where(eq(tables.docUpdates.docId, documentId))
+  assert.is(rows.length, 1)
 })
 
 test.run()

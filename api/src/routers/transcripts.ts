@@ -4,6 +4,7 @@ import {
   documentName,
   ErrorCode,
   isUuid,
+  MAX_ALIGN_WORDS,
   MAX_PATCH_UPDATE_BASE64,
   SERVER_ORIGIN,
   tables,
@@ -42,6 +43,49 @@ function transcriptFirstUpdate(assetId: string, language: string): Uint8Array {
   const update = Y.encodeStateAsUpdate(doc)
   doc.destroy()
   return update
+}
+
+type Services = Parameters<typeof mediaOf>[0]
+
+/** The transcript's linked asset, if its bytes are in storage (what an align job reads). */
+async function linkedAsset(db: Services['db'], projectId: string, assetId: string) {
+  if (!isUuid(assetId)) return null
+  const [asset] = await db
+    .select({ id: tables.assets.id, status: tables.assets.status, storageKey: tables.assets.storageKey })
+    .from(tables.assets)
+    .where(and(eq(tables.assets.projectId, projectId), eq(tables.assets.id, assetId)))
+  return asset && (TRANSCRIBABLE as readonly string[]).includes(asset.status) ? asset : null
+}
+
+/** Dispatches an align job for these spans of the document (in the caller's transaction with its audit row). */
+async function dispatchAlign(
+  services: Services,
+  project: { id: string; orgId: string },
+  asset: { id: string; storageKey: string },
+  documentId: string,
+  reason: 'import' | 'realign',
+  sampleRate: number,
+  chunks: transcript.AlignSpan[],
+  createdBy: string | null,
+  audit: (tx: Parameters<Parameters<Services['db']['transaction']>[0]>[0], jobId: string) => Promise<void>,
+): Promise<string> {
+  const dispatcher = mediaOf(services).dispatcher
+  const payloads = await services.db.transaction(async (tx) => {
+    const payloads = await dispatcher.insert(tx, [
+      {
+        kind: 'align',
+        orgId: project.orgId,
+        projectId: project.id,
+        assetId: asset.id,
+        input: { assetId: asset.id, sourceKey: asset.storageKey, documentId, reason, sampleRate, chunks },
+        createdBy,
+      },
+    ])
+    await audit(tx, payloads[0]!.jobId)
+    return payloads
+  })
+  await dispatcher.publish(payloads)
+  return payloads[0]!.jobId
 }
 
 /** Transcripts made from media: the document and the transcribe job that fills it in live. */
@@ -283,6 +327,14 @@ export const transcriptsRouter = router({
             }),
           }
         })
+        const wordCount = segments.reduce((n, s) => n + s.words.length, 0)
+        if (wordCount > MAX_ALIGN_WORDS)
+          throw apiError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `These subtitles hold ${wordCount} words; import at most ${MAX_ALIGN_WORDS} at once (split the file).`,
+          )
+        const asset = await linkedAsset(ctx.services.db, project.id, transcript.getMeta(doc).assetId)
+        if (asset) await assertProcessingAllowed(ctx.services.db, project.orgId)
         const before = Y.encodeStateVector(doc)
         transcript.buildTranscript(doc, { source: 'subtitles', segments }, SERVER_ORIGIN)
         const update = Buffer.from(Y.encodeStateAsUpdate(doc, before)).toString('base64')
@@ -293,14 +345,90 @@ export const transcriptsRouter = router({
           update,
           actorUserId: actorOf(ctx.principal).userId,
         })
-        await writeAudit(ctx.services.db, ctx.principal, {
-          orgId: project.orgId,
-          action: 'transcript.importSubtitles',
-          targetType: 'document',
-          targetId: document.id,
-          details: { format: input.format, cues: cues.length },
-        })
-        return { cues: cues.length, words: segments.reduce((n, s) => n + s.words.length, 0) }
+        const details = { format: input.format, cues: cues.length }
+        // every imported word gets its time from the audio, when the transcript has audio
+        const alignJobId = asset
+          ? await dispatchAlign(
+              ctx.services,
+              project,
+              asset,
+              document.id,
+              'import',
+              sampleRate,
+              transcript.alignSpansForAll(doc),
+              actorOf(ctx.principal).userId,
+              (tx, jobId) =>
+                writeAudit(tx, ctx.principal, {
+                  orgId: project.orgId,
+                  action: 'transcript.importSubtitles',
+                  targetType: 'document',
+                  targetId: document.id,
+                  details: { ...details, jobId },
+                }),
+            )
+          : null
+        if (!alignJobId)
+          await writeAudit(ctx.services.db, ctx.principal, {
+            orgId: project.orgId,
+            action: 'transcript.importSubtitles',
+            targetType: 'document',
+            targetId: document.id,
+            details,
+          })
+        return { cues: cues.length, words: wordCount, alignJobId }
+      } finally {
+        doc.destroy()
+      }
+    }),
+
+  /**
+   * Re-times the words a person corrected (and words never timed from the audio) with an `align` job; every other
+   * word keeps its timing. Editors and up. `jobId` is null when there is nothing to re-time.
+   */
+  realign: authedProcedure
+    .use(rateLimit('transcripts.realign', 300, 60 * 60))
+    .input(z.object({ documentId: Id }))
+    .mutation(async ({ ctx, input }) => {
+      const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+      if (access !== 'write') throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot change this transcript.`)
+      if (document.kind !== 'transcript') throw apiError(ErrorCode.BAD_INPUT, 'Only transcripts are realigned.')
+      const doc = await readDocumentState(ctx.services.db, document.id)
+      try {
+        const meta = transcript.getMeta(doc)
+        const spans = transcript.alignSpansForCorrected(doc)
+        const words = spans.reduce((n, s) => n + s.words.length, 0)
+        if (words === 0) return { jobId: null, words: 0 }
+        if (words > MAX_ALIGN_WORDS)
+          throw apiError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `${words} words need new times; realign at most ${MAX_ALIGN_WORDS} at once.`,
+          )
+        const asset = await linkedAsset(ctx.services.db, project.id, meta.assetId)
+        if (!asset)
+          throw apiError(
+            ErrorCode.INVALID_STATE,
+            'This transcript has no uploaded asset to align its words to; create it from an asset.',
+          )
+        await assertProcessingAllowed(ctx.services.db, project.orgId)
+        const jobId = await dispatchAlign(
+          ctx.services,
+          project,
+          asset,
+          document.id,
+          'realign',
+          meta.sampleRate,
+          spans,
+          actorOf(ctx.principal).userId,
+          (tx, id) =>
+            writeAudit(tx, ctx.principal, {
+              orgId: project.orgId,
+              action: 'transcript.realign',
+              targetType: 'document',
+              targetId: document.id,
+              details: { jobId: id, words, spans: spans.length },
+            }),
+        )
+        return { jobId, words }
       } finally {
         doc.destroy()
       }

@@ -22,9 +22,21 @@ export function ApplyDeletionsPanel(props: {
   const [current, setCurrent] = createSignal<Timing[]>([])
   const [message, setMessage] = createSignal<string | null>(null)
 
+  /** Where each word was at the last refresh (paragraph, offset, text) -> its timing key. */
+  let places = new Map<string, string>()
   const refresh = () => {
     const words = transcript.readWords(doc)
-    for (const w of words) if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+    const keys = new Set(words.map(key))
+    const next = new Map<string, string>()
+    for (const w of words) {
+      const place = `${w.paragraph}:${w.offset}:${w.text}`
+      // the same word in the same place with a new timing was re-timed (an align job), not deleted
+      const was = places.get(place)
+      if (was && was !== key(w) && !keys.has(was)) seen.delete(was)
+      next.set(place, key(w))
+      if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+    }
+    places = next
     setCurrent(words)
   }
   refresh()

@@ -93,6 +93,24 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
     activeRange = active && Number.isFinite(start) && Number.isFinite(end) ? [start, end] : null
   }
 
+  const [realigning, setRealigning] = createSignal(false)
+  /** An align job re-times the corrected words; its new times arrive live like any remote change. */
+  const realign = async () => {
+    setRealigning(true)
+    try {
+      const { jobId, words } = await api.transcripts.realign.mutate({ documentId: props.ctx.documentId })
+      props.ctx.notify(
+        jobId
+          ? `Re-timing ${words} corrected word${words === 1 ? '' : 's'} from the audio…`
+          : 'No corrected words to re-time.',
+      )
+    } catch (error) {
+      props.ctx.notify(error instanceof Error ? error.message : String(error))
+    } finally {
+      setRealigning(false)
+    }
+  }
+
   const renameSpeaker = (from: string) => {
     const to = window.prompt(`Rename speaker "${from}" to`, from)?.trim()
     const instance = editor()
@@ -143,6 +161,15 @@ export function TranscriptEditor(props: { ctx: EditorContext }) {
             title="Redo (Shift+Ctrl/Cmd+Z)"
           >
             Redo
+          </button>
+          <button
+            type="button"
+            data-testid="realign"
+            disabled={props.ctx.readOnly() || realigning()}
+            onClick={realign}
+            title="Give the words you corrected their times from the audio; other words keep theirs"
+          >
+            Realign
           </button>
           <span class="muted small">
             Click a word to jump to it. Delete words, then apply the deletions to a timeline.

@@ -19,13 +19,34 @@ export interface AsrChunk {
 export const ASR_ENGINES = ['pocketsphinx', 'whisper', 'openai'] as const
 export type AsrEngineName = (typeof ASR_ENGINES)[number]
 
+export interface AsrSessionOptions {
+  language: string
+  signal: AbortSignal
+  /** The job's scratch folder. */
+  workDir: string
+}
+
+/** One job's recognition: segments given in order, each answered as soon as it is decoded. */
+export interface AsrSession {
+  transcribe(chunk: AsrChunk): Promise<AsrWord[]>
+  close(): Promise<void>
+}
+
 /** A speech recogniser. The transcribe job hands it one speech segment at a time. */
 export interface AsrEngine {
   readonly name: AsrEngineName
   /** The languages it has models for (ISO 639-1), or null when it takes any language. */
   readonly languages: readonly string[] | null
   transcribe(chunk: AsrChunk, options: { language: string; signal: AbortSignal }): Promise<AsrWord[]>
+  /** A session that keeps its model loaded for the whole job; engines without one are called per segment. */
+  session?(options: AsrSessionOptions): Promise<AsrSession>
   close(): Promise<void>
+}
+
+/** The engine's own session, or one that calls `transcribe` for each segment. */
+export async function openAsrSession(engine: AsrEngine, options: AsrSessionOptions): Promise<AsrSession> {
+  if (engine.session) return engine.session(options)
+  return { transcribe: (chunk) => engine.transcribe(chunk, options), close: async () => {} }
 }
 
 /** The engine cannot run as configured; said at worker boot. */

@@ -8,7 +8,7 @@ import { FfmpegAdapter } from '../FfmpegAdapter'
 import { placeWords } from '../jobs/transcribe'
 import { streamSpeech } from '../vad/streamSpeech'
 import type { AsrEngine } from './AsrEngine'
-import { AsrConfigError } from './AsrEngine'
+import { AsrConfigError, openAsrSession } from './AsrEngine'
 import { createAsrEngine } from './createAsrEngine'
 import { parsePocketsphinxTimes } from './PocketsphinxEngine'
 import { fliteSpeech, joinWithSilence, LIBRIVOX_DIR } from './speechFixtures'
@@ -31,16 +31,16 @@ async function recognise(file: string) {
   const segments: { start: number; end: number }[] = []
   let i = 0
   const started = performance.now()
-  for await (const { segment, pcm } of streamSpeech(ffmpeg, file, { signal: new AbortController().signal })) {
+  const signal = new AbortController().signal
+  const session = await openAsrSession(engine, { language: 'en', signal, workDir: dir })
+  for await (const { segment, pcm } of streamSpeech(ffmpeg, file, { signal })) {
     const wavPath = path.join(dir, `chunk-${i++}.wav`)
     await writeWav(wavPath, pcm, 16000)
-    const found = await engine.transcribe(
-      { wavPath, samples: pcm.length },
-      { language: 'en', signal: new AbortController().signal },
-    )
+    const found = await session.transcribe({ wavPath, samples: pcm.length })
     segments.push(segment)
     words.push(...placeWords(found, segment, 16000))
   }
+  await session.close()
   return { words, segments, seconds: (performance.now() - started) / 1000 }
 }
 

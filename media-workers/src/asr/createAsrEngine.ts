@@ -8,7 +8,11 @@ import { WhisperEngine } from './WhisperEngine'
 export async function createAsrEngine(env: AsrEnv): Promise<AsrEngine> {
   switch (env.ASR_ENGINE) {
     case 'pocketsphinx':
-      return PocketsphinxEngine.create({ binary: env.POCKETSPHINX_PATH, modelDir: env.POCKETSPHINX_MODEL_DIR })
+      return PocketsphinxEngine.create({
+        binary: env.POCKETSPHINX_PATH,
+        batchBinary: env.POCKETSPHINX_BATCH_PATH,
+        modelDir: env.POCKETSPHINX_MODEL_DIR,
+      })
     case 'whisper':
       return WhisperEngine.create(env.ASR_WHISPER_MODEL)
     case 'openai':

@@ -94,6 +94,7 @@ async function runDiscover(file: string, input: Record<string, unknown>): Promis
     asr: null,
     llm: null,
     tts: null,
+    aligner: { binary: 'pocketsphinx_batch', modelDir: '/usr/share/pocketsphinx/model/en-us' },
     patchDocument: async () => {
       throw new Error('discover writes no document')
     },

@@ -2,6 +2,7 @@ import type { JobKind } from '@cutroom/schema'
 import type { JobHandler } from '../JobContext'
 import { discover } from './discover'
 import { exportJob } from './export'
+import { align } from './align'
 import { framediff } from './framediff'
 import { probe } from './probe'
 import { retell } from './retell'
@@ -23,4 +24,5 @@ export const JOB_HANDLERS: Partial<{ [K in JobKind]: JobHandler<K> }> = {
   retell,
   tts,
   export: exportJob,
+  align,
 }

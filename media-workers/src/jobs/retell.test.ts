@@ -107,6 +107,7 @@ async function run(doc: Y.Doc, targetMinutes: number, llm: ChatEndpoint | null =
     asr: null,
     llm,
     tts: null,
+    aligner: { binary: 'pocketsphinx_batch', modelDir: '/usr/share/pocketsphinx/model/en-us' },
     patchDocument: async (documentId, request) => {
       assert.is(documentId, DOC)
       patches.push(request)

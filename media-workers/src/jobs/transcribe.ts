@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type DocPatchRequest, ErrorCode, type TranscribeResult } from '@cutroom/schema'
-import { ASR_SAMPLE_RATE, type AsrWord } from '../asr/AsrEngine'
+import { ASR_SAMPLE_RATE, type AsrWord, openAsrSession } from '../asr/AsrEngine'
 import { writeWav } from '../asr/writeWav'
 import type { JobHandler } from '../JobContext'
 import { PermanentJobError } from '../JobErrors'
@@ -61,7 +61,7 @@ export const transcribe: JobHandler<'transcribe'> = async (ctx) => {
   const handleSegment = async ({ segment, pcm }: SpeechChunk) => {
     const wavPath = join(ctx.workDir, `segment-${segments}.wav`)
     await writeWav(wavPath, pcm, ASR_SAMPLE_RATE)
-    const recognised = await engine.transcribe({ wavPath, samples: pcm.length }, { language, signal: ctx.signal })
+    const recognised = await session.transcribe({ wavPath, samples: pcm.length })
     await rm(wavPath, { force: true })
     speechSamples += pcm.length
     const placed = placeWords(recognised, segment, sourceRate)
@@ -93,7 +93,13 @@ export const transcribe: JobHandler<'transcribe'> = async (ctx) => {
     onnxProviders: ctx.capabilities.onnxProviders,
     onDecoded: (n) => ctx.progress(Math.min(0.99, n / totalSamples16k), 'transcribing'),
   })
-  for await (const chunk of speech) await handleSegment(chunk)
+  // one session for the job: the built-in engine keeps one decoder process with its models loaded
+  const session = await openAsrSession(engine, { language, signal: ctx.signal, workDir: ctx.workDir })
+  try {
+    for await (const chunk of speech) await handleSegment(chunk)
+  } finally {
+    await session.close().catch(() => {})
+  }
 
   const result: TranscribeResult = {
     documentId,

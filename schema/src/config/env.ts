@@ -203,6 +203,8 @@ export type CollabEnv = z.infer<typeof CollabEnv>
 export const AsrEnv = z.object({
   ASR_ENGINE: z.enum(['pocketsphinx', 'whisper', 'openai']).default('pocketsphinx'),
   POCKETSPHINX_PATH: z.string().default('pocketsphinx_continuous'),
+  /** Decodes a job's segments in one process (transcription) and aligns known words (the align job). */
+  POCKETSPHINX_BATCH_PATH: z.string().default('pocketsphinx_batch'),
   /** The acoustic model, language model and dictionary of Debian's pocketsphinx-en-us. */
   POCKETSPHINX_MODEL_DIR: z.string().default('/usr/share/pocketsphinx/model/en-us'),
   /** A whisper.cpp ggml model file the operator provides. */

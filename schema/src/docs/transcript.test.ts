@@ -256,4 +256,50 @@ test("addSegment writes segments in time order whatever order they come in, once
   assert.is(transcript.readParagraphs(doc).length, 3, 'a refused segment changes nothing')
 })
 
+test('realign spans: corrected words between untouched neighbours, untimed words; setWordTimes records what it timed', () => {
+  const doc = fresh(30)
+  assert.equal(transcript.alignSpansForCorrected(doc), [], 'nothing corrected yet')
+  transcript.correctWord(doc, 3, 'fixed')
+  transcript.correctWord(doc, 4, 'also')
+  transcript.correctWord(doc, 9, 'last')
+  const spans = transcript.alignSpansForCorrected(doc)
+  assert.equal(spans, [
+    // from the end of w2 to the start of w5
+    {
+      paragraphStart: 0,
+      start: 2 * 24000 + 19200,
+      end: 5 * 24000,
+      words: [
+        ['fixed', 72000, 91200],
+        ['also', 96000, 115200],
+      ],
+    },
+    // the paragraph's last word: up to the paragraph's end
+    { paragraphStart: 0, start: 8 * 24000 + 19200, end: 9 * 24000 + 19200, words: [['last', 216000, 235200]] },
+  ])
+  const before = transcript.readWords(doc)
+  const changed = transcript.setWordTimes(doc, 0, [
+    { text: 'fixed', from: { start: 72000, end: 91200 }, start: 70000, end: 90000, confidence: 1 },
+    { text: 'also', from: { start: 96000, end: 115200 }, start: 90000, end: 118000, confidence: 1 },
+    { text: 'not-there', from: { start: 1, end: 2 }, start: 3, end: 4, confidence: 1 },
+  ])
+  assert.is(changed, 2)
+  const after = transcript.readWords(doc)
+  for (const i of [0, 1, 2, 5, 6, 7, 8, 9, 10, 29]) assert.equal(after[i], before[i], `word ${i} untouched`)
+  assert.equal([after[3]!.start, after[3]!.end, after[4]!.start], [70000, 90000, 90000])
+  assert.equal(
+    transcript.alignSpansForCorrected(doc).map((s) => s.words.map((w) => w[0])),
+    [['last']],
+  )
+  // untimed words (imported subtitles, or flagged when they could not be aligned) are realigned too
+  transcript.setWordTimes(doc, 0, [
+    { text: 'last', from: { start: 216000, end: 235200 }, start: 216000, end: 235200, confidence: 0 },
+  ])
+  assert.equal(
+    transcript.alignSpansForCorrected(doc).map((s) => s.words.map((w) => w[0])),
+    [['last']],
+  )
+  assert.is(transcript.setWordTimes(doc, 99, []), 0, 'no such paragraph')
+})
+
 test.run()

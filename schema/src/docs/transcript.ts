@@ -8,6 +8,9 @@
  *   y-tiptap stores a non-overlapping mark as the attribute named after the mark, valued with its attrs). The
  *   spaces between words carry no `word` attribute.
  * - `meta` (Y.Map): schemaVersion, assetId, language, source (e.g. `whisper`, `manual`), sampleRate.
+ * - `timed` (Y.Map): for each word timed from the audio, `"<start>:<end>"` -> the text that timing was measured
+ *   for. A word whose text differs from it was corrected by a person, and `transcripts.realign` re-times it. Kept
+ *   out of the word mark so the editor's marks stay as they are.
  *
  * Times are audio samples of the transcribed asset, integers. Correcting a word rewrites only its characters
  * and keeps its attribute, so the timings of every other word are untouched. Deleting words removes their
@@ -22,7 +25,7 @@ import { isInt, type Problem, ProblemCode, problem } from './problem'
 
 export const KIND = 'transcript' as const
 export const VERSION = 1
-export const ROOTS = { meta: 'map', body: 'xml' } as const
+export const ROOTS = { meta: 'map', body: 'xml', timed: 'map' } as const
 /** Name of the mark (and Y.XmlText formatting attribute) that carries a word's timing. */
 export const WORD_MARK = 'word'
 export const PARAGRAPH = 'paragraph'
@@ -71,6 +74,10 @@ export function metaOf(doc: Y.Doc): Y.Map<unknown> {
 export function bodyOf(doc: Y.Doc): Y.XmlFragment {
   return doc.getXmlFragment('body')
 }
+export function timedOf(doc: Y.Doc): Y.Map<string> {
+  return doc.getMap('timed')
+}
+const timingKey = (w: { start: number; end: number }) => `${w.start}:${w.end}`
 
 let genesisCache: Uint8Array | null = null
 export function genesis(): Uint8Array {
@@ -138,6 +145,9 @@ export function buildTranscript(
       if (input[key] !== undefined) meta.set(key, input[key])
     const body = bodyOf(doc)
     if (body.length) body.delete(0, body.length)
+    const timed = timedOf(doc)
+    for (const key of [...timed.keys()]) timed.delete(key)
+    for (const s of input.segments) for (const w of s.words) if (w.confidence > 0) timed.set(timingKey(w), w.text)
     const paragraphs = input.segments.map((s) => {
       const p = new Y.XmlElement<ParagraphAttrs>(PARAGRAPH)
       p.setAttribute('speaker', s.speaker)
@@ -201,6 +211,8 @@ export function addSegment(
     p.setAttribute('end', segment.end)
     p.insert(0, [new Y.XmlText()])
     body.insert(at, [p as unknown as Y.XmlElement])
+    const timed = timedOf(doc)
+    for (const w of segment.words) timed.set(timingKey(w), w.text)
     const delta: { insert: string; attributes?: Record<string, unknown> }[] = []
     segment.words.forEach((w, j) => {
       if (j > 0) delta.push({ insert: ' ' })
@@ -340,6 +352,109 @@ export function cutRangesForDeletedWords(
   }
   if (runStart !== null) ranges.push({ start: runStart, end: runEnd })
   return ranges.filter((r) => r.end > r.start)
+}
+
+/** A stretch of a paragraph's audio and the words spoken in it, each `[text, start, end]` as the document has it. */
+export interface AlignSpan {
+  paragraphStart: number
+  start: number
+  end: number
+  words: [string, number, number][]
+}
+
+/** Every word of every paragraph, one span per paragraph over its range: what imported subtitles align. */
+export function alignSpansForAll(doc: Y.Doc): AlignSpan[] {
+  const paras = readParagraphs(doc)
+  const spans: AlignSpan[] = paras.map((p) => ({ paragraphStart: p.start, start: p.start, end: p.end, words: [] }))
+  for (const w of readWords(doc)) spans[w.paragraph]!.words.push([w.text, w.start, w.end])
+  return spans.filter((s) => s.words.length > 0 && s.end > s.start)
+}
+
+/**
+ * The words a person corrected (their text is not the text their timing was measured for) and words never timed
+ * from the audio (confidence 0), grouped into runs of
+ * neighbours; each run spans from the end of the untouched word before it to the start of the untouched word
+ * after it (or the paragraph's edge), so re-timing it leaves every untouched word where it is.
+ */
+export function alignSpansForCorrected(doc: Y.Doc): AlignSpan[] {
+  const timed = timedOf(doc)
+  const paras = readParagraphs(doc)
+  const byParagraph: TimedWord[][] = paras.map(() => [])
+  for (const w of readWords(doc)) byParagraph[w.paragraph]!.push(w)
+  const spans: AlignSpan[] = []
+  byParagraph.forEach((words, i) => {
+    const p = paras[i]!
+    const corrected = (w: TimedWord) => {
+      const was = timed.get(timingKey(w))
+      // also words never timed from the audio (imported, or flagged when they could not be aligned)
+      return (was !== undefined && was !== w.text) || (was === undefined && w.confidence === 0)
+    }
+    let j = 0
+    while (j < words.length) {
+      if (!corrected(words[j]!)) {
+        j++
+        continue
+      }
+      let k = j
+      while (k < words.length && corrected(words[k]!)) k++
+      const start = j > 0 ? words[j - 1]!.end : Math.min(p.start, words[j]!.start)
+      const end = k < words.length ? words[k]!.start : Math.max(p.end, words[k - 1]!.end)
+      spans.push({
+        paragraphStart: p.start,
+        start: Math.min(start, words[j]!.start),
+        end: Math.max(end, words[k - 1]!.end),
+        words: words.slice(j, k).map((w) => [w.text, w.start, w.end]),
+      })
+      j = k
+    }
+  })
+  return spans
+}
+
+/** A word's new times, found by its current text and times (`from`). */
+export interface WordRetiming extends WordTiming {
+  text: string
+  from: { start: number; end: number }
+}
+
+/**
+ * Gives words of the paragraph that starts at `paragraphStart` new times, each found by its text and current times;
+ * a word that is not there any more (someone changed it meanwhile) is skipped. Records the text each new timing was
+ * measured for. Returns how many words changed; applying the same retimings again changes nothing.
+ */
+export function setWordTimes(
+  doc: Y.Doc,
+  paragraphStart: number,
+  words: readonly WordRetiming[],
+  origin: unknown = LOCAL_ORIGIN,
+): number {
+  for (const [j, w] of words.entries()) requireTiming(w, `word ${j}`)
+  const index = paragraphs(doc).findIndex((p) => p.getAttribute('start') === (paragraphStart as unknown))
+  if (index < 0) return 0
+  const ytext = paragraphText(paragraphs(doc)[index]!)
+  if (!ytext) return 0
+  const current = readWords(doc).filter((w) => w.paragraph === index)
+  const used = new Set<number>()
+  let changed = 0
+  doc.transact(() => {
+    const timed = timedOf(doc)
+    for (const r of words) {
+      const at = current.findIndex(
+        (w, i) => !used.has(i) && w.text === r.text && w.start === r.from.start && w.end === r.from.end,
+      )
+      if (at < 0) continue
+      used.add(at)
+      const w = current[at]!
+      if (w.start !== r.start || w.end !== r.end || w.confidence !== r.confidence) {
+        ytext.format(w.offset, w.text.length, { [WORD_MARK]: wordAttrs(r) })
+        changed++
+      }
+      if (r.confidence > 0) {
+        if (timed.get(timingKey(r)) !== r.text) timed.set(timingKey(r), r.text)
+      }
+    }
+  }, origin)
+  return changed
 }
 
 /** Every invariant of a transcript; an empty list means valid. */

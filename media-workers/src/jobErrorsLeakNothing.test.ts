@@ -29,9 +29,9 @@ let dir: string
 const events: JobEvent[] = []
 const orgId = randomUUID()
 const projectId = randomUUID()
-// every kind that reads one media file: tts reads text (its refusals are in jobs/tts.test.ts), export renders a
-// timeline snapshot (its failures are checked in jobs/export.test.ts)
-const kinds = (Object.keys(JOB_HANDLERS) as JobKind[]).filter((k) => k !== 'tts' && k !== 'export')
+// every kind that reads one media file: tts reads text (its refusals are in jobs/tts.test.ts), retell reads a
+// transcript's sentences (jobs/retell.test.ts), export renders a timeline snapshot (jobs/export.test.ts)
+const kinds = (Object.keys(JOB_HANDLERS) as JobKind[]).filter((k) => k !== 'tts' && k !== 'export' && k !== 'retell')
 
 const config = WorkersEnv.parse({
   NATS_URL: 'nats://127.0.0.1:1',
@@ -58,6 +58,15 @@ function inputFor(kind: JobKind, asset: Upload): Record<string, unknown> {
   if (kind === 'transcode') return { ...asset, heights: [360] }
   if (kind === 'thumbnails') return { ...asset, tileWidth: 160 }
   if (kind === 'framediff') return { assetA: asset, assetB: asset }
+  if (kind === 'discover') return { ...asset, minSeconds: 5, maxSeconds: 10, count: 3 }
+  if (kind === 'align')
+    return {
+      ...asset,
+      documentId: randomUUID(),
+      reason: 'import',
+      sampleRate: 16_000,
+      chunks: [{ paragraphStart: 0, start: 0, end: 32_000, words: [['hello', 0, 16_000], ['world', 16_000, 32_000]] }],
+    }
   return { ...asset }
 }
 

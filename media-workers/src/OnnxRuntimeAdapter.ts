@@ -22,13 +22,18 @@ export class OnnxRuntimeAdapter {
     private readonly timer: ToolTimer | null = null,
   ) {}
 
-  async session(model: Uint8Array): Promise<OnnxSession> {
+  /**
+   * `intraOpThreads` caps the threads one inference uses (ONNX Runtime's default is one per core, whose
+   * spinning workers cost CPU that a job decoding in ffmpeg at the same time needs more).
+   */
+  async session(model: Uint8Array, options: { intraOpThreads?: number } = {}): Promise<OnnxSession> {
     let lastError: unknown = null
     for (const provider of this.providers) {
       try {
         const session = await InferenceSession.create(model, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
+          ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
         })
         const timer = this.timer
         return {

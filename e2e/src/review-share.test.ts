@@ -97,6 +97,9 @@ function replica(docId: string, auth: { token: string } | { cookie: string }) {
   class CookieWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, { headers })
+      // closing a socket that is still connecting (teardown while the provider reconnects after a 4401) makes ws
+      // emit 'error', which with no listener ends the test process; the provider learns of it from 'close'
+      this.on('error', () => {})
     }
   }
   const socket = new HocuspocusProviderWebsocket({
@@ -127,9 +130,9 @@ function replica(docId: string, auth: { token: string } | { cookie: string }) {
     state,
     readOnly: () => provider.authorizedScope === 'readonly',
     close() {
+      socket.connect = async () => {}
       provider.destroy()
       socket.destroy()
-      socket.connect = async () => {}
     },
   }
   replicas.push(r)

@@ -181,7 +181,8 @@ async function runJob(
 
 const loadBefore = loadavg()[1]!
 /** Whether this machine has an NVIDIA GPU the CUDA provider could use (the device nodes the driver makes). */
-const gpuPresent = existsSync('/dev/nvidiactl') || (existsSync('/dev') && readdirSync('/dev').some((d) => /^nvidia\d+$/.test(d)))
+const gpuPresent =
+  existsSync('/dev/nvidiactl') || (existsSync('/dev') && readdirSync('/dev').some((d) => /^nvidia\d+$/.test(d)))
 try {
   log(`generating a ${CLIP_SECONDS} s 1920x1080 pair, and a ${LONG_SECONDS} s one from it...`)
   const fileA = path.join(dir, 'a-60.mp4')
@@ -195,7 +196,19 @@ try {
     [fileA, longA],
     [fileB, longB],
   ] as const)
-    await runBare(ffmpeg.ffmpegPath, ['-hide_banner', '-v', 'error', '-stream_loop', String(LOOPS - 1), '-i', from, '-c', 'copy', '-y', to])
+    await runBare(ffmpeg.ffmpegPath, [
+      '-hide_banner',
+      '-v',
+      'error',
+      '-stream_loop',
+      String(LOOPS - 1),
+      '-i',
+      from,
+      '-c',
+      'copy',
+      '-y',
+      to,
+    ])
   const mib = (f: string) => (statSync(f).size / 1024 ** 2).toFixed(1)
   const plan = framediffPlan(mediaInfoFrom(await ffmpeg.probe(fileA)), mediaInfoFrom(await ffmpeg.probe(fileB)))
   const frames = CLIP_SECONDS * FPS
@@ -253,7 +266,8 @@ try {
   const [la, lb] = await Promise.all([uploadClip(longA), uploadClip(longB)])
   const long = await runJob(worker.child, la, lb)
   log(`framediff job, ${LONG_SECONDS} s: ${long.seconds.toFixed(2)} s, peak worker RSS ${long.peakMiB.toFixed(0)} MiB`)
-  if (long.frames !== LONG_SECONDS * FPS) throw new Error(`the long job compared ${long.frames} frames, expected ${LONG_SECONDS * FPS}`)
+  if (long.frames !== LONG_SECONDS * FPS)
+    throw new Error(`the long job compared ${long.frames} frames, expected ${LONG_SECONDS * FPS}`)
   await stopWorker(worker.child)
 
   const job = jobRuns.reduce((best, r) => (r.seconds < best.seconds ? r : best))
@@ -264,7 +278,8 @@ try {
   const rows = [
     `| **framediff job** (${plan.width}x${plan.height}, ONNX Runtime ${provider}, whole path) | ${job.seconds.toFixed(2)} | ${fps(job.seconds)} | ${job.cpu.toFixed(1)} | ${msPerFrame(job.cpu)} |`,
     ...Object.entries(bareBest).map(
-      ([name, r]) => `| ${name} | ${r.seconds.toFixed(2)} | ${fps(r.seconds)} | ${r.cpu.toFixed(1)} | ${msPerFrame(r.cpu)} |`,
+      ([name, r]) =>
+        `| ${name} | ${r.seconds.toFixed(2)} | ${fps(r.seconds)} | ${r.cpu.toFixed(1)} | ${msPerFrame(r.cpu)} |`,
     ),
   ]
   const decode = bareBest["decode only (the worker's ffmpeg arguments)"]!

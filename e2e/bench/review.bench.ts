@@ -296,8 +296,8 @@ and on the worker's grid (same scale and luma), and the worker's decode alone wi
 CPU seconds are user + system of the process and its children (the worker with its ffmpeg; ffmpeg alone), read
 from /proc: on a shared machine they say more than the wall time.
 
-**The machine was loaded:** other work ran on this ${cpus().length}-core machine throughout (1-minute load average
-${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end), so the wall-clock figures are a fraction
+**The machine was loaded:** other work ran on this ${cpus().length}-core machine throughout (load average
+${loadBefore.toFixed(1)} over the 5 minutes before the start, ${loadavg()[0]!.toFixed(1)} over the last minute), so the wall-clock figures are a fraction
 of what an idle machine gives and move between runs; compare rows within this table, not with other tables.
 
 | what | seconds | frames per second | CPU seconds | CPU ms per frame |

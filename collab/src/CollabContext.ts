@@ -21,6 +21,8 @@ export type Principal =
       orgId: string
       name: string
       allowComments: boolean
+      /** When the guest's access ends (the earlier of the link's and the guest credential's expiry), ms since epoch. */
+      expiresAt: number
     }
 
 /** What the extensions put in a Hocuspocus connection context. */

@@ -195,6 +195,19 @@ test('an upload in one browser becomes a filmstrip, a waveform and a playing pro
     '00:00:00:00',
     'the playhead followed the picture',
   )
+  // Paused, the viewer shows the playhead's frame: the proxy's first frame sits `data-start` seconds into its
+  // MediaSource timeline (B-frame reordering puts it a few frames in), so frame n is at start + (n + 0.5) / 30.
+  await ben.waitForFunction(
+    () => {
+      const video = document.querySelector<HTMLVideoElement>('[data-testid=viewer-video]')!
+      const expected = Number(video.dataset.start) + (Number(video.dataset.sourceFrame) + 0.5) / 30
+      return video.paused && !video.seeking && Math.abs(video.currentTime - expected) < 0.002
+    },
+    null,
+    { timeout: 10_000 },
+  )
+  const proxyStart = Number(await ben.getAttribute('[data-testid=viewer-video]', 'data-start'))
+  assert.ok(proxyStart > 0 && proxyStart < 0.5, `the proxy's first frame is measured a few frames in (${proxyStart} s)`)
   // TIMELINE_SCREENSHOT=<file.png> saves Ben's workspace as it is now (docs/screenshots/timeline-with-media.png)
   if (process.env.TIMELINE_SCREENSHOT) {
     await ben.waitForTimeout(500) // the paused viewer's seek to the playhead's frame

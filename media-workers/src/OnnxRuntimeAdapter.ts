@@ -22,15 +22,20 @@ export class OnnxRuntimeAdapter {
     private readonly timer: ToolTimer | null = null,
   ) {}
 
-  /** `threads`: intra-op threads (ONNX Runtime's default is one per core; a tiny recurrent model runs best on one). */
-  async session(model: Uint8Array, options: { threads?: number } = {}): Promise<OnnxSession> {
+  /**
+   * `threads` caps the intra-op threads one inference uses (ONNX Runtime's default is one per core, whose spinning
+   * workers cost CPU that a job decoding in ffmpeg at the same time needs more; a tiny recurrent model runs best on
+   * one). `intraOpThreads` is the same setting under its ONNX Runtime name.
+   */
+  async session(model: Uint8Array, options: { threads?: number; intraOpThreads?: number } = {}): Promise<OnnxSession> {
+    const threads = options.threads ?? options.intraOpThreads
     let lastError: unknown = null
     for (const provider of this.providers) {
       try {
         const session = await InferenceSession.create(model, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
-          ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+          ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
         })
         const timer = this.timer
         return {

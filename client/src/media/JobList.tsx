@@ -1,6 +1,6 @@
 import { createResource, createSignal, For, Show } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
-import { createJobUpdates } from './createJobUpdates'
+import { createJobUpdates, type JobUpdate } from './createJobUpdates'
 import './media.css'
 
 const KIND_LABEL: Record<string, string> = {
@@ -14,7 +14,14 @@ const KIND_LABEL: Record<string, string> = {
  * The project's jobs (or one asset's) with live progress bars, their errors (ffmpeg's own message when it
  * failed), and cancel / retry for editors.
  */
-export function JobList(props: { projectId: string; assetId?: string; canDispatch?: boolean; limit?: number }) {
+export function JobList(props: {
+  projectId: string
+  assetId?: string
+  canDispatch?: boolean
+  limit?: number
+  /** Told each job's final status (the page refetches what the job changed, e.g. an asset's duration). */
+  onFinished?: (update: Extract<JobUpdate, { type: 'status' }>) => void
+}) {
   const [jobs, { refetch }] = createResource(
     () => ({ projectId: props.projectId, assetId: props.assetId, limit: props.limit ?? 50 }),
     (input) => api.jobs.list.query(input),
@@ -24,7 +31,13 @@ export function JobList(props: { projectId: string; assetId?: string; canDispatc
     clearTimeout(pending)
     pending = setTimeout(() => void refetch(), 150)
   }
-  const { progress } = createJobUpdates(() => props.projectId, refetchSoon)
+  const { progress } = createJobUpdates(
+    () => props.projectId,
+    (update) => {
+      refetchSoon()
+      if (update.final) props.onFinished?.(update)
+    },
+  )
   const [actionError, setActionError] = createSignal<string | null>(null)
   const act = async (f: () => Promise<unknown>) => {
     setActionError(null)
@@ -66,12 +79,20 @@ export function JobList(props: { projectId: string; assetId?: string; canDispatc
                     <Show when={job.attempt > 1}> · attempt {job.attempt}</Show>
                   </span>
                   <Show when={props.canDispatch && (job.status === 'queued' || job.status === 'running')}>
-                    <button type="button" class="ghost small" onClick={() => act(() => api.jobs.cancel.mutate({ id: job.id }))}>
+                    <button
+                      type="button"
+                      class="ghost small"
+                      onClick={() => act(() => api.jobs.cancel.mutate({ id: job.id }))}
+                    >
                       Cancel
                     </button>
                   </Show>
                   <Show when={props.canDispatch && (job.status === 'failed' || job.status === 'cancelled')}>
-                    <button type="button" class="ghost small" onClick={() => act(() => api.jobs.retry.mutate({ id: job.id }))}>
+                    <button
+                      type="button"
+                      class="ghost small"
+                      onClick={() => act(() => api.jobs.retry.mutate({ id: job.id }))}
+                    >
                       Retry
                     </button>
                   </Show>

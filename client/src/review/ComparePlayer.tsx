@@ -11,6 +11,7 @@ import {
   untrack,
 } from 'solid-js'
 import { isTypingTarget } from '../workspace/isTypingTarget'
+import { measureMediaStart } from '../workspace/measureMediaStart'
 import { formatTimecode } from '../workspace/timecode'
 import { attachVideoSource } from './attachVideoSource'
 import { COMPARE_MODE_LABEL, COMPARE_MODES, type CompareMode } from './compareState'
@@ -51,21 +52,11 @@ export function ComparePlayer(props: {
   const mode = () => s.compare().mode
   const frame = () => s.compare().frame
   const frameSeconds = a.fps.den / a.fps.num
-  // Where each video's first frame sits on its media timeline. An HLS proxy played through MSE starts at the
-  // first frame's presentation time (e.g. two frames in, after B-frame reordering), not at 0; frame n is then
-  // at start + n / fps. Measured from the buffered range once the first data is in.
+  // Where each video's first frame sits on its media timeline (see measureMediaStart).
   const [startA, setStartA] = createSignal(0)
   const [startB, setStartB] = createSignal(0)
   const measureStart = (video: HTMLVideoElement, set: (seconds: number) => void) => {
-    const measure = () => {
-      if (video.buffered.length === 0) return
-      const start = video.buffered.start(0)
-      set(start > 0 && start < 1 ? start : 0)
-      video.removeEventListener('loadeddata', measure)
-      video.removeEventListener('progress', measure)
-    }
-    video.addEventListener('loadeddata', measure)
-    video.addEventListener('progress', measure)
+    onCleanup(measureMediaStart(video, set))
   }
   const timeA = (aFrame: number) => startA() + seekTimeOf(aFrame, a.fps)
 

@@ -61,8 +61,7 @@ export function FindingsPanel(props: { room: ReviewRoom }) {
   const workflowOf = createDocSignal(room.workflow.doc, (doc) => (id: string) => qaWorkflow.getWorkflow(doc, id))
   const listed = createMemo(() => findings().filter((f) => !f.suggestion || f.suggestion.status === 'accepted'))
   const suggested = createMemo(() => findings().filter((f) => f.suggestion?.status === 'suggested'))
-  const nameOf = (id: string | null) =>
-    id ? (room.members().find((m) => m.id === id)?.name ?? (id === room.user.id ? room.user.name : id)) : ''
+  const nameOf = (id: string | null) => room.nameOf(id)
   // Selection is the room's, shared with the annotation layer; `?finding=<id>` selects one on open.
   const selectedId = room.selectedFinding
   const setSelectedId = room.selectFinding

@@ -40,6 +40,12 @@ export interface ReviewRoom {
   readOnly: Accessor<boolean>
   /** Members of the project's organization, for assignees and @mentions. */
   members: Accessor<{ id: string; name: string }[]>
+  /**
+   * A person's display name for an id in the documents (author, assignee): a member's name, else the name they
+   * had in the room's presence this session, else a guest's own name, else a neutral "Studio member" (a guest
+   * gets no member list and must never be shown a raw user id).
+   */
+  nameOf: (id: string | null) => string
   /** The frame shown, on `version`'s frame grid. */
   frame: Accessor<number>
   /** Moves the player (and everyone following this person) to a frame. */

@@ -22,7 +22,7 @@ export function ReviewsPanel(props: { projectId: string; canCreate: boolean }) {
     () => props.projectId,
     (projectId) => api.reviews.list.query({ projectId }),
   )
-  const [assets] = createResource(
+  const [assets, { refetch: refetchAssets }] = createResource(
     () => props.projectId,
     async (projectId) => (await api.assets.list.query({ projectId })) as unknown as AssetRow[],
   )
@@ -73,7 +73,15 @@ export function ReviewsPanel(props: { projectId: string; canCreate: boolean }) {
       <header class="panel-head">
         <span>Reviews</span>
         <Show when={props.canCreate}>
-          <button type="button" onClick={() => setOpen(!open())} data-testid="new-review">
+          <button
+            type="button"
+            onClick={() => {
+              // the project's assets as they are now: a version uploaded since the page opened is offered too
+              if (!open()) void refetchAssets()
+              setOpen(!open())
+            }}
+            data-testid="new-review"
+          >
             New review
           </button>
         </Show>

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createResource, createSignal, For, Show, Suspense } from 'solid-js'
 import { api, apiErrorMessage } from '../lib/api'
 import './shareDialog.css'
 
@@ -19,6 +19,8 @@ const when = (d: string | Date) => new Date(d).toLocaleString()
 export function ShareDialog(props: { reviewId: string }) {
   let dialog: HTMLDialogElement | undefined
   const [open, setOpen] = createSignal(false)
+  // the list below has a Suspense boundary of its own: without it, loading the links suspended the whole review
+  // page (its nodes taken out of the document, so showModal failed and the page flashed "Loading…")
   const [shares, { refetch }] = createResource(
     () => (open() ? props.reviewId : null),
     (reviewId) => api.reviews.shares.query({ reviewId }),
@@ -85,7 +87,7 @@ export function ShareDialog(props: { reviewId: string }) {
       </button>
       <dialog
         ref={dialog}
-        class="share-dialog panel"
+        class="share-dialog"
         aria-labelledby="share-dialog-title"
         onClose={() => {
           setOpen(false)
@@ -140,54 +142,56 @@ export function ShareDialog(props: { reviewId: string }) {
             {error() ?? apiErrorMessage(shares.error)}
           </p>
         </Show>
-        <table class="data-table" aria-label="Review links">
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>Expires</th>
-              <th>Comments</th>
-              <th>Guests</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            <For
-              each={shares()}
-              fallback={
-                <tr>
-                  <td colSpan={6} class="muted">
-                    No links yet.
-                  </td>
-                </tr>
-              }
-            >
-              {(s) => (
-                <tr classList={{ revoked: s.status !== 'active' }} data-share-id={s.id}>
-                  <td>
-                    {when(s.createdAt)}
-                    <Show when={s.createdByName}>
-                      <span class="muted"> · {s.createdByName}</span>
-                    </Show>
-                  </td>
-                  <td>{when(s.expiresAt)}</td>
-                  <td>{s.allowComments ? 'yes' : 'view only'}</td>
-                  <td>{s.guests}</td>
-                  <td>
-                    <span class="badge">{s.status}</span>
-                  </td>
-                  <td class="actions">
-                    <Show when={s.status === 'active'}>
-                      <button type="button" class="small" onClick={() => void revoke(s.id)}>
-                        Revoke
-                      </button>
-                    </Show>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+        <Suspense fallback={<p class="muted">Loading the links…</p>}>
+          <table class="data-table" aria-label="Review links">
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th>Expires</th>
+                <th>Comments</th>
+                <th>Guests</th>
+                <th>Status</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              <For
+                each={shares.latest}
+                fallback={
+                  <tr>
+                    <td colSpan={6} class="muted">
+                      No links yet.
+                    </td>
+                  </tr>
+                }
+              >
+                {(s) => (
+                  <tr classList={{ revoked: s.status !== 'active' }} data-share-id={s.id}>
+                    <td>
+                      {when(s.createdAt)}
+                      <Show when={s.createdByName}>
+                        <span class="muted"> · {s.createdByName}</span>
+                      </Show>
+                    </td>
+                    <td>{when(s.expiresAt)}</td>
+                    <td>{s.allowComments ? 'yes' : 'view only'}</td>
+                    <td>{s.guests}</td>
+                    <td>
+                      <span class="badge">{s.status}</span>
+                    </td>
+                    <td class="actions">
+                      <Show when={s.status === 'active'}>
+                        <button type="button" class="small" onClick={() => void revoke(s.id)}>
+                          Revoke
+                        </button>
+                      </Show>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </Suspense>
       </dialog>
     </>
   )

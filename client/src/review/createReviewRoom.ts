@@ -45,6 +45,19 @@ export function createReviewRoom(options: {
   const provider = options.qa.provider
   provider.setAwarenessField('user', options.user)
   const peers = createReviewPeers(provider)
+  // names of everyone seen in the room this session, kept after they leave (for authors and assignees)
+  const seenNames = createMemo<Map<string, string>>(
+    (prev) => {
+      let next = prev
+      for (const p of peers())
+        if (p.user.id && next.get(p.user.id) !== p.user.name) {
+          if (next === prev) next = new Map(prev)
+          next.set(p.user.id, p.user.name)
+        }
+      return next
+    },
+    new Map(),
+  )
   const [paused, setPaused] = createSignal(true)
   const [presenting, setPresentingRaw] = createSignal(false)
   const [followId, setFollowId] = createSignal<number | null>(null)
@@ -165,6 +178,15 @@ export function createReviewRoom(options: {
     role: options.role,
     readOnly,
     members: options.members,
+    nameOf: (id) => {
+      if (!id) return ''
+      const member = options.members().find((m) => m.id === id)
+      if (member) return member.name
+      if (id === options.user.id) return options.user.name
+      const seen = seenNames().get(id)
+      if (seen) return seen
+      return id.startsWith('guest:') ? `${id.slice('guest:'.length)} (guest)` : 'Studio member'
+    },
     frame: () => compare().frame,
     seek: (frame) => setCompare({ frame }),
     paused,

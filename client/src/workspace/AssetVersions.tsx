@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createResource, createSignal, For, Show, Suspense } from 'solid-js'
 import { api } from '../lib/api'
 import type { BinAsset } from './binAsset'
 import { errorMessage } from './errorMessage'
@@ -43,28 +43,31 @@ export function AssetVersions(props: {
           <Show when={versions.error}>
             <li class="error">{errorMessage(versions.error)}</li>
           </Show>
-          <For each={versions.latest ?? []}>
-            {(v) => (
-              <li data-asset-id={v.id}>
-                <Show when={props.onPick} fallback={<span class="mono">v{v.version}</span>}>
-                  <button
-                    type="button"
-                    class="ghost small mono"
-                    onClick={(e) => {
-                      e.stopPropagation()
-                      props.onPick?.(v.id)
-                    }}
-                  >
-                    v{v.version}
-                  </button>
-                </Show>
-                <span class="doc-name" title={v.filename}>
-                  {v.filename}
-                </span>
-                <span class="muted small">{v.status}</span>
-              </li>
-            )}
-          </For>
+          {/* a boundary of its own: the first load would otherwise suspend the whole page around the list */}
+          <Suspense fallback={<li class="muted">Loading…</li>}>
+            <For each={versions.latest ?? []}>
+              {(v) => (
+                <li data-asset-id={v.id}>
+                  <Show when={props.onPick} fallback={<span class="mono">v{v.version}</span>}>
+                    <button
+                      type="button"
+                      class="ghost small mono"
+                      onClick={(e) => {
+                        e.stopPropagation()
+                        props.onPick?.(v.id)
+                      }}
+                    >
+                      v{v.version}
+                    </button>
+                  </Show>
+                  <span class="doc-name" title={v.filename}>
+                    {v.filename}
+                  </span>
+                  <span class="muted small">{v.status}</span>
+                </li>
+              )}
+            </For>
+          </Suspense>
         </ol>
       </Show>
     </>

@@ -1,5 +1,5 @@
 import { can, type DocumentKind, type Role } from '@cutroom/schema'
-import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
+import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js'
 import { HighlightsPanel } from '../highlights'
 import { api } from '../lib/api'
 import { createUploadQueue, JobList, UploadDropZone } from '../media'
@@ -61,6 +61,13 @@ export function ProjectPage(props: { projectId: string }) {
     () => props.projectId,
     () => void refetchAssets(),
   )
+  // a finished job changes its asset (status, duration): the list follows without a reload
+  let assetsPending: ReturnType<typeof setTimeout> | undefined
+  const refetchAssetsSoon = () => {
+    clearTimeout(assetsPending)
+    assetsPending = setTimeout(() => void refetchAssets(), 600)
+  }
+  onCleanup(() => clearTimeout(assetsPending))
   const stacks = createMemo(() => latestOfStacks(assets.latest ?? []))
   const sizes = createMemo(() => stackSizes(assets.latest ?? []))
   const canReview = () => {
@@ -252,7 +259,12 @@ export function ProjectPage(props: { projectId: string }) {
           <header class="panel-head sub">
             <span>Processing</span>
           </header>
-          <JobList projectId={props.projectId} canDispatch={canUpload()} limit={20} />
+          <JobList
+            projectId={props.projectId}
+            canDispatch={canUpload()}
+            limit={20}
+            onFinished={(u) => u.assetId && refetchAssetsSoon()}
+          />
         </section>
       </div>
     </div>

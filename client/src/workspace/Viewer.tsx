@@ -3,6 +3,7 @@ import { type Accessor, createEffect, createMemo, createSignal, onCleanup, Show,
 import type { Playback } from './createPlayback'
 import { formatTimecode, frameToSeconds, secondsToFrame } from './timecode'
 import type { TimelineView, ViewItem } from './timelineView'
+import { measureMediaStart } from './measureMediaStart'
 
 /** Playable media of an asset: the HLS proxy when the transcode finished, else the uploaded source. */
 export interface MediaSource {
@@ -24,6 +25,10 @@ export function Viewer(props: {
   let loadedUrl = ''
   let frameHandle = 0
   const [error, setError] = createSignal<string | null>(null)
+  // where the loaded media's first frame sits on its timeline (an HLS proxy's is two frames in), so frame n is
+  // shown at start + n / rate: the review player's correction, measured the same way
+  const [start, setStart] = createSignal(0)
+  let stopMeasuring = () => {}
 
   const storyline = () => props.view().tracks.find((t) => t.storyline)
   const current = createMemo((): ViewItem | null => {
@@ -48,6 +53,9 @@ export function Viewer(props: {
     hls?.destroy()
     hls = null
     setError(null)
+    stopMeasuring()
+    setStart(0)
+    if (url) stopMeasuring = measureMediaStart(video, setStart)
     if (!url) {
       video.removeAttribute('src')
       video.load()
@@ -68,7 +76,8 @@ export function Viewer(props: {
               maxNumRetry: 6,
               retryDelayMs: 250,
               maxRetryDelayMs: 8000,
-              shouldRetry: (config, count, _timeout, response, retry) => retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
+              shouldRetry: (config, count, _timeout, response, retry) =>
+                retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
             },
           },
         },
@@ -85,7 +94,7 @@ export function Viewer(props: {
   const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
     const item = current()
     if (item && props.playback.rate() > 0) {
-      const mediaFrame = secondsToFrame(metadata.mediaTime, props.view().rate)
+      const mediaFrame = secondsToFrame(metadata.mediaTime - untrack(start), props.view().rate)
       const timelineFrame = item.start + mediaFrame - (item.sourceIn ?? 0)
       props.playback.advanceTo(Math.min(timelineFrame, item.start + item.duration))
     }
@@ -102,7 +111,7 @@ export function Viewer(props: {
     if (driven) {
       video.playbackRate = speed
       // untracked: the frames this playback presents move the playhead, and must not seek the video back
-      video.currentTime = untrack(() => frameToSeconds(sourceFrame() + 0.5, props.view().rate))
+      video.currentTime = untrack(() => start() + frameToSeconds(sourceFrame() + 0.5, props.view().rate))
       void video.play().catch(() => props.playback.setVideoDriven(false))
       if (!frameHandle) frameHandle = video.requestVideoFrameCallback(onFrame)
     } else {
@@ -116,11 +125,12 @@ export function Viewer(props: {
   createEffect(() => {
     const f = sourceFrame()
     if (!source() || (props.playback.rate() > 0 && !video.paused)) return
-    const target = frameToSeconds(f + 0.5, props.view().rate)
+    const target = start() + frameToSeconds(f + 0.5, props.view().rate)
     if (Math.abs(video.currentTime - target) > 1e-3) video.currentTime = target
   })
 
   onCleanup(() => {
+    stopMeasuring()
     if (frameHandle) video.cancelVideoFrameCallback(frameHandle)
     hls?.destroy()
   })
@@ -128,9 +138,19 @@ export function Viewer(props: {
   return (
     <div class="viewer">
       <div class="viewer-screen">
-        <video ref={video} muted={false} playsinline preload="auto" data-testid="viewer-video" />
+        <video
+          ref={video}
+          muted={false}
+          playsinline
+          preload="auto"
+          data-testid="viewer-video"
+          data-start={start()}
+          data-source-frame={sourceFrame()}
+        />
         <Show when={!source()}>
-          <div class="viewer-empty">{current()?.kind === 'gap' ? 'Gap' : current() ? 'No media' : 'No clip at the playhead'}</div>
+          <div class="viewer-empty">
+            {current()?.kind === 'gap' ? 'Gap' : current() ? 'No media' : 'No clip at the playhead'}
+          </div>
         </Show>
         <Show when={error()}>
           <div class="viewer-error">{error()}</div>

@@ -179,9 +179,18 @@ export class AuthExtension implements Extension {
  */
 export async function guestFor(sql: postgres.Sql, token: string): Promise<Principal | null> {
   const [row] = await sql<
-    { id: string; share_id: string; review_id: string; org_id: string; name: string; allow_comments: boolean }[]
+    {
+      id: string
+      share_id: string
+      review_id: string
+      org_id: string
+      name: string
+      allow_comments: boolean
+      expires_at: Date
+    }[]
   >`
-    select g.id, g.share_id, s.review_id, s.org_id, g.name, s.allow_comments
+    select g.id, g.share_id, s.review_id, s.org_id, g.name, s.allow_comments,
+      least(g.expires_at, s.expires_at) as expires_at
     from review_guests g join review_shares s on s.id = g.share_id
     where g.id = ${hashToken(token)} and g.expires_at > now() and s.expires_at > now() and s.revoked_at is null`
   return row
@@ -193,6 +202,7 @@ export async function guestFor(sql: postgres.Sql, token: string): Promise<Princi
         orgId: row.org_id,
         name: row.name,
         allowComments: row.allow_comments,
+        expiresAt: new Date(row.expires_at).getTime(),
       }
     : null
 }

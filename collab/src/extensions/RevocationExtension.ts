@@ -8,7 +8,14 @@ import {
   type Role,
   natsServers,
 } from '@cutroom/schema'
-import type { Connection, connectedPayload, Extension, Hocuspocus, onConfigurePayload } from '@hocuspocus/server'
+import type {
+  Connection,
+  connectedPayload,
+  Extension,
+  Hocuspocus,
+  onConfigurePayload,
+  onDisconnectPayload,
+} from '@hocuspocus/server'
 import type { NatsConnection, Subscription } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
@@ -33,7 +40,8 @@ export type Verdict = 'unchanged' | { close: number; readOnly?: boolean }
  * membership, session or API key change commits; every instance re-checks its matching connections against
  * Postgres and closes those that lost access (4403 removed, 4401 session or key revoked). A change of read/write
  * access closes with 4205 so the client reconnects and is authorized afresh; a demoted connection is read-only at
- * once, before the socket closes. A revoked review link (`shareId`) closes its guests' connections with 4401.
+ * once, before the socket closes. A revoked review link (`shareId`) closes its guests' connections with 4401, and
+ * so does the link's expiry (a timer per guest connection, re-checked against Postgres when it fires).
  * The event only selects whom to re-check: it never grants or keeps a right.
  */
 export class RevocationExtension implements Extension {
@@ -45,6 +53,8 @@ export class RevocationExtension implements Extension {
   private loop: Promise<void> | null = null
   // Recent events, for connections authorized from a read that may predate the change.
   private recent: { event: AccessChangedEvent; at: number }[] = []
+  // A guest's open connections end when the link expires: one timer per connection, re-checked when it fires.
+  private expiries = new Map<Connection<CollabContext>, ReturnType<typeof setTimeout>>()
 
   constructor(configuration: Partial<RevocationConfiguration> & Pick<RevocationConfiguration, 'natsUrl' | 'sql'>) {
     this.configuration = { onRevoke: () => {}, rememberMs: 30_000, ...configuration }
@@ -67,7 +77,39 @@ export class RevocationExtension implements Extension {
     this.configuration.log?.info('access changes over NATS ready')
   }
 
+  async onDisconnect({ context, socketId }: onDisconnectPayload<CollabContext>): Promise<void> {
+    for (const [connection, timer] of this.expiries)
+      if (connection.context === context || connection.socketId === socketId) {
+        clearTimeout(timer)
+        this.expiries.delete(connection)
+      }
+  }
+
+  /**
+   * Re-checks a guest's connection when its link expires (Postgres then denies it, and it closes with 4401), so an
+   * open review page does not outlive its link. Timers longer than setTimeout allows are re-armed on the way.
+   */
+  private closeAtExpiry(connection: Connection<CollabContext>, expiresAt: number): void {
+    const arm = () => {
+      const wait = expiresAt - Date.now()
+      const timer = setTimeout(
+        () => {
+          if (Date.now() < expiresAt) return arm()
+          this.expiries.delete(connection)
+          void this.recheck(connection)
+        },
+        // a little past the instant, so Postgres' now() is past it too
+        Math.min(Math.max(0, wait) + 250, 2 ** 31 - 1),
+      )
+      timer.unref?.()
+      this.expiries.set(connection, timer)
+    }
+    arm()
+  }
+
   async onDestroy(): Promise<void> {
+    for (const timer of this.expiries.values()) clearTimeout(timer)
+    this.expiries.clear()
     this.subscription?.unsubscribe()
     await this.loop
     await this.nc?.drain().catch(() => {})
@@ -75,6 +117,8 @@ export class RevocationExtension implements Extension {
 
   /** A connection authorized just before a change committed is re-checked once it is established. */
   async connected({ context, connection }: connectedPayload<CollabContext>): Promise<void> {
+    if (context.principal?.kind === 'guest')
+      this.closeAtExpiry(connection as Connection<CollabContext>, context.principal.expiresAt)
     const since = context.authorizedAt
     if (since === undefined) return
     this.forget()

@@ -8,6 +8,8 @@ import { SSIM_MARGIN } from '../onnx/ssimModel'
  */
 export class DiffGrid {
   readonly cells: Uint8Array
+  /** The lowest SSIM seen in each cell while pooling (float64, so 1 - s rounds as it did per pixel). */
+  private readonly lowest: Float64Array
   private readonly colCell: Int32Array
   private readonly mapCol: Int32Array
   private readonly rowCell: Int32Array
@@ -20,6 +22,7 @@ export class DiffGrid {
     readonly rows: number,
   ) {
     this.cells = new Uint8Array(cols * rows)
+    this.lowest = new Float64Array(cols * rows)
     const mapWidth = frameWidth - 2 * SSIM_MARGIN
     const mapHeight = frameHeight - 2 * SSIM_MARGIN
     this.colCell = Int32Array.from({ length: frameWidth }, (_, x) =>
@@ -38,19 +41,22 @@ export class DiffGrid {
 
   /** Fills `cells` from one frame's map (`map[offset ...]`, (H-10) x (W-10), row-major) and returns them. */
   pool(map: Float32Array, offset: number): Uint8Array {
-    const { cells, frameWidth, frameHeight, colCell, mapCol, rowCell, mapRow } = this
+    const { cells, frameWidth, frameHeight, colCell, mapCol, rowCell, mapRow, lowest } = this
     const mapWidth = frameWidth - 2 * SSIM_MARGIN
-    cells.fill(0)
+    // the largest dissimilarity of a cell is 1 - its lowest SSIM: one comparison per pixel, one rounding per cell
+    lowest.fill(1)
     for (let y = 0; y < frameHeight; y++) {
       const rowBase = offset + mapRow[y]! * mapWidth
       const cellBase = rowCell[y]! * this.cols
       for (let x = 0; x < frameWidth; x++) {
-        const d = 1 - map[rowBase + mapCol[x]!]!
-        if (d <= 0) continue
-        const v = d >= 1 ? 255 : Math.round(d * 255)
+        const s = map[rowBase + mapCol[x]!]!
         const c = cellBase + colCell[x]!
-        if (v > cells[c]!) cells[c] = v
+        if (s < lowest[c]!) lowest[c] = s
       }
+    }
+    for (let c = 0; c < cells.length; c++) {
+      const d = 1 - lowest[c]!
+      cells[c] = d <= 0 ? 0 : d >= 1 ? 255 : Math.round(d * 255)
     }
     return cells
   }

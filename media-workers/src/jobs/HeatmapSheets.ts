@@ -38,7 +38,9 @@ export class HeatmapSheets {
     readonly tileHeight: number,
   ) {
     this.raw = path.join(dir, 'heatmap.gray')
-    this.out = createWriteStream(this.raw)
+    // tiles are small (a few KiB) and come one per frame: a large buffer lets the comparison run on instead of
+    // waiting for a drain after every second tile
+    this.out = createWriteStream(this.raw, { highWaterMark: 1024 * 1024 })
     // an error without a listener would end the worker process
     this.out.on('error', (err) => {
       this.failure ??= err
@@ -51,8 +53,13 @@ export class HeatmapSheets {
     this.count++
     if (!this.out.write(Buffer.from(tile)))
       await new Promise<void>((r) => {
-        this.out.once('drain', r)
-        this.out.once('close', r)
+        const done = () => {
+          this.out.off('drain', done)
+          this.out.off('close', done)
+          r()
+        }
+        this.out.on('drain', done)
+        this.out.on('close', done)
       })
   }
 

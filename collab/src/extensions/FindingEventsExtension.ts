@@ -7,7 +7,7 @@ import {
 } from '@hocuspocus/server'
 import type { Logger } from 'pino'
 import type postgres from 'postgres'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import type { CollabContext } from '../CollabContext'
 import { LOAD_ORIGIN } from './PersistenceExtension'
 
@@ -80,9 +80,22 @@ export class FindingEventsExtension implements Extension {
     // A connection's context names the kind; a document loaded by the server (patches) is looked up.
     if (!id || (context?.kind !== undefined && context.kind !== 'qa')) return
     const known = new Set<string>()
-    const findings = document.share.get('findings') as Y.Map<Y.Map<unknown>> | undefined
-    if (findings) for (const [fid, m] of findings) if (qa.isConfirmedFinding(m)) known.add(fid)
-    const onTransaction = (tr: Y.Transaction) => this.observe(documentName, document, tr)
+    try {
+      const findings = findingsRoot(document)
+      if (findings) for (const [fid, m] of findings) if (m instanceof Y.Map && qa.isConfirmedFinding(m)) known.add(fid)
+    } catch (err) {
+      // Not a document this extension understands: never a reason to refuse the load.
+      this.configuration.log?.warn({ err, documentName }, 'cannot read the findings of a loaded document')
+      return
+    }
+    const onTransaction = (tr: Y.Transaction) => {
+      // Runs inside Yjs' transaction cleanup: nothing may throw out of it.
+      try {
+        this.observe(documentName, document, tr)
+      } catch (err) {
+        this.configuration.log?.error({ err, documentName }, 'reading a change for finding.created failed')
+      }
+    }
     document.on('afterTransaction', onTransaction)
     const t: Tracked = {
       review: handled(this.lookUpReview(id)),
@@ -119,13 +132,14 @@ export class FindingEventsExtension implements Extension {
   private observe(documentName: string, document: Y.Doc, tr: Y.Transaction): void {
     if (tr.origin === LOAD_ORIGIN) return
     const t = this.tracked.get(documentName)
-    const findings = document.share.get('findings') as Y.Map<Y.Map<unknown>> | undefined
+    const findings = t && findingsRoot(document)
     if (!t || !findings) return
+    const root: unknown = findings
     const candidates = new Set<string>()
     for (const [type, keys] of tr.changed) {
-      if (type === findings) {
+      if (type === root) {
         for (const key of keys) if (key !== null && !t.known.has(key)) candidates.add(key)
-      } else if ((type._item?.parent as unknown) === findings && keys.has('suggestion')) {
+      } else if (type._item && type._item.parent === root && keys.has('suggestion')) {
         const key = type._item.parentSub
         if (key && !t.known.has(key)) candidates.add(key)
       }
@@ -134,7 +148,7 @@ export class FindingEventsExtension implements Extension {
     const relayed = isTransactionOrigin(tr.origin) && tr.origin.source === 'redis'
     for (const fid of candidates) {
       const m = findings.get(fid)
-      if (!m || !qa.isConfirmedFinding(m)) continue
+      if (!(m instanceof Y.Map) || !qa.isConfirmedFinding(m)) continue
       t.known.add(fid)
       // The instance that received the change emits it.
       if (relayed) continue
@@ -229,4 +243,11 @@ export class FindingEventsExtension implements Extension {
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {})
   return p
+}
+
+/** The document's `findings` map, when it has one (a root type that exists is read as a map, as qa.ts does). */
+function findingsRoot(document: Y.Doc): Y.Map<Y.Map<unknown>> | undefined {
+  const root = document.share.get('findings')
+  if (!root) return undefined
+  return root instanceof Y.Map ? (root as Y.Map<Y.Map<unknown>>) : document.getMap<Y.Map<unknown>>('findings')
 }

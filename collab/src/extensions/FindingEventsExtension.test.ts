@@ -213,6 +213,22 @@ test('documents that are no review’s qa document queue nothing', async () => {
   editor.destroy()
 })
 
+test('a finding whose qa_findings row exists already is not announced again: whoever inserts the row first does', async () => {
+  // The api's upsert at a workflow action got there first (eventCount 3).
+  await f.sql`insert into qa_findings (review_id, finding_id, org_id, project_id, status, title, severity, frame, frame_end, event_count)
+    values (${reviewId}, 'api-first', ${f.orgId}, ${f.projectId}, 'in_progress', 'From the api', 'low', 1, 2, 3)`
+  const editor = await f.connect(f.docs.qa, f.sessions.editor)
+  qa.addFinding(editor.doc, { id: 'api-first', title: 'Drawn', versionA: 'a', versionB: 'b', frame: 1, author: 'ed' })
+  const control = addFinding(editor.doc, 'Control')
+  await editor.settled()
+  await waitFor(async () => (await deliveries(control)).length === 1, 15_000, 'the control finding')
+  await idle()
+  assert.is((await deliveries('api-first')).length, 0)
+  const [row] = await f.sql`select status, title, event_count from qa_findings where finding_id = 'api-first'`
+  assert.equal({ ...row }, { status: 'in_progress', title: 'From the api', event_count: 3 }, 'the row is left alone')
+  editor.destroy()
+})
+
 test('a blocked outbox does not hold up the edit: the change is acknowledged, the event follows', async () => {
   const lock = await f.sql.reserve()
   try {

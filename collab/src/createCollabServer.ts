@@ -12,6 +12,7 @@ import { AuthExtension } from './extensions/AuthExtension'
 import { ConnectionGuardExtension } from './extensions/ConnectionGuardExtension'
 import { ConnectionLimitExtension } from './extensions/ConnectionLimitExtension'
 import { DocumentValidationExtension } from './extensions/DocumentValidationExtension'
+import { FindingEventsExtension } from './extensions/FindingEventsExtension'
 import { HealthExtension } from './extensions/HealthExtension'
 import { MetricsExtension } from './extensions/MetricsExtension'
 import { NatsPatchExtension } from './extensions/NatsPatchExtension'
@@ -58,6 +59,8 @@ export interface CollabServer {
   patcher: DocPatcher
   metrics: CollabMetrics
   updateLog: UpdateLog
+  /** Emits `finding.created` when a finding appears in a review's qa document. */
+  findingEvents: FindingEventsExtension
   /** Starts listening on COLLAB_HOST:COLLAB_PORT (0 picks a free port); resolves with the bound port. */
   listen(): Promise<{ port: number; url: string }>
   /** Closes every connection, flushes the log, disconnects NATS and Redis. Does not end `sql`. */
@@ -88,6 +91,7 @@ export function createCollabServer({
         }
       : undefined,
   })
+  const findingEvents = new FindingEventsExtension({ sql, log })
   const checks: Record<string, () => Promise<unknown>> = { postgres: () => sql`select 1` }
   const prefix = redisPrefix ?? config.COLLAB_REDIS_PREFIX ?? 'cutroom-collab'
   const { host, port, options: redisOptions } = config.REDIS_URL ? redisConnection(config.REDIS_URL) : {}
@@ -128,6 +132,7 @@ export function createCollabServer({
       onReject: (code) => metrics.recordRefusal(code),
     }),
     persistence,
+    findingEvents,
     new MetricsExtension({ metrics }),
   ]
   const patcher = new DocPatcher({ sql, whenPersisted: (name) => persistence.whenPersisted(name), log, metrics })
@@ -165,6 +170,7 @@ export function createCollabServer({
     patcher,
     metrics,
     updateLog,
+    findingEvents,
     async listen() {
       await server.listen()
       return { port: server.address.port, url: `ws://${config.COLLAB_HOST}:${server.address.port}` }

@@ -245,7 +245,17 @@ test('refusals change nothing: INVALID_STATE, non-members, unknown findings, bad
   const ref = { reviewId: r.review.id, findingId }
   const audits = async () =>
     (await sql<{ n: number }[]>`select count(*)::int as n from audit_log where org_id = ${r.orgId}`)[0]!.n
-  const before = { rows: await workflowRows(r.review.workflowDocumentId), audits: await audits() }
+  // collab mirrors the drawn finding as it arrives (open, no workflow trail yet): refusals leave that row alone
+  const mirrored = async () =>
+    (await sql<{ status: string; assignee_id: string | null; due: string | null; event_count: number }[]>`
+      select status, assignee_id, due, event_count from qa_findings where review_id = ${r.review.id}`).map((m) => ({ ...m }))
+  await waitUntil(async () => (await mirrored()).length > 0, 15_000, 'the finding mirrored by collab')
+  const before = {
+    rows: await workflowRows(r.review.workflowDocumentId),
+    audits: await audits(),
+    mirror: await mirrored(),
+  }
+  assert.equal(before.mirror, [{ status: 'open', assignee_id: null, due: null, event_count: 0 }])
 
   const invalid = owner.client.qa.transition.mutate({ ...ref, action: 'approve' })
   const error = await invalid.then(
@@ -272,8 +282,7 @@ test('refusals change nothing: INVALID_STATE, non-members, unknown findings, bad
 
   assert.is(await workflowRows(r.review.workflowDocumentId), before.rows, 'no workflow update was written')
   assert.is(await audits(), before.audits, 'no audit row for a refusal')
-  const [mirror] = await sql`select count(*)::int as n from qa_findings where review_id = ${r.review.id}`
-  assert.is(mirror!.n, 0)
+  assert.equal(await mirrored(), before.mirror, 'the mirrored row is unchanged')
 
   // A change that applies: one update, one audit row, one mirrored row.
   await owner.client.qa.transition.mutate({ ...ref, action: 'block' })
@@ -374,7 +383,7 @@ test('qa.exportNotes: CSV, EDL and FCPXML at the version’s 29.97 fps, with the
   r.qaReplica.close()
 })
 
-test('the workflow queues finding.created (at the first workflow action), finding.assigned, finding.status_changed and review.approved webhooks', async () => {
+test('drawing queues finding.created (collab, before any workflow action); the workflow queues finding.assigned, finding.status_changed and review.approved webhooks', async () => {
   const r = await room()
   const [hook] = await sql<{ id: string }[]>`
     insert into webhooks (org_id, url, events, secret_ciphertext)
@@ -384,9 +393,33 @@ test('the workflow queues finding.created (at the first workflow action), findin
   const findingId = await draw(r, 'Dropout at the cut')
   const { editor, reviewer } = r.people
   const ref = { reviewId: r.review.id, findingId }
-  // the api learns of a finding drawn over collab at its first workflow action: finding.created comes with it
-  assert.equal(await queued(hook!.id), [])
+  // collab queues finding.created when the drawn finding reaches it, before any workflow action
+  await waitUntil(async () => (await queued(hook!.id)).length > 0, 15_000, 'finding.created from collab')
+  assert.equal(await queued(hook!.id), [
+    {
+      event: 'finding.created',
+      data: {
+        reviewId: r.review.id,
+        findingId,
+        projectId: r.projectId,
+        status: 'open',
+        assigneeId: null,
+        due: null,
+        title: 'Dropout at the cut',
+        severity: 'high',
+      } as unknown as Record<string, string>,
+    },
+  ])
+  // the first workflow action updates the qa_findings row collab inserted: no second finding.created
   await editor.client.qa.assign.mutate({ ...ref, assigneeId: editor.user.id })
+  const [row] = await sql<{ status: string; assignee_id: string | null; event_count: number }[]>`
+    select status, assignee_id, event_count from qa_findings where review_id = ${r.review.id} and finding_id = ${findingId}`
+  assert.equal([row!.status, row!.assignee_id], ['open', editor.user.id])
+  assert.ok(row!.event_count > 0, 'the row now holds the workflow trail')
+  assert.equal(
+    (await queued(hook!.id)).map((q) => q.event),
+    ['finding.created', 'finding.assigned'],
+  )
   for (const action of ['start', 'submit'] as const) await editor.client.qa.transition.mutate({ ...ref, action })
   await reviewer.client.qa.transition.mutate({ ...ref, action: 'approve' })
   const events = await queued(hook!.id)

@@ -140,6 +140,8 @@ async function changeWorkflow(
       assigneeId: row.assigneeId,
       due: w.due,
     }
+    // Collab inserts the row (and announces the finding) when the finding appears in the qa document; an insert
+    // here means it did not get to, and the finding is announced now instead.
     if (upserted[0]?.inserted)
       await emitWebhookEvent(tx, review.orgId, 'finding.created', { ...data, title: row.title, severity: row.severity })
     if (reply.changed && op.kind === 'assign') await emitWebhookEvent(tx, review.orgId, 'finding.assigned', data)

@@ -1,4 +1,4 @@
-import { type ApiEnv, Streams, Subjects } from '@cutroom/schema'
+import { type ApiEnv, OUTBOX_CHANNEL, Streams, Subjects } from '@cutroom/schema'
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -13,7 +13,6 @@ import type { Logger } from 'pino'
 import type postgres from 'postgres'
 import { z } from 'zod'
 import type { Db } from '../db'
-import { OUTBOX_CHANNEL } from './notifyOutbox'
 import { sendWebhook } from './sendWebhook'
 import { decryptSecret, signWebhook } from './webhookSecrets'
 

@@ -1,15 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { tables, type WebhookEvent } from '@cutroom/schema'
+import { newMessageId, tables, type WebhookEvent } from '@cutroom/schema'
 import { and, arrayContains, eq } from 'drizzle-orm'
 import type { Db } from '../db'
 import { notifyOutbox } from './notifyOutbox'
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-
-/** A Standard Webhooks message id: `msg_` and 24 random bytes, base64url. */
-export function newMessageId(): string {
-  return `msg_${randomBytes(18).toString('base64url')}`
-}
 
 /**
  * Queues `type` for every enabled endpoint of the organization that subscribes to it. Call it inside the

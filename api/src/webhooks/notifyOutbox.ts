@@ -1,10 +1,8 @@
+import { OUTBOX_CHANNEL } from '@cutroom/schema'
 import { sql } from 'drizzle-orm'
 import type { Db } from '../db'
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-
-/** The Postgres channel the webhook relay listens on. */
-export const OUTBOX_CHANNEL = 'webhook_outbox'
 
 /**
  * Tells the webhook relays that deliveries were queued. Postgres sends a NOTIFY when the transaction commits

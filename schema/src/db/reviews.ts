@@ -35,8 +35,10 @@ export const reviews = pgTable(
 
 /**
  * The workflow state of each finding as the qa-workflow document has it, for queries across projects
- * (`qa.myFindings`). Written by the api after collab applied the change; `eventCount` (the document's trail
- * length after the change) orders writes, so a late reply never overwrites a newer state.
+ * (`qa.myFindings`). Inserted by collab when the finding appears in the qa document (`open`, `eventCount` 0,
+ * with its `finding.created` webhook deliveries), then written by the api after collab applied each workflow
+ * change; `eventCount` (the document's trail length after the change) orders writes, so a late reply never
+ * overwrites a newer state.
  */
 export const qaFindings = pgTable(
   'qa_findings',

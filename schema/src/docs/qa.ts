@@ -314,6 +314,15 @@ export function addSuggestedFinding(
   return true
 }
 
+/**
+ * Whether a finding map is a finding people work on: one drawn by a person, or a frame-diff suggestion a person
+ * accepted. A suggestion still pending or dismissed is not (yet) one.
+ */
+export function isConfirmedFinding(m: Y.Map<unknown>): boolean {
+  const suggestion = m.get('suggestion') as Suggestion | null | undefined
+  return !suggestion || suggestion.status === 'accepted'
+}
+
 /** A person accepts or dismisses a suggested finding; anything but a pending suggestion is INVALID_STATE. */
 export function resolveSuggestion(
   doc: Y.Doc,

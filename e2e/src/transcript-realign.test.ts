@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -186,6 +186,26 @@ test('a word corrected in one browser is realigned and its new timing reaches th
     },
     15_000,
   )
+
+  // Ada exports the corrected transcript from the Subtitles menu: SRT cues with the correction at its new time
+  await adaPage.click('button:has-text("Subtitles")')
+  const [download] = await Promise.all([
+    adaPage.waitForEvent('download', { timeout: 30_000 }),
+    adaPage.click('button[role=menuitem]:has-text("SubRip")'),
+  ])
+  const srt = readFileSync((await download.path())!, 'utf8')
+  assert.match(srt, /^1\r?\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\r?\n/)
+  const cue = srt.split(/\r?\n\r?\n/).find((c) => /\bharbour\b/.test(c))
+  assert.ok(cue, 'a cue carries the corrected word')
+  const [, from, to] = /(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})/.exec(cue!)!
+  const ms = (t: string) => {
+    const [h, m, rest] = t.split(':')
+    const [sec, milli] = rest!.split(',')
+    return ((Number(h) * 60 + Number(m)) * 60 + Number(sec)) * 1000 + Number(milli)
+  }
+  const wordMs = (samples: number) => (samples * 1000) / transcript.getMeta(observer.doc).sampleRate
+  assert.ok(ms(from!) <= wordMs(fixed.start) + 1 && ms(to!) >= wordMs(fixed.end) - 1, `${from} --> ${to} holds harbour`)
+  assert.is(download.suggestedFilename().endsWith('.srt'), true)
 
   // Ben deletes "quiet" and applies the deletion to the timeline: one word, one cut
   const quiet = after.findIndex((w) => w.text === 'quiet')

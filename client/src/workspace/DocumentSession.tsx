@@ -5,6 +5,7 @@ import { ConnectionBadge, saveState } from './ConnectionBadge'
 import { createAwarenessPeers, type PresenceUser } from './createAwarenessPeers'
 import { createProvider } from './createProvider'
 import { DownloadMenu } from './DownloadMenu'
+import { SubtitlesMenu } from './SubtitlesMenu'
 import type { EditorContext } from './EditorContext'
 import { PresenceAvatars } from './PresenceAvatars'
 import { userColor } from './userColor'
@@ -97,6 +98,15 @@ export function DocumentSession(props: {
         </div>
         <Show when={props.kind === 'timeline'}>
           <DownloadMenu documentId={props.documentId} unsynced={connection.unsynced} notify={notify} />
+        </Show>
+        <Show when={props.kind === 'transcript'}>
+          <SubtitlesMenu
+            documentId={props.documentId}
+            title={props.title}
+            unsynced={connection.unsynced}
+            readOnly={() => readOnlyReason() !== null}
+            notify={notify}
+          />
         </Show>
         <PresenceAvatars peers={peers} />
         <ConnectionBadge state={state} unsynced={connection.unsynced} />

@@ -10,14 +10,14 @@ const FORMATS = [
 ] as const
 
 /** Waits until every local edit is on the server (the file is made from what is saved), at most `ms`. */
-async function untilSaved(unsynced: Accessor<number>, ms: number): Promise<boolean> {
+export async function untilSaved(unsynced: Accessor<number>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (unsynced() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
   return unsynced() === 0
 }
 
 /** Saves text as a file through a temporary link (the browser's own download). */
-function saveFile(text: string, filename: string, contentType: string) {
+export function saveFile(text: string, filename: string, contentType: string) {
   const url = URL.createObjectURL(new Blob([text], { type: `${contentType};charset=utf-8` }))
   const a = document.createElement('a')
   a.href = url

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { PassThrough, type Writable } from 'node:stream'
 import ffmpeg, { type FfmpegCommand, type FfprobeData } from 'fluent-ffmpeg'
 import { ffmpegReason } from './ffmpegReason'
@@ -103,36 +103,29 @@ export class FfmpegAdapter {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new Error('frameBytes must be a positive integer.')
     const { signal } = options
     if (signal?.aborted) throw new JobCancelledError()
-    // a child process of our own rather than fluent-ffmpeg's output stream: fluent-ffmpeg fails a run whose
-    // stdout closes more than 20 ms before the process exits ("Output stream closed"), which a loaded machine
-    // does after a clean end; here the exit status alone says whether the stream ended well
-    const fullSpec: FfmpegSpec = { ...spec, outputs: [{ target: 'pipe:1', options: spec.outputOptions }] }
-    const child = spawn(this.ffmpegPath, this.args(fullSpec), { stdio: ['ignore', 'pipe', 'pipe'] })
-    const started = performance.now()
-    const tail: string[] = []
-    let partial = ''
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (d: string) => {
-      const lines = (partial + d).split(/\r|\n/)
-      partial = lines.pop() ?? ''
-      for (const line of lines) {
-        if (!line) continue
-        tail.push(line)
-        if (tail.length > STDERR_TAIL_LINES) tail.shift()
-      }
-    })
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-      child.once('error', (error) => resolve({ code: null, signal: null, error }))
-      child.once('close', (code, sig) => resolve({ code, signal: sig }))
-    })
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    }
-    signal?.addEventListener('abort', kill, { once: true })
-    // the read-ahead: ffmpeg decodes into this buffer while the reader works on earlier frames
+    const stop = new AbortController()
+    const onAbort = () => stop.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
     const pipe = new PassThrough({ highWaterMark: frameBytes * Math.max(1, options.bufferFrames ?? 4) })
-    child.stdout.pipe(pipe)
-    let done = false
+    let ended = false
+    const finished = this.run(
+      {
+        inputs: spec.inputs,
+        complexFilter: spec.complexFilter,
+        outputs: [{ target: pipe, options: spec.outputOptions }],
+      },
+      { signal: stop.signal },
+    ).then(
+      () => {
+        ended = true
+      },
+      (err: Error) => {
+        ended = true
+        pipe.destroy(err)
+        throw err
+      },
+    )
+    finished.catch(() => {})
     try {
       let frame = Buffer.allocUnsafe(frameBytes)
       let filled = 0
@@ -150,26 +143,15 @@ export class FfmpegAdapter {
           }
         }
       }
-      const exit = await exited
-      done = true
-      this.timer?.('ffmpeg', (performance.now() - started) / 1000, 'cpu')
-      if (signal?.aborted) throw new JobCancelledError()
-      if (exit.error) throw new Error(`ffmpeg could not start: ${exit.error.message}`)
-      if (partial) tail.push(partial)
-      if (exit.code !== 0) {
-        const how = exit.code === null ? `was killed with signal ${exit.signal}` : `exited with code ${exit.code}`
-        throw ffmpegFailure(new Error(`ffmpeg ${how}`), tail, filesOf(fullSpec))
-      }
+      await finished
     } catch (err) {
       if (signal?.aborted) throw new JobCancelledError()
       throw err
     } finally {
-      signal?.removeEventListener('abort', kill)
-      if (!done) {
-        // the reader left early (or failed): stop decoding and reap the process
-        kill()
-        pipe.destroy()
-        await exited
+      signal?.removeEventListener('abort', onAbort)
+      if (!ended) {
+        stop.abort()
+        await finished.catch(() => {})
       }
     }
   }

@@ -230,8 +230,10 @@ async function verify(
   if (lost) problems.push(`${lost} acknowledged keystrokes are not in Postgres`)
 
   // jobs: every row final; exactly one final event per job attempt; one job of each kind per asset
+  // a transcode is either an upload's preview rendition or the ladder after it: one of each per asset
   const jobs = await sql<{ id: string; kind: string; status: string; asset_id: string | null; attempt: number }[]>`
-    select id, kind, status, asset_id, attempt from jobs`
+    select id, case when kind = 'transcode' and (payload->'input'->>'preview')::boolean then 'transcode-preview'
+      else kind end as kind, status, asset_id, attempt from jobs`
   const count = (s: string) => jobs.filter((j) => j.status === s).length
   const unfinished = jobs.filter((j) => !TERMINAL_JOB_STATUSES.includes(j.status as never)).length
   const perAssetKind = new Map<string, number>()

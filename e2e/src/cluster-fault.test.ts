@@ -29,11 +29,12 @@ test('a NATS node, a collab, an api and a worker killed in turn: no acknowledged
   assert.ok(f.edits.acknowledged > 100)
   assert.is(f.edits.lost, 0)
   assert.ok(f.uploads.completed >= 4, `${f.uploads.completed} uploads`)
-  assert.is(f.jobs.dispatched, f.uploads.completed * 4, 'probe, transcode, thumbnails and waveform for each upload')
+  assert.is(f.jobs.dispatched, f.uploads.completed * 5, 'probe, preview rendition, ladder, thumbnails and waveform for each upload')
   assert.is(f.jobs.succeeded, f.jobs.dispatched)
   assert.is(f.jobs.duplicated, 0)
   assert.is(f.artifacts.orphaned, 0)
-  assert.is(f.artifacts.rows, f.uploads.completed * 3)
+  // hls twice (the preview rendition, then the ladder), thumbnails, waveform
+  assert.is(f.artifacts.rows, f.uploads.completed * 4)
   const collab = f.faults.find((x) => x.target.startsWith('collab'))!
   assert.ok(collab.reconnectMs && collab.reconnectMs.editors > 0, 'editors were connected to the killed collab and reconnected')
 })

@@ -120,7 +120,7 @@ test('uploading shows a progress bar, then the jobs appear with live progress an
   await page.waitForFunction(
     () => {
       const jobs = Array.from(document.querySelectorAll('[data-testid=job]'))
-      return jobs.length === 4 && jobs.every((j) => j.getAttribute('data-status') === 'succeeded')
+      return jobs.length === 5 && jobs.every((j) => j.getAttribute('data-status') === 'succeeded')
     },
     null,
     { timeout: 120_000 },

@@ -210,14 +210,22 @@ test('a word corrected in one browser is realigned and its new timing reaches th
   // Ben deletes "quiet" and applies the deletion to the timeline: one word, one cut
   const quiet = after.findIndex((w) => w.text === 'quiet')
   assert.ok(quiet >= 0, 'quiet was recognised')
-  await selectWord(benPage, after[quiet]!)
+  // a double click selects exactly the word (arrow keys counted from the paragraph start can land short when a
+  // remote change re-renders the paragraph mid-way)
+  await benPage.locator('[data-testid=transcript-editor] span[data-word]', { hasText: /^quiet$/ }).first().dblclick()
   await benPage.keyboard.press('Backspace')
   await benPage.selectOption('[data-testid=linked-timeline]', timelineId)
+  let pending = ''
   await until(
     'the pending deletion',
-    async () => /^1 deleted word → 1 cut$/.test((await benPage.textContent('[data-testid=pending-deletions]')) ?? ''),
+    async () => {
+      pending = (await benPage.textContent('[data-testid=pending-deletions]')) ?? ''
+      return /^1 deleted word → 1 cut$/.test(pending)
+    },
     15_000,
-  )
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (the panel says "${pending}"; the transcript reads "${transcript.readWords(observer.doc).map((w) => w.text).join(' ')}")`)
+  })
   await benPage.click('[data-testid=apply-deletions]')
   const rate = transcript.getMeta(observer.doc).sampleRate
   const cutFrames = (samples: number) => (samples * fps.num) / (rate * fps.den)

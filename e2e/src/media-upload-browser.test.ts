@@ -101,7 +101,8 @@ test.after(async () => {
 test('uploading shows a progress bar, then the jobs appear with live progress and finish', async () => {
   const { client, project, context, cspViolations } = await studio()
   const clip = path.join(dir, 'clip.mp4')
-  await makeClip(clip, { seconds: 8, width: 640, height: 360 })
+  // long enough that the ladder encode (after the fast preview rendition) reports progress before it ends
+  await makeClip(clip, { seconds: 20, width: 1280, height: 720 })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))

@@ -13,6 +13,8 @@ const OFFLINE_QUERIES = new Set([
   'projects.get',
   'assets.list',
   'assets.get',
+  // the transcript's Transcribe bar looks for a running job of its asset
+  'jobs.list',
 ])
 
 self.addEventListener('install', () => self.skipWaiting())

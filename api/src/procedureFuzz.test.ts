@@ -145,7 +145,10 @@ async function must<T>(path: string, input: unknown, token: string | null): Prom
 
 // ---------- Postgres state ----------
 
-/** Row count and a hash of every row of every table (without volatile columns), in one round trip. */
+/**
+ * Row count and a hash of every row of every table (without volatile columns: last use and sight, and the
+ * `jobs.dispatched_at` every api replica stamps in the background when it republishes queued jobs), in one round trip.
+ */
 let stateQuery: string | undefined
 async function snapshotState(): Promise<Map<string, string>> {
   stateQuery ??= await buildStateQuery()
@@ -163,7 +166,7 @@ async function buildStateQuery(): Promise<string> {
     .map(
       (name) =>
         `select '${name}' as name, count(*)::text || ':' || md5(coalesce(string_agg(x, E'\\n' order by x), '')) as h
-         from (select (to_jsonb(t) - 'last_used_at' - 'last_seen_at')::text as x from "${name}" t) s`,
+         from (select (to_jsonb(t) - 'last_used_at' - 'last_seen_at' - 'dispatched_at')::text as x from "${name}" t) s`,
     )
     .join(' union all ')
 }

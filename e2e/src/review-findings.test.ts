@@ -281,6 +281,9 @@ test('notes export downloads parse back to the finding’s frames', async () => 
 test('up and down move between findings, Enter seeks; a frame-diff suggestion is accepted or dismissed', async () => {
   const rita = await openReview('Rita')
   const list = rita.locator('.findings-list')
+  // the keys act on the rows the page has: wait until the qa document has synced both findings
+  await row(rita, bandingId).waitFor({ timeout: 15_000 })
+  await list.locator('[data-finding-id]').nth(1).waitFor({ timeout: 15_000 })
   await list.focus()
   await rita.keyboard.press('ArrowDown')
   await rita.keyboard.press('ArrowDown')

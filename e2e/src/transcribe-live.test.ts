@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { transcript } from '@cutroom/schema'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnWorker, until, type WorkerProcess } from './media-fixtures'
+import { jobsSettled, recordTimedParagraphs, speechClip } from './speech-fixtures'
 import { startWorkspaceStack, type WorkspaceStack } from './workspace-stack'
 
 /**
@@ -14,45 +13,9 @@ import { startWorkspaceStack, type WorkspaceStack } from './workspace-stack'
  * Transcribe on it in the media bin of his timeline and lands on the new transcript, which Ada opens too; both
  * pages fill in paragraph by paragraph while the job runs, with every word timed.
  */
-const run = promisify(execFile)
 let stack: WorkspaceStack
 let worker: WorkerProcess
 let dir: string
-
-const SENTENCES = [
-  'The harbor was quiet before the storm.',
-  'Nobody on the pier said a word.',
-  'She opened the door and walked outside.',
-]
-
-async function speechClip(file: string): Promise<void> {
-  const parts: string[] = []
-  for (const [i, s] of SENTENCES.entries()) {
-    parts.push(path.join(dir, `s${i}.wav`))
-    await run('flite', ['-voice', 'kal16', '-t', s, '-o', parts[i]!])
-  }
-  const inputs = ['-f', 'lavfi', '-t', '1', '-i', 'anullsrc=r=16000:cl=mono']
-  const labels = ['[0:a]']
-  parts.forEach((p, i) => {
-    inputs.push('-i', p, '-f', 'lavfi', '-t', '1', '-i', 'anullsrc=r=16000:cl=mono')
-    labels.push(`[${2 * i + 1}:a]`, `[${2 * i + 2}:a]`)
-  })
-  await run('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    ...inputs,
-    '-filter_complex',
-    `${labels.join('')}concat=n=${labels.length}:v=0:a=1[out]`,
-    '-map',
-    '[out]',
-    '-ar',
-    '48000',
-    '-c:a',
-    'aac',
-    file,
-  ])
-}
 
 const paragraphsIn = (page: import('playwright-core').Page) =>
   page.$$eval('[data-testid=transcript-editor] p', (ps) =>
@@ -73,7 +36,7 @@ test.after(async () => {
 
 test('Transcribe on an asset opens its transcript, which fills in live in two browsers', async () => {
   const clip = path.join(dir, 'harbor.m4a')
-  await speechClip(clip)
+  await speechClip(dir, clip)
   const ada = stack.people.Ada!
   const adaPage = await (await stack.contextFor(ada)).newPage()
   await adaPage.goto(`${stack.api.url}/projects/${stack.projectId}`)
@@ -87,6 +50,10 @@ test('Transcribe on an asset opens its transcript, which fills in live in two br
     async () => (await ada.client.assets.get.query({ id: asset.id })).status !== 'uploading',
     20_000,
   )
+  // The upload's jobs run to the end; then the worker stops, so the transcribe job waits in the queue until both
+  // pages are open and watching, and every step of the fill-in is theirs to see.
+  await jobsSettled(ada.client, stack.projectId)
+  await worker.stop()
 
   const timelineId = await stack.createDocument('timeline', 'Cut 1')
   const ben = await stack.openDocument(await stack.contextFor(stack.people.Ben!), timelineId)
@@ -102,23 +69,26 @@ test('Transcribe on an asset opens its transcript, which fills in live in two br
   const adaTranscript = await stack.openDocument(await stack.contextFor(ada), documentId)
   await adaTranscript.waitForSelector('[data-testid=transcript-editor]', { timeout: 15_000 })
 
-  // live: a page sees one paragraph before it sees all three
-  const counts = new Set<number>()
+  // live: each page sees one paragraph, then two, before it sees all three
+  const [benSteps, adaSteps] = [await recordTimedParagraphs(ben), await recordTimedParagraphs(adaTranscript)]
+  worker = await spawnWorker(stack.media!)
   const full = await until(
     'three timed paragraphs in both pages',
     async () => {
       const [b, a] = [await paragraphsIn(ben), await paragraphsIn(adaTranscript)]
       const timed = (ps: { start: string | null; words: number }[]) =>
         ps.filter((p) => p.start !== null && p.words > 0).length
-      counts.add(timed(b))
       return timed(b) === 3 && timed(a) === 3 ? b : null
     },
     90_000,
   )
-  assert.ok(
-    [...counts].some((n) => n > 0 && n < 3) || counts.size > 1,
-    `the transcript filled in step by step (${[...counts]})`,
-  )
+  for (const [who, steps] of [
+    ['Ben', benSteps],
+    ['Ada', adaSteps],
+  ] as const) {
+    const counts = await steps.counts()
+    assert.equal(counts, [0, 1, 2, 3], `${who}'s transcript filled in paragraph by paragraph (${counts})`)
+  }
   const starts = full.map((p) => Number(p.start))
   assert.ok(starts[0]! < starts[1]! && starts[1]! < starts[2]!, 'paragraphs in time order')
 

@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { timeline, transcript } from '@cutroom/schema'
 import type { Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnWorker, until, type WorkerProcess } from './media-fixtures'
+import { jobsSettled, recordTimedParagraphs, speechClip } from './speech-fixtures'
 import { startWorkspaceStack, type WorkspaceStack } from './workspace-stack'
 
 /**
@@ -17,32 +16,9 @@ import { startWorkspaceStack, type WorkspaceStack } from './workspace-stack'
  * keeps its own. Then Ben deletes a word and applies the deletion to the timeline as a cut; the re-timed word is
  * not taken for a deleted one.
  */
-const run = promisify(execFile)
 let stack: WorkspaceStack
 let worker: WorkerProcess
 let dir: string
-
-const SENTENCES = [
-  'The harbor was quiet before the storm.',
-  'Nobody on the pier said a word.',
-  'She opened the door and walked outside.',
-]
-
-async function speechClip(file: string): Promise<void> {
-  const inputs = ['-f', 'lavfi', '-t', '1', '-i', 'anullsrc=r=16000:cl=mono']
-  const labels = ['[0:a]']
-  for (const [i, s] of SENTENCES.entries()) {
-    const part = path.join(dir, `s${i}.wav`)
-    await run('flite', ['-voice', 'kal16', '-t', s, '-o', part])
-    inputs.push('-i', part, '-f', 'lavfi', '-t', '1', '-i', 'anullsrc=r=16000:cl=mono')
-    labels.push(`[${2 * i + 1}:a]`, `[${2 * i + 2}:a]`)
-  }
-  await run('ffmpeg', [
-    ...['-loglevel', 'error', '-y', ...inputs],
-    ...['-filter_complex', `${labels.join('')}concat=n=${labels.length}:v=0:a=1[out]`, '-map', '[out]'],
-    ...['-ar', '48000', '-c:a', 'aac', file],
-  ])
-}
 
 /** The timed words a page shows: text and the word mark's attributes. */
 const wordsIn = (page: Page) =>
@@ -80,7 +56,7 @@ test.after(async () => {
 
 test('a word corrected in one browser is realigned and its new timing reaches the other; deletions become cuts', async () => {
   const clip = path.join(dir, 'harbor.m4a')
-  await speechClip(clip)
+  await speechClip(dir, clip)
   const ada = stack.people.Ada!
   const ben = stack.people.Ben!
   const adaProject = await (await stack.contextFor(ada)).newPage()
@@ -95,6 +71,9 @@ test('a word corrected in one browser is realigned and its new timing reaches th
     async () => (await ada.client.assets.get.query({ id: asset.id })).status !== 'uploading',
     30_000,
   )
+  // the worker stops once the upload's jobs are done, so the transcribe job waits until both pages watch
+  await jobsSettled(ada.client, stack.projectId)
+  await worker.stop()
 
   // a timeline holding the whole clip, for the cut at the end
   const timelineId = await stack.createDocument('timeline', 'Cut 1')
@@ -120,22 +99,17 @@ test('a word corrected in one browser is realigned and its new timing reaches th
   await benPage.waitForSelector('[data-testid=transcript-editor]', { timeout: 20_000 })
 
   // live: both pages fill in, paragraph by paragraph
-  const seen = new Set<number>()
+  const [adaSteps, benSteps] = [await recordTimedParagraphs(adaPage), await recordTimedParagraphs(benPage)]
+  worker = await spawnWorker(stack.media!)
   await until(
     'three timed paragraphs in both pages',
     async () => {
-      const count = (page: Page) =>
-        page.$$eval(
-          '[data-testid=transcript-editor] p',
-          (ps) => ps.filter((p) => p.getAttribute('data-start') !== null && p.querySelector('span[data-word]')).length,
-        )
-      const [a, b] = [await count(adaPage), await count(benPage)]
-      seen.add(a)
-      return a === 3 && b === 3
+      const [a, b] = [await adaSteps.counts(), await benSteps.counts()]
+      return a.at(-1) === 3 && b.at(-1) === 3
     },
     180_000,
   )
-  assert.ok(seen.size > 1, `Ada's page filled in step by step (${[...seen]})`)
+  assert.equal(await adaSteps.counts(), [0, 1, 2, 3], "Ada's page filled in paragraph by paragraph")
   await until(
     'the transcribe job to succeed',
     async () => (await ada.client.jobs.get.query({ id: jobId })).status === 'succeeded',
@@ -212,7 +186,10 @@ test('a word corrected in one browser is realigned and its new timing reaches th
   assert.ok(quiet >= 0, 'quiet was recognised')
   // a double click selects exactly the word (arrow keys counted from the paragraph start can land short when a
   // remote change re-renders the paragraph mid-way)
-  await benPage.locator('[data-testid=transcript-editor] span[data-word]', { hasText: /^quiet$/ }).first().dblclick()
+  await benPage
+    .locator('[data-testid=transcript-editor] span[data-word]', { hasText: /^quiet$/ })
+    .first()
+    .dblclick()
   await benPage.keyboard.press('Backspace')
   await benPage.selectOption('[data-testid=linked-timeline]', timelineId)
   let pending = ''
@@ -224,7 +201,12 @@ test('a word corrected in one browser is realigned and its new timing reaches th
     },
     15_000,
   ).catch((err: Error) => {
-    throw new Error(`${err.message} (the panel says "${pending}"; the transcript reads "${transcript.readWords(observer.doc).map((w) => w.text).join(' ')}")`)
+    throw new Error(
+      `${err.message} (the panel says "${pending}"; the transcript reads "${transcript
+        .readWords(observer.doc)
+        .map((w) => w.text)
+        .join(' ')}")`,
+    )
   })
   await benPage.click('[data-testid=apply-deletions]')
   const rate = transcript.getMeta(observer.doc).sampleRate

@@ -40,11 +40,16 @@ export function ApplyDeletionsPanel(props: {
     setCurrent(words)
   }
   refresh()
-  // Reading every word is O(words): do it when editing pauses, not on every keystroke of a long transcript.
+  // Reading every word is O(words): do it at most every 400 ms, not on every keystroke of a long transcript. The
+  // first change starts the wait and later ones join it, so a steady stream of edits (a transcript filling in
+  // live, a collaborator typing) never holds the count back.
   let timer = 0
   const schedule = () => {
-    clearTimeout(timer)
-    timer = window.setTimeout(refresh, 400)
+    if (timer) return
+    timer = window.setTimeout(() => {
+      timer = 0
+      refresh()
+    }, 400)
   }
   doc.on('update', schedule)
   onCleanup(() => {

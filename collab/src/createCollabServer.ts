@@ -30,7 +30,9 @@ export type CollabServerConfig = Pick<
   | 'COLLAB_MAX_CONNECTIONS_PER_USER'
   | 'COLLAB_SNAPSHOT_EVERY'
 > &
-  Partial<Pick<CollabEnv, 'COLLAB_CONNECTION_SLOT_TTL_SECONDS' | 'COLLAB_REDIS_PREFIX'>> & {
+  Partial<
+    Pick<CollabEnv, 'COLLAB_CONNECTION_SLOT_TTL_SECONDS' | 'COLLAB_REDIS_PREFIX' | 'COLLAB_RELAY_BEFORE_COMMIT'>
+  > & {
     NATS_URL?: string
     /** Replicas of stream EVENTS if this instance creates it (1 when unset). */
     NATS_STREAM_REPLICAS?: number
@@ -81,6 +83,7 @@ export function createCollabServer({
     updateLog,
     log,
     maxUpdateBytes: config.COLLAB_MAX_UPDATE_BYTES,
+    relayBeforeCommit: config.COLLAB_RELAY_BEFORE_COMMIT ?? true,
     prepare: prepareDocuments
       ? async (document, documentId, context) => {
           const kind =
@@ -116,7 +119,10 @@ export function createCollabServer({
       sql,
       log,
       onReject: (code) => metrics.recordRefusal(code),
-      allowedOrigins: [...(config.PUBLIC_URL ? [new URL(config.PUBLIC_URL).origin] : []), ...(config.ALLOWED_ORIGINS ?? [])],
+      allowedOrigins: [
+        ...(config.PUBLIC_URL ? [new URL(config.PUBLIC_URL).origin] : []),
+        ...(config.ALLOWED_ORIGINS ?? []),
+      ],
     }),
     new ConnectionLimitExtension({
       maxConnectionsPerPrincipal: config.COLLAB_MAX_CONNECTIONS_PER_USER,
@@ -138,7 +144,12 @@ export function createCollabServer({
   const patcher = new DocPatcher({ sql, whenPersisted: (name) => persistence.whenPersisted(name), log, metrics })
   extensions.push(patcher)
   if (config.NATS_URL) {
-    const nats = new NatsPatchExtension({ natsUrl: config.NATS_URL, patcher, log, streamReplicas: config.NATS_STREAM_REPLICAS ?? 1 })
+    const nats = new NatsPatchExtension({
+      natsUrl: config.NATS_URL,
+      patcher,
+      log,
+      streamReplicas: config.NATS_STREAM_REPLICAS ?? 1,
+    })
     extensions.push(nats)
     checks.nats = () => nats.check()
     // Membership, session and API key changes close or re-authorize open connections live.
@@ -153,6 +164,8 @@ export function createCollabServer({
   }
   if (config.REDIS_URL) {
     const redis = new Redis({ ...redisConnection(config.REDIS_URL), prefix })
+    // With updates relayed before their commit, another instance gets a document's state only once it is durable.
+    redis.pub.publish = persistence.gatePublish(redis.pub.publish.bind(redis.pub)) as typeof redis.pub.publish
     extensions.push(redis)
     checks.redis = () => redis.pub.ping()
   }

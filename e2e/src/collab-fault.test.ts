@@ -1,6 +1,8 @@
 /**
  * Fault test of the collab server: bounded cycles of write load against a child process, SIGKILL, restart, and a
- * check that every edit the server acknowledged (the provider's unsynced count reached 0 after it) survived.
+ * check that every edit the server acknowledged (the provider's unsynced count reached 0 after it) survived, and
+ * that every edit any other replica had seen when the server died is in Postgres once the replicas reconnected
+ * (the server relays an update before its commit: a receiver may hold an edit the log does not have yet).
  *
  *   node --import tsx e2e/src/collab-fault.test.ts            # 5 cycles (the test suite)
  *   COLLAB_FAULT_CYCLES=20 node --import tsx e2e/src/collab-fault.test.ts
@@ -11,6 +13,7 @@ import { createTestDatabase, freePort, startTestNats, type TestDatabase, type Te
 import postgres from 'postgres'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import * as Y from 'yjs'
 import { openReplica, seedCollabTenant } from './collab-tenant'
 
 const CYCLES = Number(process.env.COLLAB_FAULT_CYCLES ?? process.argv[2] ?? 5)
@@ -20,6 +23,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 let db: TestDatabase
 let nats: TestNats
 let sql: postgres.Sql
+/** The running server, killed by `after` when the test fails midway. */
+let running: ChildProcess | null = null
 
 test.before(async () => {
   db = await createTestDatabase()
@@ -27,6 +32,7 @@ test.before(async () => {
   sql = postgres(db.url, { max: 2, onnotice: () => {} })
 })
 test.after(async () => {
+  running?.kill('SIGKILL')
   await sql.end()
   await nats.stop()
   await db.drop()
@@ -54,7 +60,10 @@ async function startCollab(port: number): Promise<ChildProcess> {
       (r) => r.ok,
       () => false,
     )
-    if (ok) return child
+    if (ok) {
+      running = child
+      return child
+    }
     if (Date.now() > deadline) throw new Error('collab did not become healthy')
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -72,7 +81,9 @@ function startWriter(url: string, docId: string, token: string, name: string) {
     acknowledged = Math.max(acknowledged, written.length - number)
   })
   let timer: ReturnType<typeof setInterval> | null = null
+  let paused = false
   provider.on('synced', () => {
+    if (paused) return
     timer ??= setInterval(() => {
       const key = `${name}-${counter++}`
       written.push(key)
@@ -81,13 +92,42 @@ function startWriter(url: string, docId: string, token: string, name: string) {
   })
   return {
     docId,
+    name,
     acked: () => written.slice(0, acknowledged),
     written: () => written.length,
+    /** Keys of the other writers this replica holds. */
+    seenFromOthers: () => [...doc.getMap('fault').keys()].filter((k) => !k.startsWith(`${name}-`)),
+    /** Stops typing; the provider stays connected (and reconnects). */
+    pause() {
+      paused = true
+      if (timer) clearInterval(timer)
+      timer = null
+    },
+    /** Resolves once the provider is connected and synced again with nothing unacknowledged. */
+    async settled(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs
+      while (!(provider.isSynced && provider.unsyncedChanges === 0)) {
+        if (Date.now() > deadline) throw new Error(`${name} did not resync (${provider.unsyncedChanges} unsynced)`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
     stop() {
       if (timer) clearInterval(timer)
       close()
     },
   }
+}
+
+/** The keys a document holds in Postgres (snapshot + log, read in one snapshot, as the server loads it). */
+async function keysInPostgres(docId: string): Promise<Set<string>> {
+  const { snaps, rows } = await sql.begin('isolation level repeatable read read only', async (tx) => ({
+    snaps: await tx<{ state: Uint8Array }[]>`select state from doc_snapshots where doc_id = ${docId}`,
+    rows: await tx<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId} order by seq`,
+  }))
+  const doc = new Y.Doc()
+  for (const s of snaps) Y.applyUpdate(doc, s.state)
+  for (const r of rows) Y.applyUpdate(doc, r.update)
+  return new Set(doc.getMap('fault').keys())
 }
 
 async function readKeys(url: string, docId: string, token: string): Promise<Set<string>> {
@@ -105,7 +145,9 @@ test(`every acknowledged edit survives ${CYCLES} SIGKILL cycles of the collab se
   const expected = new Map<string, Set<string>>(docIds.map((id) => [id, new Set()]))
   let totalWritten = 0
   let totalAcked = 0
+  let totalSeen = 0
   let lost = 0
+  let lostSeen = 0
   let child = await startCollab(port)
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const writers = Array.from({ length: WRITERS }, (_, i) =>
@@ -115,19 +157,34 @@ test(`every acknowledged edit survives ${CYCLES} SIGKILL cycles of the collab se
     await new Promise((r) => setTimeout(r, 600 + Math.floor(Math.random() * 800)))
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
+    // What each replica held when the server died: acknowledged edits, and edits of others it had received.
+    const seen = new Map<string, Set<string>>(docIds.map((id) => [id, new Set()]))
     for (const w of writers) {
-      w.stop()
+      w.pause()
       totalWritten += w.written()
       const acked = w.acked()
       totalAcked += acked.length
       for (const k of acked) expected.get(w.docId)!.add(k)
+      for (const k of w.seenFromOthers()) seen.get(w.docId)!.add(k)
     }
     child = await startCollab(port)
+    // Acknowledged edits are there before any replica comes back.
     for (const docId of docIds) {
       const present = await readKeys(url, docId, token)
       for (const k of expected.get(docId)!) if (!present.has(k)) lost++
     }
     assert.is(lost, 0, `cycle ${cycle + 1}: acknowledged edits lost`)
+    // Once the replicas reconnected and synced, everything any of them had seen is committed.
+    await Promise.all(writers.map((w) => w.settled(30_000)))
+    for (const w of writers) w.stop()
+    for (const docId of docIds) {
+      const present = await keysInPostgres(docId)
+      for (const k of seen.get(docId)!) {
+        totalSeen++
+        if (!present.has(k)) lostSeen++
+      }
+    }
+    assert.is(lostSeen, 0, `cycle ${cycle + 1}: edits other replicas had received are missing from Postgres`)
   }
   child.kill('SIGKILL')
   await new Promise((r) => child.once('exit', r))
@@ -135,7 +192,8 @@ test(`every acknowledged edit survives ${CYCLES} SIGKILL cycles of the collab se
   const [snaps] = await sql<{ n: number }[]>`select count(*)::int as n from doc_snapshots`
   console.log(
     `collab fault: ${CYCLES} SIGKILL cycles, ${WRITERS} writers, ${totalWritten} edits written, ${totalAcked} acknowledged, ` +
-      `${lost} acknowledged lost; ${rows!.n} log rows and ${snaps!.n} snapshots at the end`,
+      `${lost} acknowledged lost; ${totalSeen} received by other replicas, ${lostSeen} of them missing; ` +
+      `${rows!.n} log rows and ${snaps!.n} snapshots at the end`,
   )
   assert.ok(totalAcked > CYCLES * 10, 'the load produced acknowledged edits')
 })

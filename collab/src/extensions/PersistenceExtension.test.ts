@@ -12,16 +12,23 @@ test.after(async () => {
   await f.close()
 })
 
-test('the unsynced count reaches 0 only once the update row is committed', async () => {
+test('others see an edit while it commits; its sender is acknowledged only once the row is committed', async () => {
   const docId = f.docs.transcript
   const editor = await f.connect(docId, f.sessions.editor)
+  const other = await f.connect(docId, f.sessions.viewer)
   // Hold writes to doc_updates: the server's append must wait, and so must the acknowledgement.
   const blocker = await f.sql.reserve()
   await blocker`begin`
   await blocker`lock table doc_updates in exclusive mode`
   editor.doc.getText('t').insert(0, 'saved means durable')
-  await new Promise((r) => setTimeout(r, 400))
+  // The other person sees it at once, while the row cannot be written.
+  await waitFor(() => other.doc.getText('t').toString() === 'saved means durable', 5000, 'relayed before the commit')
+  await new Promise((r) => setTimeout(r, 300))
   assert.ok(editor.provider.unsyncedChanges > 0, 'not acknowledged while the row cannot be written')
+  // A second edit is acknowledged after the first, never before.
+  editor.doc.getText('t').insert(0, '» ')
+  await new Promise((r) => setTimeout(r, 100))
+  assert.ok(editor.provider.unsyncedChanges >= 2, 'both edits wait')
   let acknowledgedAt = 0
   let committedAt = 0
   const acked = editor.settled().then(() => {
@@ -35,7 +42,32 @@ test('the unsynced count reaches 0 only once the update row is committed', async
   const rows = await f.sql<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId}`
   const replay = new Y.Doc()
   for (const r of rows) Y.applyUpdate(replay, r.update)
-  assert.is(replay.getText('t').toString(), 'saved means durable')
+  assert.is(replay.getText('t').toString(), '» saved means durable')
+  editor.destroy()
+  other.destroy()
+})
+
+test('an append that fails is repaired from the document in memory before anyone is acknowledged', async () => {
+  const docId = f.docs.timeline
+  const editor = await f.connect(docId, f.sessions.editor)
+  editor.doc.getMap('m').set('before', 1)
+  await editor.settled()
+  // Make the next INSERTs fail (a check constraint no row can meet), then allow them again.
+  await f.sql.unsafe(`alter table doc_updates add constraint refuse_for_test check (doc_id <> '${docId}') not valid`)
+  try {
+    editor.doc.getMap('m').set('during', 2)
+    await new Promise((r) => setTimeout(r, 500))
+    assert.ok(editor.provider.unsyncedChanges > 0, 'not acknowledged while appends fail')
+  } finally {
+    await f.sql.unsafe('alter table doc_updates drop constraint refuse_for_test')
+  }
+  await editor.settled()
+  const rows = await f.sql<{ update: Uint8Array }[]>`select update from doc_updates where doc_id = ${docId}`
+  const snaps = await f.sql<{ state: Uint8Array }[]>`select state from doc_snapshots where doc_id = ${docId}`
+  const replay = new Y.Doc()
+  for (const s of snaps) Y.applyUpdate(replay, s.state)
+  for (const r of rows) Y.applyUpdate(replay, r.update)
+  assert.equal(replay.getMap('m').toJSON(), { before: 1, during: 2 })
   editor.destroy()
 })
 

@@ -4,6 +4,7 @@ import {
   type afterUnloadDocumentPayload,
   type beforeSyncPayload,
   type beforeUnloadDocumentPayload,
+  type Connection,
   type Document,
   type Extension,
   isTransactionOrigin,
@@ -20,6 +21,11 @@ export interface PersistenceConfiguration {
   log?: Logger
   /** Largest single update accepted (4413 beyond). */
   maxUpdateBytes: number
+  /**
+   * Relay a client's update to the other connections as soon as it is applied, while its commit runs; only the
+   * sender's acknowledgement waits for the commit. Off: the update is committed before it is applied at all.
+   */
+  relayBeforeCommit: boolean
   /** Runs after a document is loaded from the log, e.g. to apply the model's genesis and migrations. */
   prepare?: (document: Document, documentId: string, context: CollabContext) => Promise<void> | void
 }
@@ -29,28 +35,100 @@ export const LOAD_ORIGIN = Object.freeze({ source: 'load' as const })
 
 const SYNC_STEP_1 = 0
 const SYNC_STEP_2 = 1
+/** Hocuspocus' MessageType.SyncStatus: the acknowledgement that an update was handled. */
+const SYNC_STATUS = 8
 
 /**
- * Saved means durable: every client update is appended to the Postgres log in `beforeSync`, which Hocuspocus
- * awaits before it applies the update and sends the sync-status acknowledgement. The provider's unsynced count
- * therefore reaches 0 only once the edit is committed. Changes made on the server (direct connections, model
- * migrations) are appended from the document's update event; callers that must know they are durable await
- * `whenPersisted`. Updates that arrive from other instances through Redis were appended by the instance that
- * received them and are skipped here.
+ * Saved means durable: the sync-status acknowledgement of a client update reaches its sender only once the update is
+ * committed to the Postgres log, so the provider's unsynced count reaches 0 only then.
+ *
+ * With `relayBeforeCommit` (the default) the update is applied and relayed to everyone else at once and its append
+ * runs meanwhile; the sender's acknowledgements are held back until it commits. A crash before the commit loses
+ * nothing: the sender has the update unacknowledged and sends it again when it reconnects, and every receiver
+ * holds it and sends it back in its sync step 2 against the reloaded document. Other instances get a document's
+ * state through Redis only once everything this instance held of it when the message was encoded is committed
+ * (`gatePublish`), so no instance ever holds an update that is durable nowhere but in its sender and the crashed
+ * instance; and a sync step 2 with nothing new is acknowledged only once everything this instance holds of the
+ * document is committed. When an append fails, the
+ * whole state of the document in memory is appended again (retried with backoff) and the acknowledgements wait
+ * for that. Without `relayBeforeCommit` the append is awaited in `beforeSync`, before Hocuspocus applies the update.
+ *
+ * Changes made on the server (direct connections, model migrations) are appended from the document's update
+ * event; callers that must know they are durable await `whenPersisted`.
  */
 export class PersistenceExtension implements Extension {
   extensionName = 'Persistence'
   priority = 900
   configuration: PersistenceConfiguration
+  /** Documents whose in-memory state is being appended again after a failed append. */
+  private readonly repairs = new Map<string, Promise<void>>()
+  private readonly gates = new WeakMap<Connection, AckGate>()
+  private destroyed = false
 
   constructor(configuration: Partial<PersistenceConfiguration> & Pick<PersistenceConfiguration, 'updateLog'>) {
-    this.configuration = { maxUpdateBytes: 2 * 1024 * 1024, ...configuration }
+    this.configuration = { maxUpdateBytes: 2 * 1024 * 1024, relayBeforeCommit: true, ...configuration }
   }
 
-  /** Resolves once every server-side change of this document made so far is committed. */
-  whenPersisted(documentName: string): Promise<void> {
+  /** Resolves once every change of this document this instance holds so far is committed. */
+  async whenPersisted(documentName: string): Promise<void> {
     const id = parseDocumentName(documentName)
-    return id ? this.configuration.updateLog.whenIdle(id) : Promise.resolve()
+    if (!id) return
+    await this.configuration.updateLog.whenIdle(id)
+    await this.repairs.get(id)
+  }
+
+  /** Appends an update; on failure appends the document's whole state again until that commits. Never rejects. */
+  private persist(id: string, document: Document, update: Uint8Array, userId: string | null): Promise<void> {
+    return this.configuration.updateLog.append(id, update, userId).catch((err) => {
+      this.configuration.log?.error({ err, documentId: id }, 'appending an update failed; appending the document again')
+      return this.repair(id, document)
+    })
+  }
+
+  private repair(id: string, document: Document): Promise<void> {
+    const running = this.repairs.get(id)
+    if (running) return running
+    const run = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        if (this.destroyed) throw new Error('collab server closing')
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** attempt)))
+        try {
+          await this.configuration.updateLog.append(id, Y.encodeStateAsUpdate(document), null)
+          return
+        } catch (err) {
+          this.configuration.log?.error({ err, documentId: id, attempt }, 'appending the document again failed')
+        }
+      }
+    })().finally(() => this.repairs.delete(id))
+    this.repairs.set(id, run)
+    return run
+  }
+
+  /**
+   * Wraps a publish to other instances (the Redis extension's): each message about a document leaves only once
+   * every change this instance held of it when the message was made is committed; messages keep their order.
+   */
+  gatePublish<T>(
+    publish: (channel: string, message: Buffer) => Promise<T>,
+  ): (channel: string, message: Buffer) => Promise<T | undefined> {
+    if (!this.configuration.relayBeforeCommit) return publish
+    let chain: Promise<unknown> = Promise.resolve()
+    return (channel, message) => {
+      const documentName = documentNameOfRedisMessage(message)
+      const persisted = documentName ? this.whenPersisted(documentName) : Promise.resolve()
+      const sent = Promise.all([chain, persisted]).then(() => publish(channel, message))
+      chain = sent.catch(() => {})
+      return sent
+    }
+  }
+
+  private gate(connection: Connection): AckGate {
+    let gate = this.gates.get(connection)
+    if (!gate) {
+      gate = new AckGate(connection)
+      this.gates.set(connection, gate)
+    }
+    return gate
   }
 
   async onLoadDocument({ documentName, document, context }: onLoadDocumentPayload<CollabContext>): Promise<void> {
@@ -83,12 +161,10 @@ export class PersistenceExtension implements Extension {
     if (!id) return
     document.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === LOAD_ORIGIN) return
-      // Client updates were appended in beforeSync; Redis updates by the instance that received them.
+      // Client updates are appended in beforeSync; updates from Redis were committed by their instance before they
+      // left it (see `gatePublish`).
       if (isTransactionOrigin(origin) && (origin.source === 'connection' || origin.source === 'redis')) return
-      const userId = userIdOfOrigin(origin)
-      this.configuration.updateLog.append(id, update, userId).catch((err) => {
-        this.configuration.log?.error({ err, documentName }, 'appending a server-side change failed')
-      })
+      void this.persist(id, document, update, userIdOfOrigin(origin))
     })
   }
 
@@ -98,17 +174,25 @@ export class PersistenceExtension implements Extension {
       context.socket?.close(CloseCode.UPDATE_TOO_LARGE)
       throw new CollabRejection(CloseCode.UPDATE_TOO_LARGE)
     }
-    if (isEmptyUpdate(payload)) return
-    // A reconnecting client's sync step 2 often holds nothing new: do not log it again.
-    if (
-      type === SYNC_STEP_2 &&
-      !hasNewStructs(document, payload) &&
-      Y.snapshotContainsUpdate(Y.snapshot(document), payload)
-    )
-      return
     const id = context.documentId ?? parseDocumentName(document.name)
     if (!id) throw new CollabRejection(CloseCode.FORBIDDEN)
-    await this.configuration.updateLog.append(id, payload, context.user?.id ?? null)
+    const relay = this.configuration.relayBeforeCommit
+    // Nothing new (an empty update, or a reconnecting client's step 2 that the document already holds): do not log
+    // it again. What the document holds may still be committing, so the acknowledgement waits for that.
+    if (
+      isEmptyUpdate(payload) ||
+      (type === SYNC_STEP_2 &&
+        !hasNewStructs(document, payload) &&
+        Y.snapshotContainsUpdate(Y.snapshot(document), payload))
+    ) {
+      if (relay) this.gate(connection).hold(this.whenPersisted(document.name))
+      return
+    }
+    if (!relay) {
+      await this.configuration.updateLog.append(id, payload, context.user?.id ?? null)
+      return
+    }
+    this.gate(connection).hold(this.persist(id, document, payload, context.user?.id ?? null))
   }
 
   async beforeUnloadDocument({ documentName }: beforeUnloadDocumentPayload): Promise<void> {
@@ -122,8 +206,77 @@ export class PersistenceExtension implements Extension {
   }
 
   async onDestroy(): Promise<void> {
+    this.destroyed = true
     await this.configuration.updateLog.close()
   }
+}
+
+/**
+ * Holds a connection's sync-status acknowledgements until the updates it sent before them are committed, in the
+ * order they were sent; every other message passes at once.
+ */
+class AckGate {
+  private readonly send: (message: Uint8Array) => void
+  /** Settles once everything held so far is durable (rejects if it never will be: then nothing more is acknowledged). */
+  private durable: Promise<void> = Promise.resolve()
+  private unsettled = 0
+  private queued = 0
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor(connection: Connection) {
+    this.send = connection.send.bind(connection)
+    connection.send = (message: Uint8Array) => {
+      if ((this.unsettled === 0 && this.queued === 0) || !isSyncStatus(message)) return this.send(message)
+      this.queued++
+      const until = this.durable
+      this.chain = this.chain
+        .then(() => until)
+        .then(
+          () => this.send(message),
+          () => {},
+        )
+        .finally(() => {
+          this.queued--
+        })
+    }
+  }
+
+  hold(persisted: Promise<void>): void {
+    this.unsettled++
+    const settle = () => {
+      this.unsettled--
+    }
+    persisted.then(settle, settle)
+    const before = this.durable
+    this.durable = before.then(() => persisted)
+  }
+}
+
+/** Reads a var uint at `pos` (lib0 encoding); returns the value and the position after it. */
+function readVarUint(message: Uint8Array, pos: number): [number, number] {
+  let value = 0
+  for (let shift = 0; pos < message.length; shift += 7) {
+    const byte = message[pos++]!
+    value += (byte & 0x7f) * 2 ** shift
+    if (byte < 0x80) break
+  }
+  return [value, pos]
+}
+
+/** Whether an outgoing message is a sync-status acknowledgement: address (var string), then the message type. */
+function isSyncStatus(message: Uint8Array): boolean {
+  const [length, pos] = readVarUint(message, 0)
+  return message[pos + length] === SYNC_STATUS
+}
+
+/** The document a Redis extension message is about: identifier (length byte + bytes), then the address. */
+function documentNameOfRedisMessage(message: Uint8Array): string | null {
+  if (!message.length) return null
+  const [length, pos] = readVarUint(message, 1 + message[0]!)
+  if (pos + length > message.length) return null
+  const address = new TextDecoder().decode(message.subarray(pos, pos + length))
+  const sep = address.indexOf('\0')
+  return sep === -1 ? address : address.slice(0, sep)
 }
 
 /** An update with no structs and no deletions (what Yjs encodes for "nothing new"). */

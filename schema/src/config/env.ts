@@ -5,7 +5,10 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url()
-    .refine((u) => protocols.some((p) => u.startsWith(`${p}://`)), `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`)
+    .refine(
+      (u) => protocols.some((p) => u.startsWith(`${p}://`)),
+      `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    )
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
 /** A comma-separated list of web origins (`https://host[:port]`, no path), normalized to `URL.origin`. */
@@ -14,13 +17,25 @@ const origins = z
   .max(4000)
   .transform((value, ctx) => {
     const list: string[] = []
-    for (const item of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       let u: URL | null = null
       try {
         u = new URL(item)
       } catch {}
-      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
-        ctx.addIssue({ code: 'custom', message: `"${item.slice(0, 80)}" is not an origin like https://app.example.com or http://localhost:5173` })
+      if (
+        !u ||
+        (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+        (u.pathname !== '/' && u.pathname !== '') ||
+        u.search ||
+        u.hash
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${item.slice(0, 80)}" is not an origin like https://app.example.com or http://localhost:5173`,
+        })
         return z.NEVER
       }
       list.push(u.origin)
@@ -68,13 +83,10 @@ export const DatabaseEnv = z.object({
 const natsUrls = z
   .string()
   .max(4000)
-  .refine(
-    (value) => {
-      const list = natsServers(value)
-      return list.length > 0 && list.length <= 20 && list.every((u) => url(['nats', 'tls']).safeParse(u).success)
-    },
-    'must be nats://host:port (or tls://), or several of them separated by commas',
-  )
+  .refine((value) => {
+    const list = natsServers(value)
+    return list.length > 0 && list.length <= 20 && list.every((u) => url(['nats', 'tls']).safeParse(u).success)
+  }, 'must be nats://host:port (or tls://), or several of them separated by commas')
 
 /** The servers of a NATS_URL: one URL or a comma-separated list of them. */
 export function natsServers(natsUrl: string): string[] {
@@ -124,9 +136,18 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     /** Multiplies every rate limit of the api (sign-up, sign-in, expensive mutations); raise it for load tests. */
     RATE_LIMIT_MULTIPLIER: z.coerce.number().min(0.01).max(10000).default(1),
     /** Uploads larger than this use presigned multipart (resumable); smaller ones one presigned PUT. */
-    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).default(64 * 1024 * 1024),
+    UPLOAD_MULTIPART_THRESHOLD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(5 * 1024 * 1024)
+      .default(64 * 1024 * 1024),
     /** Part size of multipart uploads (S3 needs at least 5 MiB except for the last part). */
-    UPLOAD_PART_SIZE_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(16 * 1024 * 1024),
+    UPLOAD_PART_SIZE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(5 * 1024 * 1024)
+      .max(5 * 1024 ** 3)
+      .default(16 * 1024 * 1024),
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
     /** Stripe price ids of the paid plans (Checkout sells these). */
@@ -168,7 +189,11 @@ export const ApiEnv = CommonEnv.merge(DatabaseEnv)
     /** Deliveries one process sends at once. */
     WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
     /** An endpoint failing for this long (every attempt) is disabled. */
-    WEBHOOKS_DISABLE_AFTER_MS: z.coerce.number().int().min(1000).default(24 * 3600 * 1000),
+    WEBHOOKS_DISABLE_AFTER_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(24 * 3600 * 1000),
     WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     /** Outgoing mail (password reset links): `smtp://user:pass@host:587` or `smtps://...:465`. */
     SMTP_URL: url(['smtp', 'smtps']).optional(),
@@ -185,7 +210,11 @@ export const CollabEnv = CommonEnv.merge(DatabaseEnv)
     COLLAB_PORT: port(4001),
     /** Set to run more than one collab instance (Hocuspocus Redis extension). */
     REDIS_URL: url(['redis', 'rediss']).optional(),
-    COLLAB_MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+    COLLAB_MAX_UPDATE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(2 * 1024 * 1024),
     COLLAB_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
     /**
      * With Redis: how long a connection slot outlives its last heartbeat (refreshed every third of it), i.e. how
@@ -196,6 +225,11 @@ export const CollabEnv = CommonEnv.merge(DatabaseEnv)
     COLLAB_REDIS_PREFIX: z.string().min(1).max(100).default('cutroom-collab'),
     /** Fold the update log into a snapshot after this many updates. */
     COLLAB_SNAPSHOT_EVERY: z.coerce.number().int().min(10).default(500),
+    /**
+     * Relay a client's update to the other connections as soon as it is applied, while its commit runs; only the
+     * sender's acknowledgement waits for the commit. `false` commits before anyone else sees the update.
+     */
+    COLLAB_RELAY_BEFORE_COMMIT: bool.default(true),
   })
 export type CollabEnv = z.infer<typeof CollabEnv>
 
@@ -258,9 +292,17 @@ export const WorkersEnv = CommonEnv.merge(DatabaseEnv)
     if (env.ASR_ENGINE === 'openai' && !env.ASR_OPENAI_URL)
       ctx.addIssue({ code: 'custom', path: ['ASR_OPENAI_URL'], message: 'is required when ASR_ENGINE=openai' })
     if (env.ASR_ENGINE === 'whisper' && !env.ASR_WHISPER_MODEL)
-      ctx.addIssue({ code: 'custom', path: ['ASR_WHISPER_MODEL'], message: 'is required when ASR_ENGINE=whisper (a ggml model file)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ASR_WHISPER_MODEL'],
+        message: 'is required when ASR_ENGINE=whisper (a ggml model file)',
+      })
     if (env.TTS_ENGINE === 'piper' && !env.TTS_PIPER_VOICE)
-      ctx.addIssue({ code: 'custom', path: ['TTS_PIPER_VOICE'], message: 'is required when TTS_ENGINE=piper (a Piper .onnx voice file)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TTS_PIPER_VOICE'],
+        message: 'is required when TTS_ENGINE=piper (a Piper .onnx voice file)',
+      })
   })
 export type WorkersEnv = z.infer<typeof WorkersEnv>
 

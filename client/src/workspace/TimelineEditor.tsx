@@ -19,6 +19,7 @@ import { readTimelineView } from './readTimelineView'
 import { RULER_HEIGHT, TimelineCanvas } from './TimelineCanvas'
 import { formatTimecode } from './timecode'
 import { findViewItem, trackHeight } from './timelineView'
+import { cropCentre, verticalCropBox } from './verticalCrop'
 import { type MediaSource, Viewer } from './Viewer'
 
 const MIN_PPF = 0.02
@@ -331,6 +332,15 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     }
   }
 
+  /** Sets where the vertical export's 9:16 window sits on a storyline clip (null: back to the centre crop). */
+  const setVerticalCrop = (itemId: string, assetId: string | undefined, centre: number | null) => {
+    const asset = assetId ? assetsById().get(assetId) : undefined
+    const meta = timeline.getMeta(doc)
+    const width = asset?.width ?? meta.width
+    const height = asset?.height ?? meta.height
+    edit(() => timeline.setClipCrop(doc, itemId, centre === null ? null : verticalCropBox(centre, width, height)))
+  }
+
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
   )
@@ -373,6 +383,30 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
                   <Show when={item.anchorId}>
                     <dt>Anchored to</dt>
                     <dd>{findViewItem(view(), item.anchorId ?? '')?.item.label || 'storyline item'}</dd>
+                  </Show>
+                  <Show when={track.storyline && item.kind === 'clip'}>
+                    <dt>Vertical crop</dt>
+                    <dd class="vertical-crop">
+                      <input
+                        type="range"
+                        min="0"
+                        max="100"
+                        step="1"
+                        value={Math.round(cropCentre(item.crop) * 100)}
+                        disabled={readOnly()}
+                        aria-label="Vertical crop centre"
+                        title="Where the 9:16 window of the vertical export sits across this clip's picture"
+                        onChange={(e) => setVerticalCrop(item.id, item.assetId, Number(e.currentTarget.value) / 100)}
+                      />
+                      <span class="muted small" data-testid="vertical-crop-value">
+                        {item.crop ? `${Math.round(cropCentre(item.crop) * 100)}%` : 'centre'}
+                      </span>
+                      <Show when={item.crop && !readOnly()}>
+                        <button type="button" class="ghost small" onClick={() => setVerticalCrop(item.id, item.assetId, null)} title="Use the centre crop">
+                          Reset
+                        </button>
+                      </Show>
+                    </dd>
                   </Show>
                 </dl>
               )}

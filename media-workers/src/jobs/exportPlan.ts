@@ -1,4 +1,5 @@
 import type { CropBox, ExportInput } from '@cutroom/schema'
+import { captionLineChars, transcriptCaptions } from './transcriptCaptions'
 
 /**
  * The render plan of an export: the timeline flattened to pieces on the output's frame grid (integer frames at
@@ -45,6 +46,8 @@ export interface PlanCaption {
   start: number
   frames: number
   text: string
+  /** The line's words at their own times (captions from a transcript); karaoke highlights exactly these. */
+  words?: { start: number; frames: number; text: string }[]
 }
 
 export interface PlanSegment {
@@ -128,7 +131,10 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
   const totalFrames = at
 
   const layers: PlanLayer[] = []
-  const captions: PlanCaption[] = []
+  // captions from a transcript replace the caption track's
+  const transcript = input.captions?.source === 'transcript' ? input.captions.transcript : undefined
+  const fromTranscript = !!transcript
+  const captions: PlanCaption[] = transcript ? transcriptCaptions(transcript, pieces, fps, captionLineChars(input.size)) : []
   for (const a of timeline.anchored) {
     // anchored items live within the storyline: whatever hangs before its start or past its end is not rendered
     let start = a.start + offset
@@ -142,7 +148,7 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
     frames = Math.min(frames, storyEnd - start)
     if (frames <= 0) continue
     if (a.track === 'caption') {
-      if (a.text?.trim()) captions.push({ start, frames, text: a.text.trim() })
+      if (a.text?.trim() && !fromTranscript) captions.push({ start, frames, text: a.text.trim() })
     } else if (a.assetId) {
       layers.push({ kind: a.track, start, frames, source: a.assetId, sourceIn, label: a.text?.slice(0, 80) || `item ${a.id}` })
     }

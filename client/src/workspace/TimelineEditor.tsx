@@ -258,6 +258,35 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
       setSelection(new Set([id]))
     })
 
+  /** Puts the media bin's selected asset (a voice-over) on the narration track at the playhead, under the clip there. */
+  const addNarration = () => {
+    const asset = binSelected() ? assetsById().get(binSelected()!) : undefined
+    if (!asset) {
+      props.ctx.notify('Select the voice-over in the media bin, then add it as narration.')
+      return
+    }
+    edit(() => {
+      const under = timeline.itemAtFrame(doc, playback.frame())
+      if (!under) {
+        props.ctx.notify('Put the playhead over a clip to anchor the narration to it.')
+        return
+      }
+      let track = view().tracks.find((t) => t.kind === 'narration')?.id
+      track ??= timeline.addTrack(doc, { kind: 'narration', name: 'Narration' })
+      const id = timeline.addAnchoredItem(doc, {
+        trackId: track,
+        anchorId: under.id,
+        offset: playback.frame() - under.start,
+        duration: assetFrames(asset, rate()),
+        assetId: asset.id,
+        sourceIn: 0,
+        text: asset.name,
+      })
+      setSelection(new Set([id]))
+      void copyAssetArtifacts(doc, asset.id)
+    })
+  }
+
   const zoom = (factor: number, anchorFrame = playback.frame()) => {
     const before = pxPerFrame()
     const next = Math.min(MAX_PPF, Math.max(MIN_PPF, before * factor))
@@ -459,6 +488,9 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           </button>
           <button type="button" disabled={readOnly()} onClick={addCaption}>
             + Caption
+          </button>
+          <button type="button" disabled={readOnly()} onClick={addNarration} title="Add the selected bin asset as narration at the playhead">
+            + Narration
           </button>
           <button type="button" disabled={readOnly()} onClick={() => addTrack('audio')}>
             + Audio track

@@ -191,6 +191,10 @@ try {
   await voiceOver.click()
   await mia.getByRole('button', { name: '+ Narration' }).click()
   await mia.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 30_000 })
+  // the clip selected: the inspector shows where the vertical export's 9:16 window would sit (the centre)
+  const canvas = (await mia.locator('[data-testid=timeline-canvas]').boundingBox())!
+  await mia.mouse.click(canvas.x + 60, canvas.y + 26 + 20)
+  await mia.getByLabel('Vertical crop centre').waitFor({ timeout: 10_000 })
   await mia.screenshot({ path: path.join(SHOTS, 'export-timeline.png') })
   log('timeline: the interview on the storyline, the voice-over on the narration track')
 
@@ -264,10 +268,11 @@ try {
     () => document.querySelector<HTMLVideoElement>('[data-testid=compare-video-a]')!.duration,
   )
   log(`the review player plays the export: ${played.toFixed(2)} s`)
-  // frames inside the first sentence (spoken from 1 s), a word apart
+  // frames inside the first sentence (spoken from 1 s), a word apart, at the export's rate (the timeline's)
+  const rate = job.result.frames / job.result.durationSeconds
   for (const [frame, name] of [
-    [Math.round(1.4 * FPS), 'export-review-captions.png'],
-    [Math.round(2.6 * FPS), 'export-review-karaoke.png'],
+    [Math.round(1.4 * rate), 'export-review-captions.png'],
+    [Math.round(2.6 * rate), 'export-review-karaoke.png'],
   ] as const) {
     const input = mia.getByLabel('Frame', { exact: true })
     await input.fill(String(frame))

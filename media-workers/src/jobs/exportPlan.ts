@@ -106,6 +106,7 @@ export function stillFrames(fps: Rate): number {
 export function compileRenderPlan(input: ExportInput, options: PlanOptions = {}): RenderPlan {
   const { timeline } = input
   const fps = timeline.fps
+  const portrait = !!input.size && input.size.height > input.size.width
   const pieces: PlanPiece[] = []
   let at = 0
   const push = (p: Omit<PlanPiece, 'start'>) => {
@@ -122,7 +123,8 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
         frames: item.sourceOut - item.sourceIn,
         source: item.assetId,
         sourceIn: item.sourceIn,
-        crop: item.crop,
+        // a clip's crop box frames it for a portrait picture; landscape outputs show the whole frame
+        crop: portrait ? item.crop : undefined,
         label: item.label || `clip ${item.id}`,
       })
   }
@@ -156,7 +158,6 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
   captions.sort((x, y) => x.start - y.start)
 
   const size = input.size
-  const portrait = !!size && size.height > size.width
   const landscapeSource = timeline.width >= timeline.height
   return {
     fps,

@@ -373,6 +373,20 @@ test('the vertical preset takes each clip’s crop box from the source picture; 
     ['green', 'green'],
     'no crop box: the centre',
   )
+
+  // a landscape export of the same timeline shows each clip's whole picture: the crop boxes are for portrait only
+  const wide = await render({ ...input, preset: '720p', size: { width: 320, height: 180 }, assetId: randomUUID() })
+  const full = await rgbFrames(wide.file, 320, 180)
+  for (const f of [5, 15, 25]) {
+    const px = (x: number) => [...full[f]!.subarray((90 * 320 + x) * 3, (90 * 320 + x) * 3 + 3)]
+    const [r] = px(50)
+    const [, g] = px(160)
+    const [, , b] = px(270)
+    assert.ok(
+      r! > 180 && g! > 90 && b! > 180,
+      `frame ${f} has all three bands: ${[px(50), px(160), px(270)].join(' | ')}`,
+    )
+  }
 })
 
 test.run()

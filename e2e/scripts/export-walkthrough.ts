@@ -169,7 +169,7 @@ try {
   // the timeline, and the interview transcribed from its media bin
   await mia.getByLabel('Kind').selectOption('timeline')
   await mia.getByLabel('Title').fill('Harbor cut')
-  await mia.getByRole('button', { name: 'Create' }).click()
+  await mia.getByRole('button', { name: 'Create', exact: true }).click()
   await mia.waitForURL(/\/docs\/[0-9a-f-]{36}$/, { timeout: 20_000 })
   const timelineUrl = mia.url()
   await mia.waitForSelector('[data-testid=timeline-editor]', { timeout: 30_000 })
@@ -195,6 +195,22 @@ try {
   const canvas = (await mia.locator('[data-testid=timeline-canvas]').boundingBox())!
   await mia.mouse.click(canvas.x + 60, canvas.y + 26 + 20)
   await mia.getByLabel('Vertical crop centre').waitFor({ timeout: 10_000 })
+  // moving the window writes the clip's crop box into the document; Undo takes back this person's change
+  await mia.getByLabel('Vertical crop centre').fill('20')
+  await mia.waitForFunction(
+    () => document.querySelector('[data-testid=vertical-crop-value]')?.textContent === '20%',
+    null,
+    { timeout: 10_000 },
+  )
+  await mia.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 30_000 })
+  await mia.screenshot({ path: path.join(SHOTS, 'export-vertical-crop.png') })
+  await mia.getByTestId('undo').click()
+  await mia.waitForFunction(
+    () => document.querySelector('[data-testid=vertical-crop-value]')?.textContent === 'centre',
+    null,
+    { timeout: 10_000 },
+  )
+  log('vertical crop: the window moved to 20% across the clip, then undone back to the centre crop')
   await mia.screenshot({ path: path.join(SHOTS, 'export-timeline.png') })
   log('timeline: the interview on the storyline, the voice-over on the narration track')
 

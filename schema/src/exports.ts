@@ -8,6 +8,9 @@ export const ExportPresetSchema = z.enum(EXPORT_PRESETS)
 
 export const CAPTION_STYLES = ['clean', 'bold', 'karaoke'] as const
 export type CaptionStyle = (typeof CAPTION_STYLES)[number]
+/** Where burned-in captions come from: the timeline's caption track, or a transcript's timed words. */
+export const CAPTION_SOURCES = ['track', 'transcript'] as const
+export type CaptionSource = (typeof CAPTION_SOURCES)[number]
 
 /** Output picture size of a video preset; `audio-wav` has none. */
 export const PRESET_SIZES: Record<ExportPreset, { width: number; height: number } | null> = {
@@ -100,6 +103,37 @@ export const BrandKitSpecSchema = z.object({
   outroKey: s3Key.optional(),
 }) satisfies z.ZodType<BrandKitSpec>
 
+/** Most transcript words one export carries (about ten hours of speech). */
+export const EXPORT_MAX_CAPTION_WORDS = 100_000
+
+/** A transcript word as the export renders it: integer samples of the transcribed asset at the transcript's rate. */
+export const CaptionWordSchema = z.object({
+  text: z.string().min(1).max(200),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+})
+export type CaptionWord = z.infer<typeof CaptionWordSchema>
+
+/**
+ * Captions of an export. `source` absent means the caption track (jobs queued before transcripts could be the
+ * source). With `transcript`, the transcript's words as they were when the export was requested.
+ */
+export const ExportCaptionsSchema = z
+  .object({
+    style: z.enum(CAPTION_STYLES),
+    source: z.enum(CAPTION_SOURCES).optional(),
+    transcript: z
+      .object({
+        documentId: uuid,
+        assetId: uuid,
+        sampleRate: z.number().int().min(8000).max(192_000),
+        words: z.array(CaptionWordSchema).max(EXPORT_MAX_CAPTION_WORDS),
+      })
+      .optional(),
+  })
+  .refine((c) => c.source !== 'transcript' || !!c.transcript, 'Captions from a transcript carry its words.')
+export type ExportCaptions = z.infer<typeof ExportCaptionsSchema>
+
 export const ExportInputSchema = z.object({
   documentId: uuid,
   /** The document version exported; null for the state at the time of the request. */
@@ -112,7 +146,7 @@ export const ExportInputSchema = z.object({
   size: z
     .object({ width: z.number().int().min(16).max(4096).multipleOf(2), height: z.number().int().min(16).max(4096).multipleOf(2) })
     .nullable(),
-  captions: z.object({ style: z.enum(CAPTION_STYLES) }).nullable().default(null),
+  captions: ExportCaptionsSchema.nullable().default(null),
   brandKit: z
     .object({ id: uuid.nullable(), version: z.number().int().positive().nullable(), spec: BrandKitSpecSchema })
     .nullable()

@@ -1,4 +1,4 @@
-import { ExportInputSchema, type JobEvent, SERVER_ORIGIN, Streams, Subjects, tables, timeline } from '@cutroom/schema'
+import { ExportInputSchema, type JobEvent, SERVER_ORIGIN, Streams, Subjects, tables, timeline, transcript } from '@cutroom/schema'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
@@ -128,7 +128,7 @@ test('exports.create snapshots the timeline into an export job; each export is t
   const input = await storedPayload(created.jobId)
   assert.is(input.assetId, created.assetId)
   assert.equal(input.size, { width: 1920, height: 1080 })
-  assert.equal(input.captions, { style: 'karaoke' })
+  assert.equal(input.captions, { style: 'karaoke', source: 'track' })
   assert.equal(
     input.timeline.storyline.map((i) => (i.kind === 'gap' ? ['gap', i.duration] : [i.label, i.sourceIn, i.sourceOut])),
     [['Hello', 30, 120], ['gap', 15], ['City', 0, 60]],
@@ -260,6 +260,118 @@ test('exports.create refuses an empty timeline, missing or failed media and wron
   const [audit] = await api.sql<{ details: { brandKitId: string; brandKitVersion: number } }[]>`
     select details from audit_log where action = 'export.create' and details->>'brandKitId' = ${kit.id}`
   assert.is(audit!.details.brandKitVersion, 1)
+})
+
+/** A transcript document of `assetId` with the given words (seconds), as its transcribe job leaves it. */
+async function transcriptOf(projectId: string, assetId: string, title: string, words: [string, number, number][]) {
+  const [row] = await api.sql<{ id: string }[]>`
+    insert into documents (project_id, kind, title) values (${projectId}, 'transcript', ${title}) returning id`
+  const doc = new Y.Doc()
+  const rate = 16000
+  transcript.buildTranscript(
+    doc,
+    {
+      assetId,
+      language: 'en',
+      source: 'test',
+      sampleRate: rate,
+      segments: [
+        {
+          speaker: 'A',
+          words: words.map(([text, s, e]) => ({ text, start: s * rate, end: e * rate, confidence: 0.9 })),
+        },
+      ],
+    },
+    SERVER_ORIGIN,
+  )
+  await api.services.db
+    .insert(tables.docUpdates)
+    .values({ docId: row!.id, seq: 1, update: Y.encodeStateAsUpdate(doc), userId: null })
+  doc.destroy()
+  return row!.id
+}
+
+test('captions from a transcript: its words as they were at the request go with the job; a transcript of other media, another project or no transcript at all is refused before any work', async () => {
+  const { owner, org, project } = await studio()
+  const editor = await member(org.id, owner.call, 'editor')
+  const a = await probedAsset(org.id, project.id, 'interview.mp4', 'ready', 20)
+  const b = await probedAsset(org.id, project.id, 'broll.mp4')
+  const { id: documentId } = await editor.call.documents.create({
+    projectId: project.id,
+    kind: 'timeline',
+    title: 'Cut',
+  })
+  // 29.97 fps: the clip plays source frames 30..150 (1.001 s .. 5.005 s) of the interview
+  await edit(documentId, (doc) => {
+    timeline.insertClip(doc, { at: { index: 0 }, assetId: a, sourceIn: 30, sourceOut: 150, label: 'Answer' })
+  })
+  const said = await transcriptOf(project.id, a, 'Interview', [
+    ['Before', 0.1, 0.5],
+    ['hello', 1.2, 1.6],
+    ['there', 1.7, 2.1],
+    ['after', 9, 9.5],
+  ])
+  const other = await transcriptOf(project.id, b, 'B-roll', [['wind', 1, 2]])
+  const elsewhere = await owner.call.projects.create({ orgId: org.id, name: 'Other' })
+  const foreign = await transcriptOf(elsewhere.id, a, 'Theirs', [['hi', 1, 2]])
+  const count = async () =>
+    (await api.sql<{ n: number }[]>`select count(*)::int as n from jobs where project_id = ${project.id}`)[0]!.n
+  const refuse = async (p: Promise<unknown>, code: string, message: RegExp) => {
+    const err = await failure(p)
+    assert.is(codeOf(err), code, (err as Error).message)
+    assert.match((err as Error).message, message)
+  }
+  const create = (captions: Record<string, unknown>) =>
+    editor.call.exports.create({ documentId, preset: '720p', captions: captions as { style: 'karaoke' } })
+  await refuse(
+    create({ style: 'karaoke', source: 'transcript' }),
+    'BAD_REQUEST',
+    /Choose the transcript the captions come from/,
+  )
+  await refuse(
+    create({ style: 'karaoke', source: 'track', transcriptDocumentId: said }),
+    'BAD_REQUEST',
+    /take no transcript/,
+  )
+  await refuse(
+    create({ style: 'karaoke', source: 'transcript', transcriptDocumentId: other }),
+    'BAD_INPUT',
+    /^The transcript "B-roll" is of media that no clip on this timeline's storyline plays/,
+  )
+  await refuse(
+    create({ style: 'karaoke', source: 'transcript', transcriptDocumentId: foreign }),
+    'NOT_FOUND',
+    /^Transcript not found in this project/,
+  )
+  await refuse(
+    create({ style: 'karaoke', source: 'transcript', transcriptDocumentId: documentId }),
+    'BAD_INPUT',
+    /^"Cut" is not a transcript/,
+  )
+  assert.is(await count(), 0, 'nothing was dispatched')
+
+  // the dialog offers only the transcript of media on the storyline
+  const offered = await editor.call.exports.captionSources({ documentId })
+  assert.equal(offered.transcripts, [{ documentId: said, title: 'Interview', assetId: a, filename: 'interview.mp4' }])
+
+  const created = await create({ style: 'karaoke', source: 'transcript', transcriptDocumentId: said })
+  // a later correction of the transcript changes nothing in the queued render
+  await edit(said, (doc) => transcript.correctWord(doc, 1, 'HELLO'))
+  const input = await storedPayload(created.jobId)
+  assert.is(input.captions?.source, 'transcript')
+  assert.is(input.captions?.transcript?.documentId, said)
+  assert.is(input.captions?.transcript?.assetId, a)
+  // the words outside every clip's source range stay out of the job
+  assert.equal(
+    input.captions?.transcript?.words.map((w) => [w.text, w.start, w.end]),
+    [
+      ['hello', 1.2 * 16000, 1.6 * 16000],
+      ['there', 1.7 * 16000, 2.1 * 16000],
+    ],
+  )
+  const [audit] = await api.sql<{ details: { captionsSource: string; transcriptDocumentId: string } }[]>`
+    select details from audit_log where action = 'export.create' and target_id = ${documentId}`
+  assert.equal([audit!.details.captionsSource, audit!.details.transcriptDocumentId], ['transcript', said])
 })
 
 test.run()

@@ -1,5 +1,7 @@
 import {
+  CAPTION_SOURCES,
   CAPTION_STYLES,
+  type ExportCaptions,
   CutroomError,
   ErrorCode,
   type ExportInput,
@@ -17,6 +19,7 @@ import { apiError } from '../apiError'
 import { writeAudit } from '../audit'
 import { readDocumentState } from '../documents/readDocumentState'
 import { timelineSnapshot } from '../exports/timelineSnapshot'
+import { captionTranscripts, transcriptCaptions } from '../exports/transcriptCaptions'
 import { idempotent } from '../idempotency'
 import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/mediaQuota'
 import { mediaOf } from '../media/mediaOf'
@@ -70,8 +73,22 @@ export const exportsRouter = router({
         versionId: Id.optional(),
         preset: ExportPresetSchema,
         brandKitId: Id.optional(),
-        /** Burn in the caption track with this style; absent or null for none. */
-        captions: z.object({ style: z.enum(CAPTION_STYLES) }).nullable().optional(),
+        /**
+         * Burn in captions with this style, from the caption track (the default) or from the words of a transcript
+         * of media the storyline plays, at their own times; absent or null for none.
+         */
+        captions: z
+          .object({ style: z.enum(CAPTION_STYLES), source: z.enum(CAPTION_SOURCES).optional(), transcriptDocumentId: Id.optional() })
+          .refine((c) => (c.source ?? 'track') !== 'transcript' || !!c.transcriptDocumentId, {
+            message: 'Choose the transcript the captions come from.',
+            path: ['transcriptDocumentId'],
+          })
+          .refine((c) => c.source !== 'track' || !c.transcriptDocumentId, {
+            message: 'Captions from the caption track take no transcript; choose one source.',
+            path: ['transcriptDocumentId'],
+          })
+          .nullable()
+          .optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -93,8 +110,15 @@ export const exportsRouter = router({
         versionName = version.name
       } else doc = await readDocumentState(db, document.id)
       let snapshot: ReturnType<typeof timelineSnapshot>
+      let captions: ExportCaptions | null = null
       try {
         snapshot = timelineSnapshot(doc)
+        // the transcript is read right after the timeline: the render uses both as they are now
+        const transcriptId = input.captions?.transcriptDocumentId
+        if (input.captions)
+          captions = transcriptId
+            ? { style: input.captions.style, source: 'transcript', transcript: await transcriptCaptions(db, project.id, transcriptId, snapshot.timeline) }
+            : { style: input.captions.style, source: 'track' }
       } catch (err) {
         if (err instanceof CutroomError) throw apiError(err.code, err.message)
         throw err
@@ -186,7 +210,7 @@ export const exportsRouter = router({
           assetId,
           outputKey: key,
           size,
-          captions: input.captions ?? null,
+          captions,
           brandKit: brandKit ? { id: brandKit.brandKitId, version: brandKit.version, spec: brandKit.spec } : null,
           timeline: snapshot.timeline,
           sources: snapshot.assetIds.map((id) => {
@@ -217,6 +241,8 @@ export const exportsRouter = router({
             versionId: input.versionId ?? null,
             versionName,
             captions: input.captions?.style ?? null,
+            captionsSource: captions?.source ?? null,
+            transcriptDocumentId: captions?.transcript?.documentId ?? null,
             brandKitId: brandKit?.brandKitId ?? null,
             brandKitVersion: brandKit?.version ?? null,
             stackId: stack.stackId,
@@ -228,6 +254,26 @@ export const exportsRouter = router({
       await media.dispatcher.publish(payloads)
       return { jobId: payloads[0]!.jobId, assetId, version }
     }),
+
+  /**
+   * What an export of the timeline can take its captions from: the project's transcripts linked to media a
+   * storyline clip plays (the caption track is always offered). Anyone who can read the timeline.
+   */
+  captionSources: authedProcedure.input(z.object({ documentId: Id })).query(async ({ ctx, input }) => {
+    const { document, project } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+    if (document.kind !== 'timeline') throw apiError(ErrorCode.BAD_INPUT, 'Only timelines are exported.')
+    const doc = await readDocumentState(ctx.services.db, document.id)
+    let timeline: ReturnType<typeof timelineSnapshot>['timeline'] | null = null
+    try {
+      timeline = timelineSnapshot(doc).timeline
+    } catch (err) {
+      // an empty timeline has no media, so no transcript to offer
+      if (!(err instanceof CutroomError)) throw err
+    } finally {
+      doc.destroy()
+    }
+    return { transcripts: timeline ? await captionTranscripts(ctx.services.db, project.id, timeline) : [] }
+  }),
 
   /** The project's exports, newest first: the version, its job's state and progress. Anyone who can read the project. */
   list: authedProcedure.input(z.object({ projectId: Id })).query(async ({ ctx, input }) => {

@@ -29,7 +29,8 @@ interface Running {
 
 /**
  * "Export" in the timeline: preset, which version of the timeline, a brand kit of the organization (watermark,
- * slates, fonts: its current version), captions on or off and their style; then the
+ * slates, fonts: its current version), captions on or off, their source (the caption track, or a transcript of
+ * media on the storyline: its words at their own times) and style; then the
  * job's progress with the time left, and cancel. The render lands as the next version of the timeline's export
  * stack, listed on the project page.
  */
@@ -50,9 +51,19 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
   const [versions, setVersions] = createSignal<{ id: string; name: string }[]>([])
   const [kits, setKits] = createSignal<{ id: string; name: string }[]>([])
   const [brandKitId, setBrandKitId] = createSignal('')
+  // '' for the caption track, else the id of a transcript of media on the storyline
+  const [captionSource, setCaptionSource] = createSignal('')
+  const [transcripts, setTranscripts] = createSignal<{ documentId: string; title: string; filename: string }[]>([])
   const openDialog = () => {
     dialog?.showModal()
     api.documents.versions.list.query({ documentId: props.documentId }).then(setVersions, () => setVersions([]))
+    api.exports.captionSources.query({ documentId: props.documentId }).then(
+      (r) => {
+        setTranscripts(r.transcripts)
+        if (captionSource() && !r.transcripts.some((t) => t.documentId === captionSource())) setCaptionSource('')
+      },
+      () => setTranscripts([]),
+    )
     const org = currentOrg()
     if (org) api.brandKits.list.query({ orgId: org.id }).then(setKits, () => setKits([]))
   }
@@ -80,7 +91,12 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
         preset: preset(),
         ...(versionId() ? { versionId: versionId() } : {}),
         ...(brandKitId() ? { brandKitId: brandKitId() } : {}),
-        captions: captions() && preset() !== 'audio-wav' ? { style: style() } : null,
+        captions:
+          captions() && preset() !== 'audio-wav'
+            ? captionSource()
+              ? { style: style(), source: 'transcript' as const, transcriptDocumentId: captionSource() }
+              : { style: style(), source: 'track' as const }
+            : null,
       })
       setRunning({ ...created, startedAt: Date.now() })
     } catch (err) {
@@ -138,6 +154,13 @@ export function ExportDialog(props: { projectId: string; documentId: string; can
               <input type="checkbox" checked={captions()} onChange={(e) => setCaptions(e.currentTarget.checked)} /> Burn in captions
             </label>
             <Show when={captions()}>
+              <label>
+                Captions from
+                <select value={captionSource()} onChange={(e) => setCaptionSource(e.currentTarget.value)} aria-label="Captions from">
+                  <option value="">Caption track</option>
+                  <For each={transcripts()}>{(t) => <option value={t.documentId}>Transcript {t.title}</option>}</For>
+                </select>
+              </label>
               <label>
                 Caption style
                 <select value={style()} onChange={(e) => setStyle(e.currentTarget.value as Style)} aria-label="Caption style">

@@ -22,7 +22,8 @@ export function ExportsPanel(props: { projectId: string }) {
   const { progress } = createJobUpdates(
     () => props.projectId,
     (u) => {
-      if (u.kind === 'export' || u.kind === 'probe') void refetch()
+      // the export renders, then its version is probed and proxied (transcode) before it is ready to review
+      if (u.kind === 'export' || u.kind === 'probe' || u.kind === 'transcode') void refetch()
     },
   )
   return (

@@ -19,6 +19,7 @@ import { readTimelineView } from './readTimelineView'
 import { RULER_HEIGHT, TimelineCanvas } from './TimelineCanvas'
 import { formatTimecode } from './timecode'
 import { findViewItem, trackHeight } from './timelineView'
+import { cropCentre, verticalCropBox } from './verticalCrop'
 import { type MediaSource, Viewer } from './Viewer'
 
 const MIN_PPF = 0.02
@@ -257,6 +258,35 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
       setSelection(new Set([id]))
     })
 
+  /** Puts the media bin's selected asset (a voice-over) on the narration track at the playhead, under the clip there. */
+  const addNarration = () => {
+    const asset = binSelected() ? assetsById().get(binSelected()!) : undefined
+    if (!asset) {
+      props.ctx.notify('Select the voice-over in the media bin, then add it as narration.')
+      return
+    }
+    edit(() => {
+      const under = timeline.itemAtFrame(doc, playback.frame())
+      if (!under) {
+        props.ctx.notify('Put the playhead over a clip to anchor the narration to it.')
+        return
+      }
+      let track = view().tracks.find((t) => t.kind === 'narration')?.id
+      track ??= timeline.addTrack(doc, { kind: 'narration', name: 'Narration' })
+      const id = timeline.addAnchoredItem(doc, {
+        trackId: track,
+        anchorId: under.id,
+        offset: playback.frame() - under.start,
+        duration: assetFrames(asset, rate()),
+        assetId: asset.id,
+        sourceIn: 0,
+        text: asset.name,
+      })
+      setSelection(new Set([id]))
+      void copyAssetArtifacts(doc, asset.id)
+    })
+  }
+
   const zoom = (factor: number, anchorFrame = playback.frame()) => {
     const before = pxPerFrame()
     const next = Math.min(MAX_PPF, Math.max(MIN_PPF, before * factor))
@@ -331,6 +361,15 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
     }
   }
 
+  /** Sets where the vertical export's 9:16 window sits on a storyline clip (null: back to the centre crop). */
+  const setVerticalCrop = (itemId: string, assetId: string | undefined, centre: number | null) => {
+    const asset = assetId ? assetsById().get(assetId) : undefined
+    const meta = timeline.getMeta(doc)
+    const width = asset?.width ?? meta.width
+    const height = asset?.height ?? meta.height
+    edit(() => timeline.setClipCrop(doc, itemId, centre === null ? null : verticalCropBox(centre, width, height)))
+  }
+
   const selectedItems = createMemo(() =>
     [...selection()].map((id) => findViewItem(view(), id)).filter((x): x is NonNullable<typeof x> => x !== null),
   )
@@ -373,6 +412,30 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
                   <Show when={item.anchorId}>
                     <dt>Anchored to</dt>
                     <dd>{findViewItem(view(), item.anchorId ?? '')?.item.label || 'storyline item'}</dd>
+                  </Show>
+                  <Show when={track.storyline && item.kind === 'clip'}>
+                    <dt>Vertical crop</dt>
+                    <dd class="vertical-crop">
+                      <input
+                        type="range"
+                        min="0"
+                        max="100"
+                        step="1"
+                        value={Math.round(cropCentre(item.crop) * 100)}
+                        disabled={readOnly()}
+                        aria-label="Vertical crop centre"
+                        title="Where the 9:16 window of the vertical export sits across this clip's picture"
+                        onChange={(e) => setVerticalCrop(item.id, item.assetId, Number(e.currentTarget.value) / 100)}
+                      />
+                      <span class="muted small" data-testid="vertical-crop-value">
+                        {item.crop ? `${Math.round(cropCentre(item.crop) * 100)}%` : 'centre'}
+                      </span>
+                      <Show when={item.crop && !readOnly()}>
+                        <button type="button" class="ghost small" onClick={() => setVerticalCrop(item.id, item.assetId, null)} title="Use the centre crop">
+                          Reset
+                        </button>
+                      </Show>
+                    </dd>
                   </Show>
                 </dl>
               )}
@@ -425,6 +488,9 @@ export function TimelineEditor(props: { ctx: EditorContext }) {
           </button>
           <button type="button" disabled={readOnly()} onClick={addCaption}>
             + Caption
+          </button>
+          <button type="button" disabled={readOnly()} onClick={addNarration} title="Add the selected bin asset as narration at the playhead">
+            + Narration
           </button>
           <button type="button" disabled={readOnly()} onClick={() => addTrack('audio')}>
             + Audio track

@@ -6,6 +6,9 @@ export interface BinAsset {
   /** Length in frames at the asset's own rate, when the probe has run. */
   durationFrames: number | null
   durationSeconds: number | null
+  /** Picture size from the probe, when it has run and found video. */
+  width: number | null
+  height: number | null
   contentType: string
   /** URL of the uploaded source file, when the api provides one. */
   sourceUrl: string | null
@@ -39,6 +42,8 @@ export function toBinAsset(row: unknown): BinAsset | null {
     status: str(o.status) ?? 'ready',
     durationFrames: num(video.durationFrames) ?? num(o.durationFrames),
     durationSeconds: num(metadata.durationSeconds) ?? num(o.durationSeconds),
+    width: num(video.width),
+    height: num(video.height),
     contentType: str(o.contentType) ?? '',
     sourceUrl: str(o.sourceUrl) ?? str(o.url) ?? str(o.downloadUrl),
     hlsUrl: str(o.hlsUrl) ?? str(o.proxyUrl),

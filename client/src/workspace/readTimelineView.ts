@@ -46,6 +46,7 @@ export function readTimelineView(doc: Y.Doc): TimelineView {
                 sourceIn: p.sourceIn,
                 sourceOut: p.sourceOut,
                 index: p.index,
+                ...(p.crop ? { crop: p.crop } : {}),
               },
         )
       : (byTrack.get(t.id) ?? []).sort((a, b) => a.start - b.start),

@@ -15,6 +15,8 @@ export interface ViewItem {
   anchorId?: string
   /** Index in the storyline (storyline items only). */
   index?: number
+  /** The crop box the vertical export uses (storyline clips that have one). */
+  crop?: { x: number; y: number; w: number; h: number }
 }
 
 export interface ViewTrack {

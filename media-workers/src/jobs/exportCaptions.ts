@@ -51,14 +51,28 @@ function assText(text: string): string {
 }
 
 /**
- * The events of every caption. `karaoke` makes one event per word window (the caption split by word length),
- * each showing the whole line with only its word in the highlight colour; the other styles one event each.
+ * The events of every caption. `karaoke` makes one event per word window, each showing the whole line with
+ * only its word in the highlight colour: a transcript's words at their own times (with the line shown plain in
+ * the pauses between them), a caption track's text split by word length over the caption. The other styles
+ * make one event per caption.
  */
 export function captionEvents(captions: readonly PlanCaption[], look: CaptionLook): CaptionEvent[] {
   const events: CaptionEvent[] = []
+  const highlighted = (words: readonly string[], active: number) =>
+    words.map((w, j) => (j === active ? `{\\c${overrideColour(look.highlight)}}${assText(w)}{\\r}` : assText(w))).join(' ')
   for (const c of captions) {
     if (look.style !== 'karaoke') {
       events.push({ start: c.start, frames: c.frames, text: assText(c.text) })
+      continue
+    }
+    if (c.words) {
+      const texts = c.words.map((w) => w.text)
+      let from = c.start
+      c.words.forEach((w, i) => {
+        if (w.start > from) events.push({ start: from, frames: w.start - from, text: highlighted(texts, -1) })
+        events.push({ start: w.start, frames: w.frames, text: highlighted(texts, i) })
+        from = w.start + w.frames
+      })
       continue
     }
     const words = c.text.split(/\s+/).filter(Boolean)
@@ -69,12 +83,7 @@ export function captionEvents(captions: readonly PlanCaption[], look: CaptionLoo
     words.forEach((_, i) => {
       cum += weights[i]!
       const to = i === words.length - 1 ? c.start + c.frames : c.start + Math.round((c.frames * cum) / total)
-      if (to > from) {
-        const line = words
-          .map((w, j) => (j === i ? `{\\c${overrideColour(look.highlight)}}${assText(w)}{\\r}` : assText(w)))
-          .join(' ')
-        events.push({ start: from, frames: to - from, text: line })
-      }
+      if (to > from) events.push({ start: from, frames: to - from, text: highlighted(words, i) })
       from = Math.max(from, to)
     })
   }

@@ -1,4 +1,5 @@
 import type { CropBox, ExportInput } from '@cutroom/schema'
+import { captionLineChars, transcriptCaptions } from './transcriptCaptions'
 
 /**
  * The render plan of an export: the timeline flattened to pieces on the output's frame grid (integer frames at
@@ -45,6 +46,8 @@ export interface PlanCaption {
   start: number
   frames: number
   text: string
+  /** The line's words at their own times (captions from a transcript); karaoke highlights exactly these. */
+  words?: { start: number; frames: number; text: string }[]
 }
 
 export interface PlanSegment {
@@ -103,6 +106,7 @@ export function stillFrames(fps: Rate): number {
 export function compileRenderPlan(input: ExportInput, options: PlanOptions = {}): RenderPlan {
   const { timeline } = input
   const fps = timeline.fps
+  const portrait = !!input.size && input.size.height > input.size.width
   const pieces: PlanPiece[] = []
   let at = 0
   const push = (p: Omit<PlanPiece, 'start'>) => {
@@ -119,7 +123,8 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
         frames: item.sourceOut - item.sourceIn,
         source: item.assetId,
         sourceIn: item.sourceIn,
-        crop: item.crop,
+        // a clip's crop box frames it for a portrait picture; landscape outputs show the whole frame
+        crop: portrait ? item.crop : undefined,
         label: item.label || `clip ${item.id}`,
       })
   }
@@ -128,7 +133,10 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
   const totalFrames = at
 
   const layers: PlanLayer[] = []
-  const captions: PlanCaption[] = []
+  // captions from a transcript replace the caption track's
+  const transcript = input.captions?.source === 'transcript' ? input.captions.transcript : undefined
+  const fromTranscript = !!transcript
+  const captions: PlanCaption[] = transcript ? transcriptCaptions(transcript, pieces, fps, captionLineChars(input.size)) : []
   for (const a of timeline.anchored) {
     // anchored items live within the storyline: whatever hangs before its start or past its end is not rendered
     let start = a.start + offset
@@ -142,7 +150,7 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
     frames = Math.min(frames, storyEnd - start)
     if (frames <= 0) continue
     if (a.track === 'caption') {
-      if (a.text?.trim()) captions.push({ start, frames, text: a.text.trim() })
+      if (a.text?.trim() && !fromTranscript) captions.push({ start, frames, text: a.text.trim() })
     } else if (a.assetId) {
       layers.push({ kind: a.track, start, frames, source: a.assetId, sourceIn, label: a.text?.slice(0, 80) || `item ${a.id}` })
     }
@@ -150,7 +158,6 @@ export function compileRenderPlan(input: ExportInput, options: PlanOptions = {})
   captions.sort((x, y) => x.start - y.start)
 
   const size = input.size
-  const portrait = !!size && size.height > size.width
   const landscapeSource = timeline.width >= timeline.height
   return {
     fps,

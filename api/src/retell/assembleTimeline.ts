@@ -107,11 +107,16 @@ export function assembleTimeline(
       waiting.push({ block: b, frames: timeline.narrationFrames(b.duration, script.sampleRate, fps) })
     }
   }
-  if (waiting.length && lastClip) {
+  const trailing = waiting.length > 0
+  if (trailing && lastClip) {
     warnings.push(
       `Narration ${quote(waiting[0]!.block.text)} comes after the last shot, so it plays after the picture ends; move it above a shot.`,
     )
     place({ id: lastClip.id, start: at - lastClip.duration }, lastClip.duration)
   }
+  if (!trailing && previous && voiceEnd > at)
+    warnings.push(
+      `Narration ${previous} runs ${(((voiceEnd - at) * fps.den) / fps.num).toFixed(1)} s past the last shot, and the picture ends before it; add a shot after it or shorten it.`,
+    )
   return { clips, durationFrames: at, narration: placed, markers, warnings }
 }

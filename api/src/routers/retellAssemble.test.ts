@@ -408,6 +408,14 @@ test('retell.assemble refuses what it cannot build, names what is wrong, and cre
   } finally {
     doc.destroy()
   }
+
+  // narration longer than the shots after it is placed all the same, and the result says so
+  const long = await scriptOf([{ type: 'narration', text: 'A long opening line.', seconds: 5 }, shot])
+  const placed = await owner.call.retell.assemble({ documentId: long })
+  assert.is(placed.narration, 1)
+  assert.is(placed.durationFrames, shot.sourceOut - shot.sourceIn)
+  assert.equal(placed.warnings.length, 1)
+  assert.match(placed.warnings[0]!, /Narration "A long opening line\." runs 2\.0 s past the last shot/)
 })
 
 test.run()

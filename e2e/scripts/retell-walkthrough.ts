@@ -270,6 +270,19 @@ try {
     )
   if (story.length !== shots.length) throw new Error(`${story.length} clips for ${shots.length} shots`)
   if (voice.length !== result.narration) throw new Error('the page shows another number of narration items')
+  // the assembled timeline exports like any other, its narration mixed in from the synthesized audio
+  await rita.waitForSelector('[data-testid=save-state][data-state=saved]', { timeout: 30_000 })
+  await rita.getByRole('button', { name: 'Export', exact: true }).click()
+  await rita.getByLabel('Preset').selectOption('720p')
+  await rita.getByRole('button', { name: 'Start export' }).click()
+  const progress = rita.locator('[data-testid=export-progress]')
+  await progress.waitFor({ timeout: 15_000 })
+  const exportStarted = Date.now()
+  await rita.waitForSelector('[data-testid=export-progress]:is([data-status=succeeded], [data-status=failed])', { timeout: 300_000 })
+  const exportText = (await progress.textContent()) ?? ''
+  await rita.screenshot({ path: path.join(SHOTS, 'retell-export.png') })
+  if ((await progress.getAttribute('data-status')) !== 'succeeded') throw new Error(`the export failed: ${exportText}`)
+  log(`export: "${exportText.trim()}" after ${((Date.now() - exportStarted) / 1000).toFixed(0)} s`)
   log(`documents: script ${scriptId}, highlights cut ${cutId}, assembled ${result.documentId}`)
 } finally {
   await browser.close()

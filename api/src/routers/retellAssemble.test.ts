@@ -286,6 +286,26 @@ test('retell.assemble makes a new timeline: shots in order, narration at its blo
       'it plays its tts audio',
     )
   }
+
+  // audio that is gone (or was never this organization's) is refused by name, and no render starts
+  const gone = before.blocks.find((b) => b.type === 'narration' && b.audioArtifactId)
+  await api.services.db
+    .delete(tables.artifacts)
+    .where(eq(tables.artifacts.id, (gone as { audioArtifactId: string }).audioArtifactId))
+  const exportJobs = async () =>
+    (
+      await api.services.db
+        .select({ id: tables.jobs.id })
+        .from(tables.jobs)
+        .where(and(eq(tables.jobs.projectId, project.id), eq(tables.jobs.kind, 'export')))
+    ).length
+  const err = await failure(owner.call.exports.create({ documentId: result.documentId, preset: '720p' }))
+  assert.is(codeOf(err), 'INVALID_STATE')
+  assert.match(
+    (err as Error).message,
+    /The narration "The harbor was quiet before the storm\." has no audio in this project/,
+  )
+  assert.is(await exportJobs(), 1, 'only the first export')
 })
 
 test('retell.assemble refuses what it cannot build, names what is wrong, and creates nothing', async () => {

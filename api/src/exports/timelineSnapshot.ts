@@ -26,11 +26,7 @@ export function timelineSnapshot(doc: Y.Doc): {
   try {
     tracks = timeline.getTracks(doc)
   } catch (err) {
-    if (err instanceof CutroomError)
-      throw new CutroomError(
-        ErrorCode.BAD_INPUT,
-        'This timeline is empty: add a clip to the storyline before exporting.',
-      )
+    if (err instanceof CutroomError) throw new CutroomError(ErrorCode.BAD_INPUT, 'This timeline is empty: add a clip to the storyline before exporting.')
     throw err
   }
   const muted = new Set(tracks.filter((t) => t.muted).map((t) => t.id))
@@ -66,7 +62,7 @@ export function timelineSnapshot(doc: Y.Doc): {
       track,
       start: a.start,
       duration: a.duration,
-      ...(a.assetId ? { assetId: a.assetId } : voice ? { assetId: voice, sourceIn: 0 } : {}),
+      ...(a.assetId ? { assetId: a.assetId } : voice ? { assetId: voice } : {}),
       ...(a.sourceIn !== undefined ? { sourceIn: a.sourceIn } : {}),
       ...(a.text ? { text: a.text.slice(0, 2000) } : {}),
     })

@@ -38,11 +38,7 @@ interface ProbedMetadata {
 }
 
 /** The stack id of the timeline's earlier exports (null before the first), from its export jobs. */
-async function exportStackOf(
-  db: Parameters<typeof readDocumentState>[0],
-  projectId: string,
-  documentId: string,
-): Promise<string | null> {
+async function exportStackOf(db: Parameters<typeof readDocumentState>[0], projectId: string, documentId: string): Promise<string | null> {
   const [row] = await db
     .select({ stackId: tables.assets.stackId })
     .from(tables.jobs)
@@ -75,10 +71,7 @@ export const exportsRouter = router({
         preset: ExportPresetSchema,
         brandKitId: Id.optional(),
         /** Burn in the caption track with this style; absent or null for none. */
-        captions: z
-          .object({ style: z.enum(CAPTION_STYLES) })
-          .nullable()
-          .optional(),
+        captions: z.object({ style: z.enum(CAPTION_STYLES) }).nullable().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -110,8 +103,7 @@ export const exportsRouter = router({
       }
       // the kit's current version, resolved now: the job and its audit row record exactly what the render used
       const brandKit = input.brandKitId ? await resolveBrandKit(db, project.orgId, input.brandKitId) : null
-      if (input.brandKitId && !brandKit)
-        throw apiError(ErrorCode.NOT_FOUND, 'Brand kit not found in this organization.')
+      if (input.brandKitId && !brandKit) throw apiError(ErrorCode.NOT_FOUND, 'Brand kit not found in this organization.')
 
       const rows = await db
         .select({
@@ -123,9 +115,7 @@ export const exportsRouter = router({
           metadata: tables.assets.metadata,
         })
         .from(tables.assets)
-        .where(
-          and(eq(tables.assets.projectId, project.id), inArray(tables.assets.id, snapshot.assetIds.filter(isUuid))),
-        )
+        .where(and(eq(tables.assets.projectId, project.id), inArray(tables.assets.id, snapshot.assetIds.filter(isUuid))))
       const byId = new Map(rows.map((r) => [r.id, r]))
       const fps = snapshot.timeline.fps
       const nameOf = (assetId: string) => {
@@ -135,20 +125,14 @@ export const exportsRouter = router({
       for (const assetId of snapshot.assetIds) {
         const asset = byId.get(assetId)
         if (!asset)
-          throw apiError(
-            ErrorCode.BAD_INPUT,
-            `${nameOf(assetId)} plays media that is not in this project any more; replace or remove it, then export.`,
-          )
+          throw apiError(ErrorCode.BAD_INPUT, `${nameOf(assetId)} plays media that is not in this project any more; replace or remove it, then export.`)
         if (asset.status === 'failed' || asset.status === 'rejected')
           throw apiError(
             ErrorCode.BAD_INPUT,
             `${nameOf(assetId)} plays ${asset.filename}, which ${asset.status === 'rejected' ? 'is not playable media' : 'failed to process'}; replace it, then export.`,
           )
         if (!(EXPORTABLE as readonly string[]).includes(asset.status) || !asset.metadata)
-          throw apiError(
-            ErrorCode.INVALID_STATE,
-            `${nameOf(assetId)} plays ${asset.filename}, which is still ${asset.status}; export once it is ready.`,
-          )
+          throw apiError(ErrorCode.INVALID_STATE, `${nameOf(assetId)} plays ${asset.filename}, which is still ${asset.status}; export once it is ready.`)
       }
       for (const clip of snapshot.clips) {
         const meta = (byId.get(clip.assetId)!.metadata ?? {}) as ProbedMetadata
@@ -207,9 +191,7 @@ export const exportsRouter = router({
             .where(eq(tables.assets.stackId, existing))
           stack = { stackId: existing, version: (last?.version ?? 0) + 1 }
         }
-        const filename = `${safeFileName(document.title)
-          .replace(/\.[^.]*$/, '')
-          .slice(0, 100)} export v${stack.version}.${extension}`
+        const filename = `${safeFileName(document.title).replace(/\.[^.]*$/, '').slice(0, 100)} export v${stack.version}.${extension}`
         const key = sourceKey(project.orgId, project.id, assetId, filename)
         await tx.insert(tables.assets).values({
           id: assetId,
@@ -237,35 +219,18 @@ export const exportsRouter = router({
             ...snapshot.assetIds.map((id) => {
               const a = byId.get(id)!
               const meta = (a.metadata ?? {}) as ProbedMetadata
-              return {
-                assetId: id,
-                sourceKey: a.storageKey,
-                filename: a.filename.slice(0, 255),
-                hasVideo: !!meta.hasVideo,
-                hasAudio: !!meta.hasAudio,
-              }
+              return { assetId: id, sourceKey: a.storageKey, filename: a.filename.slice(0, 255), hasVideo: !!meta.hasVideo, hasAudio: !!meta.hasAudio }
             }),
-            ...[...voiceKeys].map(([id, key]) => ({
-              assetId: id,
-              sourceKey: key,
-              filename: 'narration.wav',
-              hasVideo: false,
-              hasAudio: true,
-            })),
+            ...[...voiceKeys].map(([id, key]) => ({ assetId: id, sourceKey: key, filename: 'narration.wav', hasVideo: false, hasAudio: true })),
           ],
         }
         if (JSON.stringify(jobInput).length > MAX_PAYLOAD_BYTES)
           throw apiError(ErrorCode.BAD_INPUT, 'This timeline is too large to export in one job; export it in parts.')
         const payloads = await media.dispatcher
-          .insert(tx, [
-            { kind: 'export', orgId: project.orgId, projectId: project.id, assetId, input: jobInput, createdBy },
-          ])
+          .insert(tx, [{ kind: 'export', orgId: project.orgId, projectId: project.id, assetId, input: jobInput, createdBy }])
           .catch((err: unknown) => {
             if (err instanceof z.ZodError)
-              throw apiError(
-                ErrorCode.BAD_INPUT,
-                `This timeline cannot be exported: ${err.issues[0]?.message ?? 'it is not valid'}.`,
-              )
+              throw apiError(ErrorCode.BAD_INPUT, `This timeline cannot be exported: ${err.issues[0]?.message ?? 'it is not valid'}.`)
             throw err
           })
         await writeAudit(tx, ctx.principal, {

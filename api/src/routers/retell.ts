@@ -81,11 +81,7 @@ export const retellRouter = router({
       } finally {
         doc.destroy()
       }
-      if (!assetId)
-        throw apiError(
-          ErrorCode.BAD_INPUT,
-          'This transcript is not linked to an asset, so a draft would have no shots.',
-        )
+      if (!assetId) throw apiError(ErrorCode.BAD_INPUT, 'This transcript is not linked to an asset, so a draft would have no shots.')
       if (sentences.length === 0)
         throw apiError(ErrorCode.INVALID_STATE, 'This transcript has no timed words yet; transcribe the asset first.')
       await assertProcessingAllowed(ctx.services.db, project.orgId)
@@ -131,28 +127,26 @@ export const retellRouter = router({
     }),
 
   /** Removes one generated draft's blocks from the script, live for everyone, leaving people's blocks. Editors. */
-  discardDraft: authedProcedure
-    .input(z.object({ documentId: Id, draftId: z.string().uuid() }))
-    .mutation(async ({ ctx, input }) => {
-      const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
-      if (document.kind !== 'retell') throw apiError(ErrorCode.BAD_INPUT, 'Drafts live in retell documents.')
-      if (access !== 'write') throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot change this script.`)
-      const reply = await requestDocPatch(ctx, document.id, {
-        type: 'retell-discard-draft',
-        draftId: input.draftId,
-        actorUserId: actorOf(ctx.principal).userId,
-      })
-      const removed = reply.removed ?? 0
-      if (removed === 0) throw apiError(ErrorCode.NOT_FOUND, 'This draft is not in the script (already discarded?).')
-      await writeAudit(ctx.services.db, ctx.principal, {
-        orgId: project.orgId,
-        action: 'retell.discardDraft',
-        targetType: 'document',
-        targetId: document.id,
-        details: { draftId: input.draftId, removed },
-      })
-      return { removed }
-    }),
+  discardDraft: authedProcedure.input(z.object({ documentId: Id, draftId: z.string().uuid() })).mutation(async ({ ctx, input }) => {
+    const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+    if (document.kind !== 'retell') throw apiError(ErrorCode.BAD_INPUT, 'Drafts live in retell documents.')
+    if (access !== 'write') throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot change this script.`)
+    const reply = await requestDocPatch(ctx, document.id, {
+      type: 'retell-discard-draft',
+      draftId: input.draftId,
+      actorUserId: actorOf(ctx.principal).userId,
+    })
+    const removed = reply.removed ?? 0
+    if (removed === 0) throw apiError(ErrorCode.NOT_FOUND, 'This draft is not in the script (already discarded?).')
+    await writeAudit(ctx.services.db, ctx.principal, {
+      orgId: project.orgId,
+      action: 'retell.discardDraft',
+      targetType: 'document',
+      targetId: document.id,
+      details: { draftId: input.draftId, removed },
+    })
+    return { removed }
+  }),
 
   /**
    * Dispatches one `tts` job per narration block (all blocks with text, or the `blockIds` named). When a job
@@ -239,7 +233,6 @@ export const retellRouter = router({
       await media.dispatcher.publish(payloads)
       return { jobs: payloads.map((p, i) => ({ blockId: blocks[i]!.id, jobId: p.jobId })) }
     }),
-
   /**
    * Builds a new timeline from the script: its shots in order on the storyline, each synthesized narration block on
    * the narration track at the start of the shots that follow it, a marker at each chapter's start. The script is

@@ -863,10 +863,7 @@ export function setClipCrop(doc: Y.Doc, itemId: string, crop: ClipCrop | null, o
   if (crop) {
     const ok = [crop.x, crop.y, crop.w, crop.h].every((v) => Number.isFinite(v) && v >= 0 && v <= 1)
     if (!ok || crop.w <= 0 || crop.h <= 0 || crop.x + crop.w > 1 || crop.y + crop.h > 1)
-      throw new CutroomError(
-        ErrorCode.BAD_INPUT,
-        'A crop box is x, y, w, h between 0 and 1 that lies inside the picture.',
-      )
+      throw new CutroomError(ErrorCode.BAD_INPUT, 'A crop box is x, y, w, h between 0 and 1 that lies inside the picture.')
   }
   doc.transact(() => {
     if (crop) m.set('crop', { x: crop.x, y: crop.y, w: crop.w, h: crop.h })

@@ -1,5 +1,6 @@
 import { type retell, timeline } from '@cutroom/schema'
 import type * as Y from 'yjs'
+import { excerpt } from './excerpt'
 
 type Block = retell.RetellBlock
 type NarrationBlock = Extract<Block, { type: 'narration' }>
@@ -13,11 +14,6 @@ export interface AssemblySummary {
   markers: number
   /** Placements a person may want to fix (narration running into the next block, narration after the last shot). */
   warnings: string[]
-}
-
-const quote = (text: string) => {
-  const t = text.replace(/\s+/g, ' ').trim()
-  return `"${t.length > 40 ? `${t.slice(0, 40)}…` : t}"`
 }
 
 /**
@@ -59,7 +55,7 @@ export function assembleTimeline(
       const start = anchor.start + offset
       if (previous && start < voiceEnd)
         warnings.push(
-          `Narration ${previous} runs ${(((voiceEnd - start) * fps.den) / fps.num).toFixed(1)} s into ${quote(block.text)}; add shots after it or shorten it.`,
+          `Narration ${previous} runs ${(((voiceEnd - start) * fps.den) / fps.num).toFixed(1)} s into ${excerpt(block.text)}; add shots after it or shorten it.`,
         )
       timeline.addAnchoredItem(
         doc,
@@ -78,7 +74,7 @@ export function assembleTimeline(
       placed++
       offset += frames
       voiceEnd = start + frames
-      previous = quote(block.text)
+      previous = excerpt(block.text)
     }
     waiting = []
   }
@@ -110,7 +106,7 @@ export function assembleTimeline(
   const trailing = waiting.length > 0
   if (trailing && lastClip) {
     warnings.push(
-      `Narration ${quote(waiting[0]!.block.text)} comes after the last shot, so it plays after the picture ends; move it above a shot.`,
+      `Narration ${excerpt(waiting[0]!.block.text)} comes after the last shot, so it plays after the picture ends; move it above a shot.`,
     )
     place({ id: lastClip.id, start: at - lastClip.duration }, lastClip.duration)
   }

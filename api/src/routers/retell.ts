@@ -27,6 +27,7 @@ import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/medi
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
 import { type AssemblySummary, assembleTimeline } from '../retell/assembleTimeline'
+import { excerpt } from '../retell/excerpt'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
 
@@ -38,10 +39,6 @@ export const MAX_ASSEMBLE_SHOTS = EXPORT_MAX_ITEMS
 /** Asset statuses whose media is in storage, so a clip of it can play and be exported. */
 const PLAYABLE = ['uploaded', 'processing', 'ready'] as const
 
-const excerpt = (text: string) => {
-  const t = text.replace(/\s+/g, ' ').trim()
-  return `"${t.length > 40 ? `${t.slice(0, 40)}…` : t}"`
-}
 const shotName = (i: number, label: string) => `Shot ${i + 1}${label.trim() ? ` (${excerpt(label)})` : ''}`
 
 /** Retell (narration) scripts: drafts generated from transcripts, synthesized narration. */
@@ -287,7 +284,7 @@ export const retellRouter = router({
       if (stale.length)
         throw apiError(
           ErrorCode.INVALID_STATE,
-          `${stale.length === 1 ? 'A narration block was' : `${stale.length} narration blocks were`} edited after their audio was made (${excerpt(stale[0]!.text)}); synthesize again, then assemble.`,
+          `${stale.length === 1 ? 'A narration block was edited after its' : `${stale.length} narration blocks were edited after their`} audio was made (${excerpt(stale[0]!.text)}); synthesize again, then assemble.`,
         )
       // the audio must be this organization's narration (a script is editable: its ids are not trusted)
       const audioIds = [...new Set(narration.map((b) => b.audioArtifactId!))]

@@ -354,7 +354,7 @@ test('retell.assemble refuses what it cannot build, names what is wrong, and cre
       'narration edited after synthesis',
       [shot, { type: 'narration', text: 'Rewritten line.', seconds: 1, stale: true }],
       'INVALID_STATE',
-      /edited after their audio was made \("Rewritten line\."\); synthesize again/,
+      /edited after its audio was made \("Rewritten line\."\); synthesize again/,
     ],
     [
       "another organization's audio",

@@ -1,4 +1,4 @@
-import { CutroomError, ErrorCode, type ExportTimeline, timeline } from '@cutroom/schema'
+import { CutroomError, ErrorCode, type ExportTimeline, isUuid, timeline } from '@cutroom/schema'
 import type * as Y from 'yjs'
 
 /** A storyline clip of the snapshot, for messages that name it. */
@@ -12,8 +12,15 @@ export interface SnapshotClip {
 /**
  * The timeline as the export renders it: storyline items in order, anchored items at their absolute frames,
  * muted tracks left out. Plain data, so later edits of the live document cannot change a running render.
+ * A synthesized narration item (an artifact of a tts job, not an asset) plays its artifact: the item's source id is
+ * the artifact's id, listed in `narrationArtifactIds` for the caller to resolve, not in `assetIds`.
  */
-export function timelineSnapshot(doc: Y.Doc): { timeline: ExportTimeline; clips: SnapshotClip[]; assetIds: string[] } {
+export function timelineSnapshot(doc: Y.Doc): {
+  timeline: ExportTimeline
+  clips: SnapshotClip[]
+  assetIds: string[]
+  narrationArtifactIds: string[]
+} {
   const meta = timeline.getMeta(doc)
   let tracks: ReturnType<typeof timeline.getTracks>
   try {
@@ -43,21 +50,29 @@ export function timelineSnapshot(doc: Y.Doc): { timeline: ExportTimeline; clips:
   if (clips.length === 0)
     throw new CutroomError(ErrorCode.BAD_INPUT, 'This timeline is empty: add a clip to the storyline before exporting.')
   const anchored: ExportTimeline['anchored'] = []
+  const narrationArtifactIds = new Set<string>()
   for (const a of timeline.anchoredLayout(doc)) {
     if (muted.has(a.trackId)) continue
     const track = kindOf.get(a.trackId)
     if (!track || (track === 'caption') !== (a.kind === 'caption')) continue
+    const voice = track === 'narration' && !a.assetId && a.artifactId && isUuid(a.artifactId) ? a.artifactId : null
+    if (voice) narrationArtifactIds.add(voice)
     anchored.push({
       id: a.id,
       track,
       start: a.start,
       duration: a.duration,
-      ...(a.assetId ? { assetId: a.assetId } : {}),
+      ...(a.assetId ? { assetId: a.assetId } : voice ? { assetId: voice } : {}),
       ...(a.sourceIn !== undefined ? { sourceIn: a.sourceIn } : {}),
       ...(a.text ? { text: a.text.slice(0, 2000) } : {}),
     })
   }
-  const assetIds = [...new Set([...clips.map((c) => c.assetId), ...anchored.flatMap((a) => (a.assetId ? [a.assetId] : []))])].sort()
+  const assetIds = [
+    ...new Set([
+      ...clips.map((c) => c.assetId),
+      ...anchored.flatMap((a) => (a.assetId && !narrationArtifactIds.has(a.assetId) ? [a.assetId] : [])),
+    ]),
+  ].sort()
   return {
     timeline: {
       fps: meta.fps,
@@ -70,5 +85,6 @@ export function timelineSnapshot(doc: Y.Doc): { timeline: ExportTimeline; clips:
     },
     clips,
     assetIds,
+    narrationArtifactIds: [...narrationArtifactIds].sort(),
   }
 }

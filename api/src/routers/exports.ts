@@ -167,6 +167,32 @@ export const exportsRouter = router({
             `Clip "${clip.label}" ends at frame ${clip.sourceOut} but ${byId.get(clip.assetId)!.filename} has ${frames} frames; trim the clip, then export.`,
           )
       }
+      // synthesized narration plays its tts artifact: this organization's, made for this project
+      const voices = snapshot.narrationArtifactIds.length
+        ? await db
+            .select({ id: tables.artifacts.id, storageKey: tables.artifacts.storageKey })
+            .from(tables.artifacts)
+            .where(
+              and(
+                inArray(tables.artifacts.id, snapshot.narrationArtifactIds),
+                eq(tables.artifacts.orgId, project.orgId),
+                eq(tables.artifacts.slot, 'narration'),
+              ),
+            )
+        : []
+      const voiceKeys = new Map(
+        voices
+          .filter((v) => v.storageKey.startsWith(`orgs/${project.orgId}/projects/${project.id}/`))
+          .map((v) => [v.id, v.storageKey]),
+      )
+      const lostVoice = snapshot.timeline.anchored.find(
+        (a) => a.assetId && snapshot.narrationArtifactIds.includes(a.assetId) && !voiceKeys.has(a.assetId),
+      )
+      if (lostVoice)
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `The narration ${lostVoice.text ? `"${lostVoice.text.slice(0, 40)}" ` : ''}has no audio in this project any more; synthesize it again, then export.`,
+        )
       await assertProcessingAllowed(db, project.orgId)
 
       const preset = input.preset
@@ -213,11 +239,14 @@ export const exportsRouter = router({
           captions,
           brandKit: brandKit ? { id: brandKit.brandKitId, version: brandKit.version, spec: brandKit.spec } : null,
           timeline: snapshot.timeline,
-          sources: snapshot.assetIds.map((id) => {
-            const a = byId.get(id)!
-            const meta = (a.metadata ?? {}) as ProbedMetadata
-            return { assetId: id, sourceKey: a.storageKey, filename: a.filename.slice(0, 255), hasVideo: !!meta.hasVideo, hasAudio: !!meta.hasAudio }
-          }),
+          sources: [
+            ...snapshot.assetIds.map((id) => {
+              const a = byId.get(id)!
+              const meta = (a.metadata ?? {}) as ProbedMetadata
+              return { assetId: id, sourceKey: a.storageKey, filename: a.filename.slice(0, 255), hasVideo: !!meta.hasVideo, hasAudio: !!meta.hasAudio }
+            }),
+            ...[...voiceKeys].map(([id, key]) => ({ assetId: id, sourceKey: key, filename: 'narration.wav', hasVideo: false, hasAudio: true })),
+          ],
         }
         if (JSON.stringify(jobInput).length > MAX_PAYLOAD_BYTES)
           throw apiError(ErrorCode.BAD_INPUT, 'This timeline is too large to export in one job; export it in parts.')

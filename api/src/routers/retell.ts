@@ -1,5 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { ErrorCode, MAX_NARRATION_CHARS, retell, RETELL_LIMITS, transcript } from '@cutroom/schema'
+import {
+  documentAccess,
+  documentName,
+  ErrorCode,
+  EXPORT_MAX_ITEMS,
+  isUuid,
+  MAX_NARRATION_CHARS,
+  retell,
+  RETELL_LIMITS,
+  SERVER_ORIGIN,
+  tables,
+  transcript,
+} from '@cutroom/schema'
+import { and, eq, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { loadDocumentForPrincipal } from '../access'
 import { apiError } from '../apiError'
@@ -7,16 +20,26 @@ import { writeAudit } from '../audit'
 import { transcriptSentences } from '../clips/transcriptSentences'
 import { readDocumentState } from '../documents/readDocumentState'
 import { requestDocPatch } from '../documents/requestDocPatch'
+import { timelineFirstUpdate } from '../documents/timelineFirstUpdate'
 import { idempotent } from '../idempotency'
 import { mediaOf } from '../media/mediaOf'
 import { assertConcurrencyAllowed, assertProcessingAllowed } from '../media/mediaQuota'
 import { actorOf } from '../principal'
 import { rateLimit } from '../rateLimit'
+import { type AssemblySummary, assembleTimeline } from '../retell/assembleTimeline'
+import { excerpt } from '../retell/excerpt'
 import { authedProcedure, router } from '../trpc'
 import { Id } from './inputs'
 
 /** Most narration blocks one call synthesizes (a long script is synthesized in parts). */
 export const MAX_SYNTHESIZE_BLOCKS = 100
+/** Most shots an assembled timeline holds: what one export renders. */
+export const MAX_ASSEMBLE_SHOTS = EXPORT_MAX_ITEMS
+
+/** Asset statuses whose media is in storage, so a clip of it can play and be exported. */
+const PLAYABLE = ['uploaded', 'processing', 'ready'] as const
+
+const shotName = (i: number, label: string) => `Shot ${i + 1}${label.trim() ? ` (${excerpt(label)})` : ''}`
 
 /** Retell (narration) scripts: drafts generated from transcripts, synthesized narration. */
 export const retellRouter = router({
@@ -206,5 +229,164 @@ export const retellRouter = router({
       })
       await media.dispatcher.publish(payloads)
       return { jobs: payloads.map((p, i) => ({ blockId: blocks[i]!.id, jobId: p.jobId })) }
+    }),
+  /**
+   * Builds a new timeline from the script: its shots in order on the storyline, each synthesized narration block on
+   * the narration track at the start of the shots that follow it, a marker at each chapter's start. The script is
+   * not changed (its linked timeline stays the one it was). Refused, with nothing created, when the script has no
+   * shots, a shot plays media that is missing or failed, or a narration block with text has no current audio
+   * (synthesize first: a timeline that silently lacks its voice-over is not what anyone asks for). Editors and up.
+   */
+  assemble: authedProcedure
+    .use(rateLimit('retell.assemble', 200, 60 * 60))
+    .use(idempotent)
+    .input(z.object({ documentId: Id }))
+    .mutation(async ({ ctx, input }) => {
+      const { document, project, access, role } = await loadDocumentForPrincipal(ctx, input.documentId, 'document.read')
+      if (document.kind !== 'retell')
+        throw apiError(
+          ErrorCode.BAD_INPUT,
+          `This document is a ${document.kind}, not a retell script; timelines are assembled from retell scripts.`,
+        )
+      if (access !== 'write')
+        throw apiError(ErrorCode.FORBIDDEN_ROLE, `A ${role} cannot assemble a timeline from this script.`)
+      const db = ctx.services.db
+      const doc = await readDocumentState(db, document.id)
+      let blocks: retell.RetellBlock[]
+      let sampleRate: number
+      try {
+        blocks = retell.readBlocks(doc)
+        sampleRate = retell.metaOf(doc).get('sampleRate') as number
+      } finally {
+        doc.destroy()
+      }
+      const shots = blocks.filter((b) => b.type === 'shot')
+      if (shots.length === 0)
+        throw apiError(
+          ErrorCode.BAD_INPUT,
+          'This script has no shots to assemble; insert shots from a timeline or draft it from a transcript first.',
+        )
+      if (shots.length > MAX_ASSEMBLE_SHOTS)
+        throw apiError(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          `This script has ${shots.length} shots; a timeline is assembled from at most ${MAX_ASSEMBLE_SHOTS}.`,
+        )
+      const narration = blocks.filter(
+        (b): b is Extract<retell.RetellBlock, { type: 'narration' }> => b.type === 'narration' && b.text.trim() !== '',
+      )
+      const silent = narration.filter((b) => !b.audioArtifactId || !b.duration)
+      if (silent.length)
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `${silent.length === 1 ? 'A narration block has' : `${silent.length} narration blocks have`} no synthesized audio yet (${excerpt(silent[0]!.text)}); click Synthesize all, then assemble.`,
+        )
+      const stale = narration.filter((b) => retell.isNarrationStale(b))
+      if (stale.length)
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `${stale.length === 1 ? 'A narration block was edited after its' : `${stale.length} narration blocks were edited after their`} audio was made (${excerpt(stale[0]!.text)}); synthesize again, then assemble.`,
+        )
+      // the audio must be this organization's narration (a script is editable: its ids are not trusted)
+      const audioIds = [...new Set(narration.map((b) => b.audioArtifactId!))]
+      const known = new Set(
+        (audioIds.every(isUuid) && audioIds.length
+          ? await db
+              .select({ id: tables.artifacts.id })
+              .from(tables.artifacts)
+              .where(
+                and(
+                  inArray(tables.artifacts.id, audioIds),
+                  eq(tables.artifacts.orgId, project.orgId),
+                  eq(tables.artifacts.slot, 'narration'),
+                ),
+              )
+          : []
+        ).map((r) => r.id),
+      )
+      const lost = narration.find((b) => !known.has(b.audioArtifactId!))
+      if (lost)
+        throw apiError(
+          ErrorCode.INVALID_STATE,
+          `The audio of narration ${excerpt(lost.text)} is not available any more; synthesize it again, then assemble.`,
+        )
+      const assetIds = [...new Set(shots.map((s) => s.assetId))]
+      const assets = new Map(
+        (
+          await db
+            .select({
+              id: tables.assets.id,
+              filename: tables.assets.filename,
+              status: tables.assets.status,
+              metadata: tables.assets.metadata,
+            })
+            .from(tables.assets)
+            .where(and(eq(tables.assets.projectId, project.id), inArray(tables.assets.id, assetIds.filter(isUuid))))
+        ).map((a) => [a.id, a]),
+      )
+      const fps = { num: project.fpsNum, den: project.fpsDen }
+      shots.forEach((s, i) => {
+        const asset = assets.get(s.assetId)
+        if (!asset)
+          throw apiError(
+            ErrorCode.BAD_INPUT,
+            `${shotName(i, s.label)} plays media that is not in this project; remove the shot or insert it again from a timeline.`,
+          )
+        if (asset.status === 'failed' || asset.status === 'rejected')
+          throw apiError(
+            ErrorCode.BAD_INPUT,
+            `${shotName(i, s.label)} plays ${asset.filename}, which ${asset.status === 'rejected' ? 'is not playable media' : 'failed to process'}; remove the shot or upload the media again.`,
+          )
+        if (!(PLAYABLE as readonly string[]).includes(asset.status))
+          throw apiError(
+            ErrorCode.INVALID_STATE,
+            `${shotName(i, s.label)} plays ${asset.filename}, which is still uploading; assemble once its upload completes.`,
+          )
+        const seconds = (asset.metadata as { durationSeconds?: unknown } | null)?.durationSeconds
+        const frames = typeof seconds === 'number' ? Math.floor((seconds * fps.num) / fps.den + 1e-6) : null
+        if (frames !== null && s.sourceOut > frames + 1)
+          throw apiError(
+            ErrorCode.BAD_INPUT,
+            `${shotName(i, s.label)} ends at frame ${s.sourceOut} but ${asset.filename} has ${frames} frames; trim the shot, then assemble.`,
+          )
+      })
+
+      let summary: AssemblySummary | undefined
+      const update = timelineFirstUpdate(project, (d) => {
+        summary = assembleTimeline(d, blocks, { id: document.id, sampleRate }, SERVER_ORIGIN)
+      })
+      const result = summary!
+      const title = `${document.title} (assembled)`.slice(0, 200)
+      const createdBy = actorOf(ctx.principal).userId
+      const row = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(tables.documents)
+          .values({ projectId: project.id, kind: 'timeline', title, createdBy })
+          .returning({ id: tables.documents.id, title: tables.documents.title, kind: tables.documents.kind })
+        // the whole timeline is seq 1 of its log, written with its row: it never exists half assembled
+        await tx.insert(tables.docUpdates).values({ docId: row!.id, seq: 1, update, userId: createdBy })
+        await writeAudit(tx, ctx.principal, {
+          orgId: project.orgId,
+          action: 'retell.assemble',
+          targetType: 'document',
+          targetId: document.id,
+          details: {
+            projectId: project.id,
+            timelineId: row!.id,
+            clips: result.clips,
+            durationFrames: result.durationFrames,
+            narration: result.narration,
+            markers: result.markers,
+          },
+        })
+        return row!
+      })
+      return {
+        documentId: row.id,
+        name: documentName(row.id),
+        title: row.title,
+        access: documentAccess(role, row.kind),
+        fps,
+        ...result,
+      }
     }),
 })

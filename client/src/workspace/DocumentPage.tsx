@@ -5,8 +5,20 @@ import { toBinAsset } from './binAsset'
 import { DocumentSession } from './DocumentSession'
 import { errorMessage } from './errorMessage'
 
-/** The workspace of one document: loads its row, the collab address and the person, then opens the session. */
+/**
+ * The workspace of one document. Keyed on the document: following a link from one document to another (Assemble
+ * timeline opens the new timeline) closes the first session and opens a new one, rather than reusing the editor.
+ */
 export function DocumentPage(props: { projectId: string; documentId: string }) {
+  return (
+    <Show when={props.documentId} keyed>
+      {(documentId) => <DocumentWorkspace projectId={props.projectId} documentId={documentId} />}
+    </Show>
+  )
+}
+
+/** Loads the document's row, the collab address and the person, then opens the session. */
+function DocumentWorkspace(props: { projectId: string; documentId: string }) {
   const [info] = createResource(
     () => props.documentId,
     async (id) => {

@@ -8,6 +8,7 @@ import Text from '@tiptap/extension-text'
 import { createMemo, createSignal, For, Show } from 'solid-js'
 import { createDocSignal } from './createDocSignal'
 import { createTiptapEditor, keepEditorFocus } from './createTiptapEditor'
+import { AssembleTimelineBar } from './AssembleTimelineBar'
 import type { EditorContext } from './EditorContext'
 import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
 import { NarrationPanel } from './NarrationPanel'
@@ -101,6 +102,11 @@ export function RetellEditor(props: { ctx: EditorContext }) {
           projectId={props.ctx.projectId}
           documentId={props.ctx.documentId}
           doc={doc}
+          readOnly={props.ctx.readOnly()}
+        />
+        <AssembleTimelineBar
+          projectId={props.ctx.projectId}
+          documentId={props.ctx.documentId}
           readOnly={props.ctx.readOnly()}
         />
         <div class="text-scroll">

@@ -782,6 +782,9 @@ export function addAnchoredItem(
     text?: string
     label?: string
     id?: string
+    /** narration: the synthesized audio and the retell script it comes from (see `AnchoredItem`). */
+    artifactId?: string
+    scriptId?: string
   },
   origin: unknown = LOCAL_ORIGIN,
 ): string {
@@ -804,6 +807,8 @@ export function addAnchoredItem(
   if (kind === 'caption' && !input.text) throw new CutroomError(ErrorCode.BAD_INPUT, 'A caption needs text.')
   if (input.text !== undefined) requireText(input.text, 'text', 10_000)
   if (input.label !== undefined) requireText(input.label, 'label', 500)
+  if (input.artifactId !== undefined) requireText(input.artifactId, 'artifactId', 100)
+  if (input.scriptId !== undefined) requireText(input.scriptId, 'scriptId', 100)
   const id = input.id ?? newId()
   const m = new Y.Map<unknown>()
   m.set('id', id)
@@ -815,6 +820,8 @@ export function addAnchoredItem(
   if (input.sourceIn !== undefined) m.set('sourceIn', input.sourceIn)
   if (input.text !== undefined) m.set('text', input.text)
   if (input.label !== undefined) m.set('label', input.label)
+  if (input.artifactId !== undefined) m.set('artifactId', input.artifactId)
+  if (input.scriptId !== undefined) m.set('scriptId', input.scriptId)
   doc.transact(() => trackItems(track).push([m]), origin)
   return id
 }
@@ -962,6 +969,11 @@ export interface NarrationPiece {
   sampleRate: number
 }
 
+/** Frames at `fps` that `samples` of audio at `sampleRate` cover (rounded up: the item never cuts the voice off). */
+export function narrationFrames(samples: number, sampleRate: number, fps: Fps): number {
+  return Math.max(1, Math.ceil((samples * fps.num) / (sampleRate * fps.den)))
+}
+
 /**
  * Makes the timeline's narration track follow a retell script: each synthesized block, in script order, is an
  * item anchored to the first storyline clip, one after the other (offset = the frames of the blocks before it),
@@ -986,7 +998,7 @@ export function syncNarration(
   const wanted = pieces
     .filter((p) => p.samples > 0)
     .map((p) => {
-      const duration = Math.max(1, Math.ceil((p.samples * fps.num) / (p.sampleRate * fps.den)))
+      const duration = narrationFrames(p.samples, p.sampleRate, fps)
       const item = { id: p.id, anchorId, offset, duration, text: p.text.slice(0, 10_000), artifactId: p.artifactId }
       offset += duration
       return item

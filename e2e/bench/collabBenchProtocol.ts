@@ -1,10 +1,12 @@
 /** IPC messages between the collab benchmark's orchestrator, its server process and its client process. */
 
-export const SERVER_KINDS = ['cutroom', 'hocuspocus', 'y-websocket'] as const
+export const SERVER_KINDS = ['cutroom', 'cutroom-own-pg', 'cutroom-commit-first', 'hocuspocus', 'y-websocket'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 export const SERVER_LABELS: Record<ServerKind, string> = {
-  cutroom: 'Cutroom collab (Postgres log)',
+  cutroom: 'Cutroom collab (shared Postgres)',
+  'cutroom-own-pg': "Cutroom collab (bench's own Postgres)",
+  'cutroom-commit-first': 'Cutroom, commit before relay (shared Postgres)',
   hocuspocus: 'bare Hocuspocus 4 (memory)',
   'y-websocket': '@y/websocket-server 0.1.1',
 }

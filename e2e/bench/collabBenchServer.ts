@@ -44,7 +44,7 @@ interface Running {
   stop(): Promise<void>
 }
 
-async function startCutroom(): Promise<Running> {
+async function startCutroom(relayBeforeCommit: boolean): Promise<Running> {
   const db = await createTestDatabase()
   const sql = postgres(db.url, { max: 10, onnotice: () => {} })
   const [org] = await sql<{ id: string }[]>`insert into organizations (name) values ('Bench') returning id`
@@ -72,6 +72,7 @@ async function startCutroom(): Promise<Running> {
       // One person opens every bench connection; the per-person cap is raised for that alone.
       COLLAB_MAX_CONNECTIONS_PER_USER: 5000,
       COLLAB_SNAPSHOT_EVERY: 500,
+      COLLAB_RELAY_BEFORE_COMMIT: relayBeforeCommit,
     },
     sql,
   })
@@ -214,7 +215,11 @@ async function coldLoad(running: Running, runs: number): Promise<ColdLoadReport>
 }
 
 const running =
-  kind === 'cutroom' ? await startCutroom() : kind === 'hocuspocus' ? await startHocuspocus() : await startYWebsocket()
+  kind === 'cutroom' || kind === 'cutroom-own-pg'
+    ? await startCutroom(true)
+    : kind === 'cutroom-commit-first'
+      ? await startCutroom(false)
+      : kind === 'hocuspocus' ? await startHocuspocus() : await startYWebsocket()
 reply({
   type: 'ready',
   url: running.url,

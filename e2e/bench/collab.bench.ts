@@ -36,6 +36,10 @@ const LATENCY_SECONDS = 4
 const MAX_EDITS_PER_SECOND = 100
 const COLD_RUNS = 5
 const HARD_LIMIT_MS = 30 * 60_000
+/** `COLLAB_BENCH_ONLY=1000x10,200x10`: run only these providers x docs scenarios (the section is then not written). */
+const ONLY = (process.env.COLLAB_BENCH_ONLY ?? '').split(',').filter(Boolean)
+/** `COLLAB_BENCH_CPU_PROF=<dir>`: a V8 CPU profile of each server during each latency run, written there (see cpuProfileSummary.ts). */
+const CPU_PROF = process.env.COLLAB_BENCH_CPU_PROF
 
 const dir = import.meta.dirname
 const children = new Set<ChildProcess>()
@@ -160,6 +164,7 @@ async function benchServer(kind: ServerKind): Promise<ServerResult> {
     for (const docs of DOCS)
       for (const providers of PROVIDERS) {
         const fanout = Math.floor(providers / docs) - 1
+        if (ONLY.length && !ONLY.includes(`${providers}x${docs}`)) continue
         const s: Scenario = { providers, docs, fanout }
         scenarios.push(s)
         if (fanout < 1) {
@@ -179,12 +184,24 @@ async function benchServer(kind: ServerKind): Promise<ServerResult> {
           // 100 gives a p99 over a few hundred independent edits where receivers are few.
           const rate = Math.max(1, Math.min(MAX_EDITS_PER_SECOND, Math.round(1000 / fanout)))
           const checkpointsBefore = await checkpoints()
+          if (CPU_PROF) await ask(server, { type: 'profile', action: 'start' }, 'profile', 30_000)
           s.latency = await ask<LatencyReport>(
             client,
             { type: 'latency', seconds: LATENCY_SECONDS, rate },
             'latency',
             60_000,
           )
+          if (CPU_PROF)
+            await ask(
+              server,
+              {
+                type: 'profile',
+                action: 'stop',
+                file: path.resolve(CPU_PROF, `${kind}-${providers}x${docs}.cpuprofile`),
+              },
+              'profile',
+              30_000,
+            )
           const checkpointsAfter = await checkpoints()
           if (checkpointsBefore !== null && checkpointsAfter !== null)
             s.checkpoints = checkpointsAfter - checkpointsBefore
@@ -253,8 +270,8 @@ function render(results: ServerResult[]): string {
     'loopback. Cutroom is `createCollabServer` with auth and the durable Postgres update log on a fresh database: by',
     "default an update is relayed to the other connections at once while its append commits, and only the sender's",
     'acknowledgement waits for the commit; "commit before relay" is the earlier behaviour (`COLLAB_RELAY_BEFORE_COMMIT=false`),',
-    "where nobody sees an update before it is committed. \"Shared Postgres\" is the machine's server, which other work uses",
-    "too; \"bench's own Postgres\" is one this run starts for itself (its own data directory, default settings, fsync on).",
+    'where nobody sees an update before it is committed. "Shared Postgres" is the machine\'s server, which other work uses',
+    'too; "bench\'s own Postgres" is one this run starts for itself (its own data directory, default settings, fsync on).',
     'Bare Hocuspocus and @y/websocket-server',
     "keep documents in memory. An edit is one `Y.Map` set; latency is from the sender's local change to each other",
     'provider of that document observing it (same process clock), paced to about 1,000 deliveries per second (one edit',
@@ -391,6 +408,6 @@ for (const kind of wanted.length ? wanted : SERVER_KINDS) results.push(await ben
 const loadAfter = os.loadavg()[0] ?? 0
 const markdown = `${render(results)}\n\nLoad average (1 min) on the machine: ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end of the run; other work shared the cores.`
 process.stdout.write(`\n${markdown}\n`)
-if (!wanted.length) writeBenchSection('collab', markdown)
+if (!wanted.length && !ONLY.length && !CPU_PROF) writeBenchSection('collab', markdown)
 await pg.end({ timeout: 2 })
 clearTimeout(hardStop)

@@ -38,8 +38,17 @@ export interface ColdLoadReport {
   loadedDocBytes: number
 }
 
-export type ServerRequest = { type: 'memory' } | { type: 'coldLoad'; runs: number } | { type: 'stop' }
-export type ServerReply = ServerReady | ({ type: 'memory' } & MemoryReport) | ({ type: 'coldLoad' } & ColdLoadReport)
+export type ServerRequest =
+  | { type: 'memory' }
+  | { type: 'coldLoad'; runs: number }
+  | { type: 'profile'; action: 'start' }
+  | { type: 'profile'; action: 'stop'; file: string }
+  | { type: 'stop' }
+export type ServerReply =
+  | ServerReady
+  | ({ type: 'memory' } & MemoryReport)
+  | ({ type: 'coldLoad' } & ColdLoadReport)
+  | { type: 'profile' }
 
 export interface LatencyReport {
   samples: number

@@ -4,7 +4,9 @@
  * documents in memory) or `y-websocket` (@y/websocket-server's setupWSConnection on a ws server). Each holds the
  * same two-hour transcript in its storage for the cold-load figures.
  */
+import { writeFileSync } from 'node:fs'
 import http from 'node:http'
+import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
 import { createCollabServer } from '@cutroom/collab'
 import { createTestDatabase } from '@cutroom/infra'
@@ -219,7 +221,9 @@ const running =
     ? await startCutroom(true)
     : kind === 'cutroom-commit-first'
       ? await startCutroom(false)
-      : kind === 'hocuspocus' ? await startHocuspocus() : await startYWebsocket()
+      : kind === 'hocuspocus'
+        ? await startHocuspocus()
+        : await startYWebsocket()
 reply({
   type: 'ready',
   url: running.url,
@@ -229,9 +233,23 @@ reply({
   transcriptBytes: transcript.update.byteLength,
 })
 
+let profiler: Session | null = null
 process.on('message', async (message: ServerRequest) => {
   if (message.type === 'memory') reply({ type: 'memory', ...memory() })
-  else if (message.type === 'coldLoad') reply({ type: 'coldLoad', ...(await coldLoad(running, message.runs)) })
+  else if (message.type === 'profile' && message.action === 'start') {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 })
+    await profiler.post('Profiler.start')
+    reply({ type: 'profile' })
+  } else if (message.type === 'profile' && message.action === 'stop') {
+    const { profile } = (await profiler!.post('Profiler.stop')) as { profile: unknown }
+    profiler!.disconnect()
+    profiler = null
+    writeFileSync(message.file, JSON.stringify(profile))
+    reply({ type: 'profile' })
+  } else if (message.type === 'coldLoad') reply({ type: 'coldLoad', ...(await coldLoad(running, message.runs)) })
   else if (message.type === 'stop') {
     await running.stop()
     process.exit(0)

@@ -1,5 +1,6 @@
 import { retell } from '@cutroom/schema'
 import { createSignal, For, onCleanup, Show } from 'solid-js'
+import { createStore, reconcile } from 'solid-js/store'
 import { apiErrorMessage, api } from '../lib/api'
 import { createJobUpdates } from '../media/createJobUpdates'
 import { createDocSignal } from './createDocSignal'
@@ -19,9 +20,14 @@ function seconds(samples: number, sampleRate: number): string {
  */
 export function NarrationPanel(props: { ctx: EditorContext }) {
   const { doc } = props.ctx
-  const blocks = createDocSignal(doc, (d) =>
-    retell.readBlocks(d).filter((b): b is NarrationBlock => b.type === 'narration'),
-  )
+  // Reconciled by block id: an edit to one block updates that row, instead of rebuilding every row of a long
+  // script on each keystroke.
+  const readNarration = () => retell.readBlocks(doc).filter((b): b is NarrationBlock => b.type === 'narration')
+  const [store, setStore] = createStore({ blocks: readNarration() })
+  const onUpdate = () => setStore('blocks', reconcile(readNarration(), { key: 'id' }))
+  doc.on('update', onUpdate)
+  onCleanup(() => doc.off('update', onUpdate))
+  const blocks = () => store.blocks
   const sampleRate = createDocSignal(doc, (d) => Number(retell.metaOf(d).get('sampleRate') ?? 48000))
   /** blockId -> the job synthesizing it (this person's), and its error when it failed. */
   const [pending, setPending] = createSignal<ReadonlyMap<string, { jobId: string; error?: string }>>(new Map())

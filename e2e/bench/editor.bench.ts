@@ -27,7 +27,7 @@ const TYPED = 'and then we cut to the wide shot '
 const stack = await startWorkspaceStack({ Ada: 'owner' }, { maxUpdateBytes: 8 * 1024 * 1024 })
 const rows: string[] = []
 const verdicts: string[] = []
-const profiles: { scenario: string; profile: KeystrokeProfile }[] = []
+const profiles: { scenario: string; profile: KeystrokeProfile; host: EditingHost }[] = []
 try {
   // --- 500-clip timeline ---------------------------------------------------------------------------------
   const tl = await stack.createDocument('timeline', 'Bench 500 clips')
@@ -94,7 +94,11 @@ try {
   const typing = await measureTyping(tPage, trBlock)
   rows.push(`| ${trScenario} | ${fmt(typing.toFrame)} | ${fmt(typing.toPaint)} | ${KEYSTROKES} keystrokes |`)
   verdicts.push(verdict(trScenario, typing))
-  profiles.push({ scenario: trScenario, profile: await profileTyping(tPage, trBlock) })
+  profiles.push({
+    scenario: trScenario,
+    profile: await profileTyping(tPage, trBlock),
+    host: await editingHost(tPage, '[data-testid=transcript-editor]'),
+  })
   await tContext.close()
 
   // --- 2,000-block retell script ---------------------------------------------------------------------------
@@ -129,7 +133,11 @@ try {
   const rTyping = await measureTyping(rPage, rtBlock)
   rows.push(`| ${rtScenario} | ${fmt(rTyping.toFrame)} | ${fmt(rTyping.toPaint)} | ${KEYSTROKES} keystrokes |`)
   verdicts.push(verdict(rtScenario, rTyping))
-  profiles.push({ scenario: rtScenario, profile: await profileTyping(rPage, rtBlock) })
+  profiles.push({
+    scenario: rtScenario,
+    profile: await profileTyping(rPage, rtBlock),
+    host: await editingHost(rPage, '[data-testid=retell-editor]'),
+  })
   await rContext.close()
 } finally {
   await stack.close()
@@ -165,13 +173,17 @@ const table = [
   'with the edit, and no decoration, plugin or CSS containment change reduces it. "other" is mostly the',
   "browser's native editing (the text insertion itself) and task overhead.",
   '',
-  ...profiles.flatMap(({ scenario, profile }) => [describeProfile(scenario, profile), '']),
-  'Why typing misses the frame: with script per keystroke now a few ms (the side panels no longer re-read or',
-  're-render the whole document per key), the largest share is the text-input state of a single editing host',
-  'that holds the whole document. Meeting the target needs smaller editing hosts (one per segment or block, so',
-  'Chrome copies one paragraph), which a single ProseMirror view cannot give without losing selection across',
-  'segments and the one shared document; rendering only what is near the viewport would shrink the host too,',
-  "but breaks the browser's find-in-page and needs the caret guarantees `content-visibility` could not keep.",
+  ...profiles.flatMap(({ scenario, profile, host }) => [describeProfile(scenario, profile, host), '']),
+  `Why typing misses the frame: ${textInputShare()} is the text-input state of the one editing host that holds`,
+  "the whole document, and it grows with the host's text nodes more than with its characters:",
+  `${hostComparison()}. Script per keystroke is small next to it since the side panels stopped reading and`,
+  're-rendering the whole document per key. Tried and not kept: `contain: content` on transcript paragraphs',
+  '(no change beyond run-to-run noise), and inserting typed characters by a transaction instead of natively (the',
+  'refresh moved into the DOM selection update that follows). Meeting the target needs smaller editing hosts (one',
+  'per segment or block, so Chrome copies one paragraph), which a single ProseMirror view cannot give without',
+  'losing selection and deletion across segments; rendering only what is near the viewport would shrink the',
+  "host too, but breaks the browser's find-in-page over the whole transcript and needs caret guarantees that",
+  '`content-visibility` could not keep.',
 ].join('\n')
 writeBenchSection('editor', table)
 process.stdout.write(`${table}\n`)
@@ -275,8 +287,53 @@ async function typeKeys(page: Page): Promise<void> {
   }
 }
 
+/** How much of each profiled keystroke the text-input state takes, and whether it is the largest share. */
+function textInputShare(): string {
+  return profiles
+    .map(({ scenario, profile }) => {
+      const total = Object.values(profile.phases).reduce((a, b) => a + b, 0)
+      const largest = Object.values(profile.phases).every((v) => v <= profile.phases.textInput)
+      const pct = ((100 * profile.phases.textInput) / total).toFixed(0)
+      return `${largest ? 'the largest share' : 'a share'} (${pct}%) of a keystroke ${scenario.replace(/^Type in/, 'in')}`
+    })
+    .join(' and ')
+}
+
+/** The transcript's host against the retell script's: text nodes, characters and text-input time, as ratios. */
+function hostComparison(): string {
+  const [tr, rt] = profiles
+  if (!tr || !rt) return 'one host only'
+  const x = (a: number, b: number) => `${(a / b).toFixed(1)}x`
+  return (
+    `the transcript renders each word as a span with its text node and the space after it as another text node, ` +
+    `so its host has ${x(tr.host.textNodes, rt.host.textNodes)} the retell script's text nodes with ` +
+    `${x(tr.host.characters, rt.host.characters)} its characters, and takes ` +
+    `${x(tr.profile.phases.textInput, rt.profile.phases.textInput)} its text-input time`
+  )
+}
+
+interface EditingHost {
+  textNodes: number
+  characters: number
+}
+
+/** The size of the editor's editing host: what Chrome walks to refresh the IME's text-input state. */
+async function editingHost(page: Page, selector: string): Promise<EditingHost> {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel)!
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    let textNodes = 0
+    let characters = 0
+    while (walker.nextNode()) {
+      textNodes++
+      characters += walker.currentNode.nodeValue?.length ?? 0
+    }
+    return { textNodes, characters }
+  }, selector)
+}
+
 /** A profile as a short paragraph: ms per keystroke by phase, then the top trace events and script functions. */
-function describeProfile(scenario: string, p: KeystrokeProfile): string {
+function describeProfile(scenario: string, p: KeystrokeProfile, host: EditingHost): string {
   const ms = (v: number) => v.toFixed(2)
   const phases = (Object.entries(p.phases) as [string, number][])
     .sort((a, b) => b[1] - a[1])
@@ -285,7 +342,9 @@ function describeProfile(scenario: string, p: KeystrokeProfile): string {
   const total = Object.values(p.phases).reduce((a, b) => a + b, 0)
   const [largest, largestMs] = (Object.entries(p.phases) as [string, number][]).sort((a, b) => b[1] - a[1])[0]!
   return [
-    `**${scenario}** (${p.keystrokes} keystrokes, main thread ${ms(total)} ms per keystroke): ${phases}; ` +
+    `**${scenario}** (editing host of ${host.textNodes.toLocaleString('en')} text nodes, ` +
+      `${host.characters.toLocaleString('en')} characters; ${p.keystrokes} keystrokes, main thread ${ms(total)} ms ` +
+      `per keystroke): ${phases}; ` +
       `${p.forcedLayouts.toFixed(1)} forced layouts per keystroke; the largest share is ${largest} ` +
       `(${((100 * largestMs) / total).toFixed(0)}%).`,
     '',

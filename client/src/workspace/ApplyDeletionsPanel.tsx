@@ -1,10 +1,12 @@
 import { CutroomError, LOCAL_ORIGIN, sampleRangesToFrames, timeline, transcript } from '@cutroom/schema'
 import { type Accessor, createMemo, createSignal, onCleanup, Show } from 'solid-js'
+import * as Y from 'yjs'
 import type { EditorContext } from './EditorContext'
 import { LinkedTimeline, type LinkedTimelineHandle } from './LinkedTimeline'
 import type { TranscriptClock } from './transcriptClock'
 
 type Timing = transcript.WordTiming
+type ParagraphWord = ReturnType<typeof transcript.readParagraphWords>[number]
 
 /**
  * Turns words deleted from the transcript into ripple cuts on a timeline. The reference word list is every word
@@ -18,31 +20,69 @@ export function ApplyDeletionsPanel(props: {
 }) {
   const { doc } = props.ctx
   const key = (w: Timing) => `${w.start}:${w.end}`
+  /** Every timed word seen since the transcript was opened (or the last apply), by timing. */
   const seen = new Map<string, Timing>()
-  const [current, setCurrent] = createSignal<Timing[]>([])
+  /** How many words in the document carry each timing now. */
+  const present = new Map<string, number>()
+  /** The words each paragraph had at the last refresh: only paragraphs that changed since are read again. */
+  let read = new Map<Y.XmlElement, ParagraphWord[]>()
+  const dirty = new Set<Y.XmlElement>()
+  // Bumped when a word's presence changed (deleted, restored, re-timed): the cut list is recomputed only then,
+  // not for every letter typed.
+  const [presence, setPresence] = createSignal(0)
   const [message, setMessage] = createSignal<string | null>(null)
 
-  /** Where each word was at the last refresh (paragraph, offset, text) -> its timing key. */
-  let places = new Map<string, string>()
   const refresh = () => {
-    const words = transcript.readWords(doc)
-    const keys = new Set(words.map(key))
-    const next = new Map<string, string>()
-    for (const w of words) {
-      const place = `${w.paragraph}:${w.offset}:${w.text}`
-      // the same word in the same place with a new timing was re-timed (an align job), not deleted
-      const was = places.get(place)
-      if (was && was !== key(w) && !keys.has(was)) seen.delete(was)
-      next.set(place, key(w))
-      if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+    const touched = new Map<string, number>()
+    const count = (k: string, by: number) => {
+      const was = present.get(k) ?? 0
+      if (!touched.has(k)) touched.set(k, was)
+      if (was + by === 0) present.delete(k)
+      else present.set(k, was + by)
     }
-    places = next
-    setCurrent(words)
+    /** Old timing keys whose word sits in the same place with another timing (an align job re-timed it). */
+    const retimed: string[] = []
+    const next = new Map<Y.XmlElement, ParagraphWord[]>()
+    for (const p of transcript.paragraphElements(doc)) {
+      const before = read.get(p)
+      if (before && !dirty.has(p)) {
+        next.set(p, before)
+        continue
+      }
+      const words = transcript.readParagraphWords(p)
+      const place = (w: ParagraphWord) => `${w.offset}:${w.text}`
+      const was = new Map((before ?? []).map((w) => [place(w), key(w)]))
+      for (const w of before ?? []) count(key(w), -1)
+      for (const w of words) {
+        count(key(w), 1)
+        const old = was.get(place(w))
+        if (old && old !== key(w)) retimed.push(old)
+        if (!seen.has(key(w))) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+      }
+      next.set(p, words)
+    }
+    // Paragraphs that are gone take their words with them.
+    for (const [p, words] of read) if (!next.has(p)) for (const w of words) count(key(w), -1)
+    read = next
+    dirty.clear()
+    let changed = false
+    for (const k of retimed) if (!present.has(k) && seen.delete(k)) changed = true
+    for (const [k, was] of touched) if (was > 0 !== present.has(k)) changed = true
+    if (changed) setPresence((v) => v + 1)
   }
   refresh()
-  // Reading every word is O(words): do it at most every 400 ms, not on every keystroke of a long transcript. The
-  // first change starts the wait and later ones join it, so a steady stream of edits (a transcript filling in
-  // live, a collaborator typing) never holds the count back.
+  // Changes are noted per paragraph as they come; reading the changed paragraphs waits up to 400 ms, so a steady
+  // stream of edits (a transcript filling in live, a collaborator typing) never holds the count back and a long
+  // transcript is never read whole per keystroke.
+  const body = transcript.bodyOf(doc)
+  const noteChanges = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+    for (const event of events) {
+      let node: Y.AbstractType<unknown> | null = event.target
+      while (node && node.parent !== body) node = node.parent as Y.AbstractType<unknown> | null
+      if (node instanceof Y.XmlElement) dirty.add(node)
+    }
+    schedule()
+  }
   let timer = 0
   const schedule = () => {
     if (timer) return
@@ -51,19 +91,19 @@ export function ApplyDeletionsPanel(props: {
       refresh()
     }, 400)
   }
-  doc.on('update', schedule)
+  body.observeDeep(noteChanges)
   onCleanup(() => {
     clearTimeout(timer)
-    doc.off('update', schedule)
+    body.unobserveDeep(noteChanges)
   })
 
   const pending = createMemo(() => {
-    const words = current()
+    presence()
     const original = [...seen.values()].sort((a, b) => a.start - b.start)
-    const kept = new Set(words.map(key))
+    const kept = original.filter((w) => present.has(key(w)))
     return {
-      deleted: original.filter((w) => !kept.has(key(w))).length,
-      ranges: transcript.cutRangesForDeletedWords(original, words),
+      deleted: original.length - kept.length,
+      ranges: transcript.cutRangesForDeletedWords(original, kept),
     }
   })
 
@@ -80,7 +120,9 @@ export function ApplyDeletionsPanel(props: {
       const removed = timeline.rippleCutSource(linked.doc, assetId, frames, LOCAL_ORIGIN)
       // What was applied becomes the new reference, so the same words are never cut twice.
       seen.clear()
-      refresh()
+      for (const words of read.values())
+        for (const w of words) seen.set(key(w), { start: w.start, end: w.end, confidence: w.confidence })
+      setPresence((v) => v + 1)
       setMessage(
         removed > 0
           ? `Cut ${removed} frames from "${linked.title}".`

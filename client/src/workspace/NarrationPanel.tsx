@@ -1,5 +1,7 @@
 import { retell } from '@cutroom/schema'
-import { createSignal, For, onCleanup, Show } from 'solid-js'
+import { batch, createSignal, For, onCleanup, Show } from 'solid-js'
+import { createStore, reconcile } from 'solid-js/store'
+import * as Y from 'yjs'
 import { apiErrorMessage, api } from '../lib/api'
 import { createJobUpdates } from '../media/createJobUpdates'
 import { createDocSignal } from './createDocSignal'
@@ -19,9 +21,51 @@ function seconds(samples: number, sampleRate: number): string {
  */
 export function NarrationPanel(props: { ctx: EditorContext }) {
   const { doc } = props.ctx
-  const blocks = createDocSignal(doc, (d) =>
-    retell.readBlocks(d).filter((b): b is NarrationBlock => b.type === 'narration'),
-  )
+  // Rows are reconciled by block id, and an edit inside one block re-reads only that block: a keystroke in a long
+  // script updates one row instead of reading every block and rebuilding every row.
+  const body = retell.bodyOf(doc)
+  const narrationOf = (node: unknown): NarrationBlock | null => {
+    const block = node instanceof Y.XmlElement ? retell.readBlock(node) : null
+    return block?.type === 'narration' ? block : null
+  }
+  /** The narration elements in order, one per row. */
+  let elements: Y.XmlElement[] = []
+  const readAll = () => {
+    elements = []
+    const out: NarrationBlock[] = []
+    for (const node of body.toArray()) {
+      const block = narrationOf(node)
+      if (block) {
+        elements.push(node as Y.XmlElement)
+        out.push(block)
+      }
+    }
+    return out
+  }
+  const [store, setStore] = createStore({ blocks: readAll() })
+  const onChange = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+    const changed = new Set<Y.XmlElement>()
+    for (const event of events) {
+      let node: Y.AbstractType<unknown> | null = event.target
+      while (node && node !== body && node.parent !== body) node = node.parent as Y.AbstractType<unknown> | null
+      if (node === body || !(node instanceof Y.XmlElement)) {
+        // Blocks were added, removed or moved.
+        setStore('blocks', reconcile(readAll(), { key: 'id' }))
+        return
+      }
+      changed.add(node)
+    }
+    batch(() => {
+      for (const element of changed) {
+        const i = elements.indexOf(element)
+        const block = narrationOf(element)
+        if (i >= 0 && block) setStore('blocks', i, reconcile(block))
+      }
+    })
+  }
+  body.observeDeep(onChange)
+  onCleanup(() => body.unobserveDeep(onChange))
+  const blocks = () => store.blocks
   const sampleRate = createDocSignal(doc, (d) => Number(retell.metaOf(d).get('sampleRate') ?? 48000))
   /** blockId -> the job synthesizing it (this person's), and its error when it failed. */
   const [pending, setPending] = createSignal<ReadonlyMap<string, { jobId: string; error?: string }>>(new Map())

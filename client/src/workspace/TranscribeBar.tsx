@@ -12,7 +12,7 @@ const OPEN = ['queued', 'running']
  * nothing runs, "Transcribe" with a choice of the project's assets that have sound.
  */
 export function TranscribeBar(props: { ctx: EditorContext; assetId: () => string | null }) {
-  const hasText = createDocSignal(props.ctx.doc, (d) => transcript.readParagraphs(d).some((p) => p.text.trim() !== ''))
+  const hasText = createDocSignal(props.ctx.doc, transcript.hasText)
   const [jobId, setJobId] = createSignal<string | null>(null)
   const [status, setStatus] = createSignal<string | null>(null)
   const [error, setError] = createSignal<string | null>(null)

@@ -275,38 +275,41 @@ function textOf(el: Y.XmlElement): string {
 export function readBlocks(doc: Y.Doc): RetellBlock[] {
   const out: RetellBlock[] = []
   for (const node of bodyOf(doc).toArray()) {
-    if (!(node instanceof Y.XmlElement)) continue
-    const a = node.getAttributes() as Attrs
-    switch (node.nodeName) {
-      case 'chapter':
-        out.push({ type: 'chapter', title: textOf(node), sources: Array.isArray(a.sources) ? a.sources : [] })
-        break
-      case 'narration':
-        out.push({
-          type: 'narration',
-          id: String(a.id ?? ''),
-          text: textOf(node),
-          voice: String(a.voice ?? 'narrator'),
-          audioArtifactId: typeof a.audioArtifactId === 'string' ? a.audioArtifactId : null,
-          duration: isInt(a.duration) ? a.duration : null,
-          audioFingerprint: typeof a.audioFingerprint === 'string' ? a.audioFingerprint : null,
-        })
-        break
-      case 'shot':
-        out.push({
-          type: 'shot',
-          assetId: String(a.assetId ?? ''),
-          sourceIn: a.sourceIn,
-          sourceOut: a.sourceOut,
-          label: String(a.label ?? ''),
-        })
-        break
-      case 'paragraph':
-        out.push({ type: 'paragraph', text: textOf(node) })
-        break
-    }
+    const block = node instanceof Y.XmlElement ? readBlock(node) : null
+    if (block) out.push(block)
   }
   return out
+}
+
+/** One block of the body as a plain block, or null for an unknown node: lets a reader re-read only what changed. */
+export function readBlock(node: Y.XmlElement): RetellBlock | null {
+  const a = node.getAttributes() as Attrs
+  switch (node.nodeName) {
+    case 'chapter':
+      return { type: 'chapter', title: textOf(node), sources: Array.isArray(a.sources) ? a.sources : [] }
+    case 'narration':
+      return {
+        type: 'narration',
+        id: String(a.id ?? ''),
+        text: textOf(node),
+        voice: String(a.voice ?? 'narrator'),
+        audioArtifactId: typeof a.audioArtifactId === 'string' ? a.audioArtifactId : null,
+        duration: isInt(a.duration) ? a.duration : null,
+        audioFingerprint: typeof a.audioFingerprint === 'string' ? a.audioFingerprint : null,
+      }
+    case 'shot':
+      return {
+        type: 'shot',
+        assetId: String(a.assetId ?? ''),
+        sourceIn: a.sourceIn,
+        sourceOut: a.sourceOut,
+        label: String(a.label ?? ''),
+      }
+    case 'paragraph':
+      return { type: 'paragraph', text: textOf(node) }
+    default:
+      return null
+  }
 }
 
 /** Total narration length in samples (blocks without audio count as zero). */
@@ -408,7 +411,10 @@ export function addDraft(
         })
         return element(
           'chapter',
-          { sources: b.sources.map((r) => ({ assetId: r.assetId, sourceIn: r.sourceIn, sourceOut: r.sourceOut })), draftId },
+          {
+            sources: b.sources.map((r) => ({ assetId: r.assetId, sourceIn: r.sourceIn, sourceOut: r.sourceOut })),
+            draftId,
+          },
           b.title,
         )
       case 'narration':
@@ -421,7 +427,13 @@ export function addDraft(
       case 'shot':
         checkRange(b, 'shot')
         requireText(b.label, 'label', 500)
-        return element('shot', { assetId: b.assetId, sourceIn: b.sourceIn, sourceOut: b.sourceOut, label: b.label, draftId })
+        return element('shot', {
+          assetId: b.assetId,
+          sourceIn: b.sourceIn,
+          sourceOut: b.sourceOut,
+          label: b.label,
+          draftId,
+        })
       default:
         requireText(b.text, 'text', 20_000)
         return element('paragraph', { draftId }, b.text)

@@ -257,20 +257,40 @@ interface DeltaOp {
 export function readWords(doc: Y.Doc): TimedWord[] {
   const out: TimedWord[] = []
   paragraphs(doc).forEach((p, paragraph) => {
-    const text = paragraphText(p)
-    if (!text) return
-    let offset = 0
-    for (const op of text.toDelta() as DeltaOp[]) {
-      if (typeof op.insert !== 'string') {
-        offset += 1
-        continue
-      }
-      const w = op.attributes?.[WORD_MARK] as WordTiming | undefined
-      if (w) out.push({ text: op.insert, start: w.start, end: w.end, confidence: w.confidence, paragraph, offset })
-      offset += op.insert.length
-    }
+    for (const w of readParagraphWords(p)) out.push({ ...w, paragraph })
   })
   return out
+}
+
+/** The body's paragraphs in order (the Y.XmlElements one segment each). */
+export function paragraphElements(doc: Y.Doc): Y.XmlElement[] {
+  return paragraphs(doc)
+}
+
+/** The timed words of one paragraph element, with their offsets in its text: lets a reader re-read only what changed. */
+export function readParagraphWords(p: Y.XmlElement): Omit<TimedWord, 'paragraph'>[] {
+  const out: Omit<TimedWord, 'paragraph'>[] = []
+  const text = paragraphText(p)
+  if (!text) return out
+  let offset = 0
+  for (const op of text.toDelta() as DeltaOp[]) {
+    if (typeof op.insert !== 'string') {
+      offset += 1
+      continue
+    }
+    const w = op.attributes?.[WORD_MARK] as WordTiming | undefined
+    if (w) out.push({ text: op.insert, start: w.start, end: w.end, confidence: w.confidence, offset })
+    offset += op.insert.length
+  }
+  return out
+}
+
+/** Whether any paragraph has text other than whitespace; stops at the first that does. */
+export function hasText(doc: Y.Doc): boolean {
+  return paragraphs(doc).some((p) => {
+    const text = paragraphText(p)
+    return text !== null && plainText(text).trim() !== ''
+  })
 }
 
 /** The word spoken at `sample` (start <= sample < end), or null in a pause. Words are in time order. */

@@ -69,6 +69,10 @@ function followUps(
   if (!input || !job.assetId) return []
   const base = { orgId: job.orgId, projectId: job.projectId, assetId: job.assetId, createdBy: job.createdBy }
   const next: NewJob[] = []
+  // Dispatched in this order, which is the order a busy worker takes them in: the waveform first (it takes well
+  // under a second), then the preview rendition, then the filmstrip.
+  if (metadata.hasAudio)
+    next.push({ ...base, kind: 'waveform', input: { assetId: input.assetId, sourceKey: input.sourceKey } })
   if (metadata.hasVideo) {
     // a fast first rendition, so the clip plays within seconds; the ladder follows when it lands (`ladderAfter`)
     next.push({
@@ -82,8 +86,6 @@ function followUps(
       input: { assetId: input.assetId, sourceKey: input.sourceKey, tileWidth: 160 },
     })
   }
-  if (metadata.hasAudio)
-    next.push({ ...base, kind: 'waveform', input: { assetId: input.assetId, sourceKey: input.sourceKey } })
   return next
 }
 
@@ -136,7 +138,11 @@ export class EventsRecorder {
           // recording a probe's result dispatches the follow-up jobs: they stay in the upload's trace
           await withSpan(
             'jobs.record event',
-            { kind: SpanKind.CONSUMER, parent: extractTraceContext(msg.headers), attributes: { 'cutroom.job_id': event.jobId, 'cutroom.job_status': event.status } },
+            {
+              kind: SpanKind.CONSUMER,
+              parent: extractTraceContext(msg.headers),
+              attributes: { 'cutroom.job_id': event.jobId, 'cutroom.job_status': event.status },
+            },
             () => this.record(event),
           )
           msg.ack()
@@ -262,13 +268,21 @@ export class EventsRecorder {
       }
       if ((job.kind as JobKind) === 'export') {
         if (event.status !== 'succeeded') {
-          await settleFailedExport(tx, job.assetId, event.status === 'cancelled' ? 'cancelled' : 'failed', event.error ?? null)
+          await settleFailedExport(
+            tx,
+            job.assetId,
+            event.status === 'cancelled' ? 'cancelled' : 'failed',
+            event.error ?? null,
+          )
           return
         }
         // the render is the version's source file: probe it like an upload, so it gets proxies and can be reviewed
         const input = (job.payload as { input?: { outputKey?: string } }).input
         const size = Number((event.result as { size?: number } | undefined)?.size ?? 0)
-        await tx.update(tables.assets).set({ status: 'uploaded', size, error: null }).where(eq(tables.assets.id, job.assetId))
+        await tx
+          .update(tables.assets)
+          .set({ status: 'uploaded', size, error: null })
+          .where(eq(tables.assets.id, job.assetId))
         if (input?.outputKey)
           toPublish = await this.dispatcher.insert(tx, [
             {
@@ -337,7 +351,10 @@ async function recordSuggestions(
 ): Promise<void> {
   const parsed = DiscoverResultSchema.safeParse(event.result)
   if (!parsed.success) {
-    log.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 3) }, 'a discover result that does not match the contract')
+    log.error(
+      { jobId: job.id, issues: parsed.error.issues.slice(0, 3) },
+      'a discover result that does not match the contract',
+    )
     return
   }
   const rows = parsed.data.suggestions.filter((s) => s.endMs > s.startMs)

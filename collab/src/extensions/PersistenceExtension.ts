@@ -115,7 +115,8 @@ export class PersistenceExtension implements Extension {
     let chain: Promise<unknown> = Promise.resolve()
     return (channel, message) => {
       const documentName = documentNameOfRedisMessage(message)
-      const persisted = documentName ? this.whenPersisted(documentName) : Promise.resolve()
+      // A rejection only means the server is closing: the message goes out as it would have without the gate.
+      const persisted = (documentName ? this.whenPersisted(documentName) : Promise.resolve()).catch(() => {})
       const sent = Promise.all([chain, persisted]).then(() => publish(channel, message))
       chain = sent.catch(() => {})
       return sent
@@ -164,7 +165,8 @@ export class PersistenceExtension implements Extension {
       // Client updates are appended in beforeSync; updates from Redis were committed by their instance before they
       // left it (see `gatePublish`).
       if (isTransactionOrigin(origin) && (origin.source === 'connection' || origin.source === 'redis')) return
-      void this.persist(id, document, update, userIdOfOrigin(origin))
+      // Rejects only when the server is closing with the append still failing.
+      this.persist(id, document, update, userIdOfOrigin(origin)).catch(() => {})
     })
   }
 
@@ -249,6 +251,8 @@ class AckGate {
     persisted.then(settle, settle)
     const before = this.durable
     this.durable = before.then(() => persisted)
+    // A rejection (the server closing while an append still fails) is handled where acknowledgements wait on it.
+    this.durable.catch(() => {})
   }
 }
 

@@ -71,8 +71,15 @@ test('Highlights: discover in one browser, accept into a timeline open in anothe
   page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`))
   await page.goto(`${stack.api.url}/projects/${stack.projectId}`)
   await page.setInputFiles('[data-testid=upload-input]', clip)
-  const asset = await until('the asset to exist', async () => (await ada.client.assets.list.query({ projectId: stack.projectId }))[0])
-  await until('the asset to be ready', async () => (await ada.client.assets.get.query({ id: asset.id })).status === 'ready', 120_000)
+  const asset = await until(
+    'the asset to exist',
+    async () => (await ada.client.assets.list.query({ projectId: stack.projectId }))[0],
+  )
+  await until(
+    'the asset to be ready',
+    async () => (await ada.client.assets.get.query({ id: asset.id })).status === 'ready',
+    120_000,
+  )
   await page.reload()
   const row = page.locator(`[data-testid=asset-item][data-asset-id="${asset.id}"]`)
   await row.locator('[data-testid=open-highlights]').click()
@@ -89,13 +96,27 @@ test('Highlights: discover in one browser, accept into a timeline open in anothe
   await panel.locator('[data-testid=highlights-start]').click()
 
   await panel.locator('[data-testid=highlight]').first().waitFor({ timeout: 120_000 })
+  // the job's summary (what was scored, which signals were missing) is shown with the list
+  await panel
+    .locator('[data-testid=highlights-missing]')
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => {})
   const missing = await panel.locator('[data-testid=highlights-missing]').allInnerTexts()
-  assert.ok(missing.some((m) => /No transcript/.test(m)), `missing: ${missing}`)
+  assert.ok(
+    missing.some((m) => /No transcript/.test(m)),
+    `missing: ${missing}; the api says: ${JSON.stringify((await ada.client.clips.suggestions.query({ assetId: asset.id })).job)}`,
+  )
   const { suggestions } = await ada.client.clips.suggestions.query({ assetId: asset.id })
   assert.ok(suggestions.length >= 2, `${suggestions.length} suggestions`)
   const top = suggestions[0]!
-  assert.ok(top.startMs < 20_000 && top.endMs > 12_000, `the top clip ${top.startMs}..${top.endMs} holds the fast cutting`)
-  const breakdown = await panel.locator('[data-testid=highlight][data-rank="1"] [data-testid=highlight-breakdown] dt').allInnerTexts()
+  assert.ok(
+    top.startMs < 20_000 && top.endMs > 12_000,
+    `the top clip ${top.startMs}..${top.endMs} holds the fast cutting`,
+  )
+  const breakdown = await panel
+    .locator('[data-testid=highlight][data-rank="1"] [data-testid=highlight-breakdown] dt')
+    .allInnerTexts()
   assert.ok(breakdown.includes('Scene cuts') && breakdown.includes('Speech'), `breakdown: ${breakdown}`)
 
   // preview plays the proxy from the clip's start
@@ -113,13 +134,18 @@ test('Highlights: discover in one browser, accept into a timeline open in anothe
   assert.equal(await storyline(ben), [])
   await panel.locator('[data-testid=highlights-target]').selectOption(timelineId)
   await panel.locator('[data-testid=highlight][data-rank="1"] [data-testid=highlight-accept]').click()
-  const onBen = await until('the clip on Ben’s storyline', async () => {
-    const items = await storyline(ben)
-    return items.length === 1 ? items : null
-  }, 20_000)
+  const onBen = await until(
+    'the clip on Ben’s storyline',
+    async () => {
+      const items = await storyline(ben)
+      return items.length === 1 ? items : null
+    },
+    20_000,
+  )
   const replica = await stack.replica(timelineId)
   const { fps } = timeline.getMeta(replica.doc)
-  const frames = Math.round((top.endMs * fps.num) / (1000 * fps.den)) - Math.floor((top.startMs * fps.num) / (1000 * fps.den))
+  const frames =
+    Math.round((top.endMs * fps.num) / (1000 * fps.den)) - Math.floor((top.startMs * fps.num) / (1000 * fps.den))
   const [clipItem] = timeline.storylineLayout(replica.doc)
   assert.is(clipItem?.kind, 'clip')
   if (clipItem?.kind === 'clip') {
@@ -139,7 +165,10 @@ test('Highlights: discover in one browser, accept into a timeline open in anothe
     audit.map((a) => a.action),
     ['clips.discover', 'clips.accept', 'clips.dismiss'],
   )
-  assert.equal(audit.slice(1).map((a) => a.target_id), [top.id, suggestions[1]!.id])
+  assert.equal(
+    audit.slice(1).map((a) => a.target_id),
+    [top.id, suggestions[1]!.id],
+  )
 })
 
 test.run()

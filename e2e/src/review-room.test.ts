@@ -260,6 +260,7 @@ test('three people in a review room: worst frame, live strokes, stored shapes, r
   )
   await director.reload()
   await director.waitForSelector('[data-testid=review-room]', { timeout: 20_000 })
+  await director.waitForSelector('[data-testid=compare-stage]', { timeout: 20_000 })
   assert.equal(await stage(director), { mode: 'diff', frame: worst, offset: 1 })
 
   // L plays (A's presented frames move the playhead, B slaved to A); K pauses on a frame, both videos on it.

@@ -1,5 +1,6 @@
 import { can, type DocumentKind, type Role } from '@cutroom/schema'
-import { createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js'
+import { createEffect, createMemo, createResource, createSignal, For, onCleanup, Show } from 'solid-js'
+import { createStore, reconcile } from 'solid-js/store'
 import { HighlightsPanel } from '../highlights'
 import { api } from '../lib/api'
 import { createUploadQueue, JobList, UploadDropZone } from '../media'
@@ -68,8 +69,15 @@ export function ProjectPage(props: { projectId: string }) {
     assetsPending = setTimeout(() => void refetchAssets(), 600)
   }
   onCleanup(() => clearTimeout(assetsPending))
-  const stacks = createMemo(() => latestOfStacks(assets.latest ?? []))
-  const sizes = createMemo(() => stackSizes(assets.latest ?? []))
+  // Each asset keeps one object across refetches (reconciled by id), so a row, and an open Highlights panel in
+  // it, stays mounted while its jobs finish and the list is read again.
+  const [binAssets, setBinAssets] = createStore<NonNullable<typeof assets.latest>>([])
+  createEffect(() => {
+    const list = assets.latest
+    if (list) setBinAssets(reconcile(list, { key: 'id' }))
+  })
+  const stacks = createMemo(() => latestOfStacks(binAssets))
+  const sizes = createMemo(() => stackSizes(binAssets))
   const canReview = () => {
     const role = project()?.role as Role | undefined
     return role ? can(role, 'qa.review') : false
@@ -79,7 +87,9 @@ export function ProjectPage(props: { projectId: string }) {
     return role ? can(role, 'job.dispatch') : false
   }
   const writableTimelines = () =>
-    (documents.latest ?? []).filter((d) => d.kind === 'timeline' && d.access === 'write').map((d) => ({ id: d.id, title: d.title }))
+    (documents.latest ?? [])
+      .filter((d) => d.kind === 'timeline' && d.access === 'write')
+      .map((d) => ({ id: d.id, title: d.title }))
   const [highlightsOf, setHighlightsOf] = createSignal<string | null>(null)
   const canCreate = () => {
     const role = project()?.role as Role | undefined

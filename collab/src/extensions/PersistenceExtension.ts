@@ -10,6 +10,7 @@ import {
   isTransactionOrigin,
   type onLoadDocumentPayload,
 } from '@hocuspocus/server'
+import * as decoding from 'lib0/decoding'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { CollabContext } from '../CollabContext'
@@ -256,31 +257,27 @@ class AckGate {
   }
 }
 
-/** Reads a var uint at `pos` (lib0 encoding); returns the value and the position after it. */
-function readVarUint(message: Uint8Array, pos: number): [number, number] {
-  let value = 0
-  for (let shift = 0; pos < message.length; shift += 7) {
-    const byte = message[pos++]!
-    value += (byte & 0x7f) * 2 ** shift
-    if (byte < 0x80) break
-  }
-  return [value, pos]
-}
-
 /** Whether an outgoing message is a sync-status acknowledgement: address (var string), then the message type. */
 function isSyncStatus(message: Uint8Array): boolean {
-  const [length, pos] = readVarUint(message, 0)
-  return message[pos + length] === SYNC_STATUS
+  try {
+    const decoder = decoding.createDecoder(message)
+    decoding.readVarString(decoder)
+    return decoding.readVarUint(decoder) === SYNC_STATUS
+  } catch {
+    return false
+  }
 }
 
 /** The document a Redis extension message is about: identifier (length byte + bytes), then the address. */
 function documentNameOfRedisMessage(message: Uint8Array): string | null {
   if (!message.length) return null
-  const [length, pos] = readVarUint(message, 1 + message[0]!)
-  if (pos + length > message.length) return null
-  const address = new TextDecoder().decode(message.subarray(pos, pos + length))
-  const sep = address.indexOf('\0')
-  return sep === -1 ? address : address.slice(0, sep)
+  try {
+    const address = decoding.readVarString(decoding.createDecoder(message.subarray(1 + message[0]!)))
+    const sep = address.indexOf('\0')
+    return sep === -1 ? address : address.slice(0, sep)
+  } catch {
+    return null
+  }
 }
 
 /** An update with no structs and no deletions (what Yjs encodes for "nothing new"). */
